@@ -1,0 +1,1 @@
+"""Throughline core: every piece of logic, free of Streamlit (except core/cached.py)."""

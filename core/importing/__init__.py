@@ -1,0 +1,1 @@
+"""The import engine: read → map → validate → plan → commit, one module per step."""

@@ -1,0 +1,236 @@
+"""The import engine's front door: prepare (read, map, validate) and execute (plan + commit or dry run).
+
+Pages and the CLI call only this module. Every sheet of a file is written in one
+transaction, in dependency order (people before the objectives they own, KPIs
+before their readings); a dry run does the same work and rolls it back, so the
+preview is exactly what a commit would do.
+"""
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from core import repo
+from core.config import ImportLimits, load_settings
+from core.errors import ImportRefused
+from core.importing.commit import ImportContext, SheetResult, apply_sheet
+from core.importing.fields import KIND_ORDER, KINDS
+from core.importing.mapping import Mapping, Profile, build_mapping
+from core.importing.read import ReadResult, read_bytes
+from core.importing.validate import Issue, ValidatedSheet, validate
+
+
+class ImportBlocked(ImportRefused):
+    """Nothing was written: a sheet has a blocking problem (or --strict met a rejected row)."""
+
+    def __init__(self, message: str, issues: list[Issue]) -> None:
+        super().__init__(message)
+        self.issues = issues
+
+
+@dataclass
+class ImportOptions:
+    kind: str | None = None  # None/"auto": detect per sheet
+    source: str | None = None  # tracker name for work items (default: from the file name)
+    sheets: list[str] | None = None  # import only these sheets
+    profile: str | None = None
+    overrides: dict[str, str] = field(default_factory=dict)  # field -> column header (--map)
+    date_orders: dict[str, str] = field(default_factory=dict)  # column header (or "*") -> dmy | mdy
+    header_rows: dict[str | None, int] = field(default_factory=dict)  # sheet -> 1-based header row
+    kinds: dict[str | None, str] = field(default_factory=dict)  # sheet -> kind
+    mappings: dict[str | None, Mapping] = field(default_factory=dict)  # sheet -> full mapping (from the page)
+    strict: bool = False
+
+
+@dataclass
+class PreparedFile:
+    read: ReadResult
+    sheets: list[ValidatedSheet]
+    skipped: list[str] = field(default_factory=list)  # sheets left out, with why
+
+
+@dataclass
+class ImportResult:
+    file_name: str
+    sha256: str
+    committed: bool
+    sheets: list[SheetResult]
+    seconds: float
+    notes: list[str] = field(default_factory=list)
+
+    def total(self, name: str) -> int:
+        return sum(getattr(s, name) for s in self.sheets)
+
+    rows_read = property(lambda self: self.total("rows_read"))
+    inserted = property(lambda self: self.total("inserted"))
+    updated = property(lambda self: self.total("updated"))
+    unchanged = property(lambda self: self.total("unchanged"))
+    rejected = property(lambda self: self.total("rejected"))
+    status_events = property(lambda self: self.total("status_events"))
+
+    @property
+    def batch_ids(self) -> list[int]:
+        return [s.batch_id for s in self.sheets] if self.committed else []
+
+    @property
+    def issues(self) -> list[Issue]:
+        return [i for s in self.sheets for i in s.issues]
+
+    def as_json(self) -> dict[str, Any]:
+        first = self.sheets[0] if self.sheets else None
+        return {
+            "batch_id": self.batch_ids[0] if self.batch_ids else None, "batch_ids": self.batch_ids,
+            "committed": self.committed, "file": self.file_name,
+            "kind": first.kind if first and len(self.sheets) == 1 else [s.kind for s in self.sheets],
+            "source": first.source if first and len(self.sheets) == 1 else [s.source for s in self.sheets],
+            "profile": first.profile_name if first else None,
+            "rows_read": self.rows_read, "inserted": self.inserted, "updated": self.updated,
+            "unchanged": self.unchanged, "rejected": self.rejected, "status_events": self.status_events,
+            "issues": [i.as_dict() for i in self.issues], "seconds": round(self.seconds, 3),
+            "sheets": [{"batch_id": s.batch_id if self.committed else None, "sheet": s.sheet, "kind": s.kind,
+                        "source": s.source, "rows_read": s.rows_read, "inserted": s.inserted, "updated": s.updated,
+                        "unchanged": s.unchanged, "rejected": s.rejected, "status_events": s.status_events,
+                        "details": s.details, "date_formats": s.date_formats} for s in self.sheets],
+        }
+
+
+def default_source(file_name: str, sheet: str | None, several: bool) -> str:
+    """A tracker's name from its file name, without dates, versions and copy markers."""
+    stem = Path(file_name).stem
+    stem = re.sub(r"[\s_-]*(\(\d+\)|copy|v\d+|\d{4}[-_.]?\d{2}[-_.]?\d{2}|\d{2}[-_.]\d{2}[-_.]\d{4})$", "", stem,
+                  flags=re.I)
+    stem = stem.strip(" _-") or Path(file_name).stem
+    return f"{stem} / {sheet}" if several and sheet else stem
+
+
+def profiles_from_db(engine: Engine) -> list[Profile]:
+    return [Profile(p["name"], p["kind"], tuple(p["headers"] or ()), dict(p["mapping"] or {}),
+                    dict(p["value_maps"] or {}), dict(p["options"] or {})) for p in repo.saved_profiles(engine)]
+
+
+def prepare(data: bytes, file_name: str, options: ImportOptions | None = None,
+            profiles: list[Profile] | None = None, limits: ImportLimits | None = None) -> PreparedFile:
+    """Read, map and validate every sheet; nothing touches the database."""
+    options = options or ImportOptions()
+    if options.kind not in (None, "auto") and options.kind not in KINDS:
+        raise ImportRefused(f"unknown kind '{options.kind}'. Kinds: {', '.join(KINDS)}.")
+    read = read_bytes(data, file_name, limits or load_settings().limits, options.header_rows)
+    prepared = PreparedFile(read, [])
+    for table in read.tables:
+        if options.sheets and table.sheet is not None and table.sheet not in options.sheets:
+            prepared.skipped.append(f"{table.sheet}: not selected")
+            continue
+        mapping = options.mappings.get(table.sheet)
+        if mapping is None:
+            overrides = _resolve_overrides(options.overrides, table.headers, file_name, table.sheet)
+            mapping = build_mapping(table.headers, table.sheet, kind=options.kinds.get(table.sheet, options.kind),
+                                    profiles=profiles or [], profile_name=options.profile, overrides=overrides)
+        if options.date_orders:
+            orders = dict(mapping.options.get("date_orders") or {})
+            for header, order in options.date_orders.items():
+                if header == "*":
+                    mapping.options["date_order"] = order
+                else:
+                    from core.importing.mapping import resolve_header
+
+                    orders[resolve_header(header, table.headers) or header] = order
+            mapping.options["date_orders"] = orders
+        prepared.sheets.append(validate(table, mapping, file_name))
+    if options.sheets:
+        missing = [s for s in options.sheets if s not in {t.sheet for t in read.tables}]
+        if missing:
+            raise ImportRefused(f"the workbook has no sheet named {', '.join(repr(m) for m in missing)} (sheets: "
+                                f"{', '.join(str(t.sheet) for t in read.tables)}).", file=file_name)
+    return prepared
+
+
+def _resolve_overrides(overrides: dict[str, str], headers: list[str], file_name: str,
+                       sheet: str | None) -> dict[str, str]:
+    from core.importing.mapping import resolve_header
+
+    out = {}
+    for field_name, column in overrides.items():
+        header = resolve_header(column, headers)
+        if header is None:
+            raise ImportRefused(f"--map {field_name}={column}: no column '{column}' (columns: "
+                                f"{', '.join(h.splitlines()[0] for h in headers[:40])}).", file=file_name, sheet=sheet)
+        out[field_name] = header
+    return out
+
+
+def execute(engine: Engine, prepared: PreparedFile, options: ImportOptions | None = None, user: str | None = None,
+            dry_run: bool = False) -> ImportResult:
+    """Write every sheet in one transaction (or roll it back for a dry run / --strict failure)."""
+    options = options or ImportOptions()
+    started = time.perf_counter()
+    blocking = [i for s in prepared.sheets for i in s.blocking]
+    name = prepared.read.file_name
+    if blocking:
+        raise ImportBlocked(_blocking_message(name, blocking), blocking)
+    if not prepared.sheets:
+        raise ImportRefused("no sheet was selected for import.", file=name)
+    ordered = sorted(prepared.sheets, key=lambda s: KIND_ORDER.index(s.mapping.kind))
+    n_work = sum(1 for s in ordered if s.mapping.kind == "work_items")
+    ctx = ImportContext(name, prepared.read.sha256, prepared.read.file_format, user, uuid.uuid4().hex)
+    results: list[SheetResult] = []
+    conn = engine.connect()
+    try:
+        trans = conn.begin()
+        for vs in ordered:
+            source = None
+            if vs.mapping.kind == "work_items":
+                source = options.source if options.source and n_work == 1 else (
+                    f"{options.source} / {vs.table.sheet}" if options.source else default_source(
+                        name, vs.table.sheet, n_work > 1))
+            results.append(apply_sheet(conn, vs, ctx, source))
+        rejected = sum(r.rejected for r in results)
+        changed = sum(r.inserted + r.updated + r.status_events for r in results)
+        if options.strict and rejected:
+            trans.rollback()
+            errors = [i for r in results for i in r.issues if i.severity == "error"]
+            raise ImportBlocked(f"'{name}': {rejected} row(s) would be rejected and --strict is set; nothing was "
+                                "imported.", errors)
+        if dry_run:
+            trans.rollback()
+        else:
+            if changed:
+                repo.bump_data_version(conn)
+            trans.commit()
+    finally:
+        conn.close()
+    return ImportResult(name, prepared.read.sha256, not dry_run, results, time.perf_counter() - started,
+                        prepared.read.notes + prepared.skipped)
+
+
+def _blocking_message(file_name: str, issues: list[Issue]) -> str:
+    lines = [f"'{file_name}' was not imported:"]
+    for i in issues[:10]:
+        where = ", ".join(p for p in (f"sheet '{i.sheet}'" if i.sheet else "",
+                                      f"column '{i.column.splitlines()[0]}'" if i.column else "") if p)
+        lines.append(f"  - {where + ': ' if where else ''}{i.message}")
+    return "\n".join(lines)
+
+
+def import_file(engine: Engine, data: bytes, file_name: str, options: ImportOptions | None = None,
+                user: str | None = None, dry_run: bool = False) -> ImportResult:
+    options = options or ImportOptions()
+    prepared = prepare(data, file_name, options, profiles_from_db(engine))
+    return execute(engine, prepared, options, user, dry_run)
+
+
+def import_path(engine: Engine, path: str | Path, *, source: str | None = None, kind: str | None = None,
+                user: str | None = None, dry_run: bool = False, **option_kw: Any) -> ImportResult:
+    """Import a file from disk (CLI, sample loader, benchmarks)."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ImportRefused(f"cannot read the file ({exc.strerror}).", file=str(path)) from None
+    options = ImportOptions(kind=kind, source=source, **option_kw)
+    return import_file(engine, data, path.name, options, user, dry_run)

@@ -1,0 +1,329 @@
+"""Raw cells → typed field columns, with one issue per problem (file, sheet, Excel row, column, value).
+
+Rows with a bad value are rejected (kept with their original values so they can
+be fixed and re-imported); problems that make the whole sheet unsafe to import
+(a missing required column, a date column whose day/month order is undecided)
+are *blocking*.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from core.importing.dates import describe, parse_date_column, parse_number_column
+from core.importing.fields import fields_of
+from core.importing.mapping import Mapping, canonical_rag, canonical_status, normalize_header, required_present
+from core.importing.read import Table, base_header
+
+DEFAULT_NULLS = ("", "n/a", "#n/a", "null", "nan", "none", "#value!", "#ref!", "#div/0!", "#name?")
+KEY_FIELDS = {"work_items": ("external_key",), "objectives": ("code",), "kpis": ("code",),
+              "kpi_readings": ("kpi", "period"), "incentives": ("team", "kpi"),
+              "expected_effects": ("objective", "kpi"), "people": ("name",), "scorecard": ("kpi_code",)}
+KEY_FALLBACK = {"work_items": ("external_key", "title"), "objectives": ("code", "title"), "kpis": ("code", "name"),
+                "scorecard": ("kpi_code", "kpi_name")}
+ITEM_TYPE_WORDS = ("project", "milestone", "incident", "ticket", "change", "request", "task", "story", "epic")
+
+
+@dataclass
+class Issue:
+    message: str
+    row: int | None = None
+    column: str | None = None
+    value: str | None = None
+    severity: str = "error"  # error: row rejected | warning: row kept | blocking: sheet refused
+    sheet: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"sheet": self.sheet, "row": self.row, "column": self.column, "value": self.value,
+                "message": self.message, "severity": self.severity}
+
+
+@dataclass
+class ValidatedSheet:
+    file_name: str
+    table: Table
+    mapping: Mapping
+    frame: pd.DataFrame  # one column per mapped field (typed) + source_row (+ attributes for work items)
+    rejected: pd.Series  # bool per row of frame
+    issues: list[Issue] = field(default_factory=list)
+    date_formats: dict[str, str] = field(default_factory=dict)  # header -> what the engine decided
+    events: pd.DataFrame | None = None  # event-log rows (work items only)
+
+    @property
+    def blocking(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "blocking"]
+
+    def raw_row(self, pos: int) -> dict[str, Any]:
+        return {h: _jsonable(v) for h, v in self.table.data.iloc[pos].items()}
+
+
+def _jsonable(v: Any) -> Any:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return None
+    if isinstance(v, (datetime, date)):
+        return v.isoformat()
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (np.floating,)):
+        return float(v)
+    if isinstance(v, (str, int, float, bool)):
+        return v
+    return str(v)
+
+
+def to_text(s: pd.Series) -> pd.Series:
+    """Cell values as clean strings (None for blanks); 12.0 → '12', dates → ISO."""
+    if pd.api.types.is_string_dtype(s.dtype) or s.map(type).eq(str).all():
+        t = s.astype(object).str.strip()
+        return t.where(t.notna() & t.ne(""), None).astype(object)
+
+    def conv(v: Any) -> str | None:
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            return None
+        if isinstance(v, float) and v.is_integer():
+            return str(int(v))
+        if isinstance(v, datetime):
+            return v.isoformat(sep=" ") if (v.hour or v.minute or v.second) else v.date().isoformat()
+        if isinstance(v, date):
+            return v.isoformat()
+        text = str(v).strip()
+        return text or None
+
+    return s.map(conv).astype(object)
+
+
+def apply_nulls(data: pd.DataFrame, extra: list[str] | None) -> pd.DataFrame:
+    """Blank out cells that mean 'empty' ('?' in ServiceNow, '#N/A' in Excel)."""
+    tokens = set(DEFAULT_NULLS) | {str(x) for x in (extra or [])}
+    tokens |= {t.upper() for t in tokens} | {t.title() for t in tokens}
+    out = data.copy()
+    for col in out.columns:
+        s = out[col]
+        mask = s.isin(tokens)
+        if mask.any():
+            out[col] = s.mask(mask, None)
+    return out
+
+
+def _map_unique(s: pd.Series, fn: Any) -> pd.Series:
+    uniques = {v: fn(v) for v in pd.unique(s.dropna())}
+    return s.map(uniques)
+
+
+def infer_item_type(mapping: Mapping) -> str:
+    if mapping.options.get("item_type"):
+        return str(mapping.options["item_type"])
+    for f in ("external_key", "title"):
+        header = normalize_header(mapping.fields.get(f, ""))
+        for word in ITEM_TYPE_WORDS:
+            if word in header.split():
+                return "ticket" if word == "incident" else word
+    return "task"
+
+
+def validate(table: Table, mapping: Mapping, file_name: str) -> ValidatedSheet:
+    """Type every mapped column, check required values and duplicate keys."""
+    kind, opts = mapping.kind, mapping.options
+    specs = fields_of(kind)
+    data = apply_nulls(table.data, opts.get("null_values"))
+    rows = pd.Series(table.row_numbers, index=data.index)
+    frame = pd.DataFrame(index=data.index)
+    frame["source_row"] = rows
+    rejected = pd.Series(False, index=data.index)
+    issues: list[Issue] = []
+    sheet = table.sheet
+    date_formats: dict[str, str] = {}
+
+    missing = required_present(kind, mapping.fields)
+    unknown_headers = [h for h in mapping.fields.values() if h not in data.columns]
+    for h in unknown_headers:
+        issues.append(Issue(f"the mapping names column '{h}', which is not in the sheet", column=h,
+                            severity="blocking", sheet=sheet))
+    for f in missing:
+        issues.append(Issue(f"no column is mapped to the required field '{specs[f].label}' "
+                            f"(columns: {', '.join(table.headers[:30])})", column=None, severity="blocking",
+                            sheet=sheet))
+
+    def reject(mask: pd.Series, header: str, reason_of: Any) -> None:
+        for i in mask[mask].index:
+            issues.append(Issue(reason_of(i), row=int(rows[i]), column=header,
+                                value=None if data.at[i, header] is None else str(_jsonable(data.at[i, header])),
+                                sheet=sheet))
+        rejected.loc[mask[mask].index] = True
+
+    notes: dict[int, dict[str, str]] = {}
+
+    def keep_notes(found: dict[int, str], header: str, label: str, what: str) -> None:
+        """Text written where a value belongs is kept with the row (as an attribute), not rejected."""
+        for i, text in found.items():
+            notes.setdefault(i, {})[header] = str(text)
+        if found:
+            first = min(found)
+            issues.append(Issue(f"{label}: {len(found)} row(s) hold text instead of a {what} (such as this one); "
+                                f"the {what} is left empty and the text is kept with the row", row=int(rows[first]),
+                                column=header, value=str(found[first])[:200], severity="warning", sheet=sheet))
+
+    for fname, header in mapping.fields.items():
+        if header not in data.columns or fname not in specs:
+            continue
+        spec, raw = specs[fname], data[header]
+        if spec.type == "date":
+            order = (opts.get("date_orders") or {}).get(header) or opts.get("date_order")
+            col = parse_date_column(raw, order)
+            date_formats[header] = describe(col)
+            if col.ambiguous:
+                sample = next((str(v) for v in raw.dropna() if isinstance(v, str)), "")
+                issues.append(Issue(f"dates such as '{sample}' read both day-first and month-first and no value "
+                                    "decides; choose the order for this column (day-first or month-first)",
+                                    column=header, value=sample, severity="blocking", sheet=sheet))
+            frame[fname] = col.values
+            reject(col.bad, header, lambda i, c=col, s=spec: f"{s.label}: {c.reasons.get(i, 'not a date')}")
+            keep_notes(col.notes, header, spec.label, "date")
+        elif spec.type == "number":
+            nums, bad, prose = parse_number_column(raw)
+            frame[fname] = nums
+            reject(bad, header, lambda i, s=spec: f"{s.label}: '{data.at[i, header]}' is not a number")
+            keep_notes({i: data.at[i, header] for i in prose[prose].index}, header, spec.label, "number")
+        elif spec.type == "status":
+            text = to_text(raw)
+            frame["raw_status"] = text
+            frame["status"] = _map_unique(text, lambda v: canonical_status(v, mapping.value_maps.get("status")))
+            unknown = text.notna() & frame["status"].isna()
+            for value in pd.unique(text[unknown]):
+                first = rows[text[text.eq(value)].index[0]]
+                issues.append(Issue(f"status '{value}' has no meaning yet (todo, in progress, blocked, done); "
+                                    f"set it in the status value map. {int(text.eq(value).sum())} row(s) keep it "
+                                    "as written with no normalised status", row=int(first), column=header,
+                                    value=str(value), severity="warning", sheet=sheet))
+        elif spec.type == "rag":
+            text = to_text(raw)
+            pairs = _map_unique(text, lambda v: canonical_rag(v, mapping.value_maps.get("rag")))
+            frame[fname] = pairs.map(lambda p: p[0] if isinstance(p, tuple) else None)
+            note = pairs.map(lambda p: p[1] if isinstance(p, tuple) else None)
+            prior = frame["rag_note"] if "rag_note" in frame else pd.Series([None] * len(frame.index), index=frame.index, dtype=object)
+            frame["rag_note"] = prior.where(prior.notna(), note)
+        else:
+            frame[fname] = to_text(raw)
+
+    if kind == "work_items":
+        _finish_work_items(frame, data, mapping)
+        for i, extra in notes.items():
+            frame.at[i, "attributes"] = {**(frame.at[i, "attributes"] or {}), **extra}
+    fallback = KEY_FALLBACK.get(kind)
+    if fallback and fallback[0] not in frame and fallback[1] in frame:
+        frame[fallback[0]] = frame[fallback[1]]
+    for fname in _required_value_fields(kind, frame):
+        empty = frame[fname].isna() & ~rejected
+        header = mapping.fields.get(fname, specs[fname].label if fname in specs else fname)
+        if empty.any():
+            for i in empty[empty].index:
+                issues.append(Issue(f"{specs[fname].label if fname in specs else fname} is empty", row=int(rows[i]),
+                                    column=header, value=None, sheet=sheet))
+            rejected |= empty
+
+    events = None
+    key_cols = [k for k in KEY_FIELDS[kind] if k in frame]
+    if kind == "work_items" and key_cols and _is_event_log(frame, mapping):
+        from core.importing.events import split_event_log
+
+        frame, events, rejected = split_event_log(frame, rejected)
+    elif key_cols and len(key_cols) == len(KEY_FIELDS[kind]):
+        _reject_duplicate_keys(frame, data, rejected, issues, key_cols, mapping, sheet)
+    return ValidatedSheet(file_name, table, mapping, frame, rejected, issues, date_formats, events)
+
+
+def _required_value_fields(kind: str, frame: pd.DataFrame) -> list[str]:
+    if kind == "work_items":
+        return ["external_key", "title"]
+    specs = fields_of(kind)
+    out = [f for f, s in specs.items() if s.required and f in frame]
+    if kind in KEY_FALLBACK and KEY_FALLBACK[kind][0] in frame:
+        out.append(KEY_FALLBACK[kind][0])
+    return list(dict.fromkeys(out))
+
+
+def _finish_work_items(frame: pd.DataFrame, data: pd.DataFrame, mapping: Mapping) -> None:
+    """Title from other columns when there is none, item type, and unmapped columns as attributes."""
+    opts = mapping.options
+    if "title" not in frame:
+        cols = [c for c in opts.get("title_columns", []) if c in data.columns]
+        if cols:
+            parts = pd.DataFrame({c: to_text(data[c]) for c in cols})
+            frame["title"] = parts.apply(lambda r: " · ".join(v for v in r if isinstance(v, str) and v), axis=1).replace("", None)
+            frame["title"] = frame["title"].where(frame["title"].notna(), frame.get("external_key"))
+        elif "external_key" in frame:
+            frame["title"] = frame["external_key"]
+    if "item_type" not in frame:
+        frame["item_type"] = infer_item_type(mapping)
+    frame["item_type"] = frame["item_type"].fillna(infer_item_type(mapping))
+    mapped = set(mapping.fields.values())
+    extra = [c for c in data.columns if c not in mapped]
+    frame["attributes"] = build_attributes(data[extra]) if extra else None
+
+
+def build_attributes(data: pd.DataFrame) -> pd.Series:
+    """Unmapped columns per row as a dict; repeated headers (Jira's Component/s) become one list."""
+    groups: dict[str, list[str]] = {}
+    for c in data.columns:
+        groups.setdefault(base_header(c), []).append(c)
+    text = pd.DataFrame({c: to_text(data[c]) for c in data.columns}, index=data.index)
+    records = text.to_dict("records")
+    out = []
+    for rec in records:
+        item: dict[str, Any] = {}
+        for name, cols in groups.items():
+            if len(cols) == 1:
+                v = rec[cols[0]]
+                if v is not None:
+                    item[name] = v
+            else:
+                vals = [rec[c] for c in cols if rec[c] is not None]
+                if vals:
+                    item[name] = vals
+        out.append(item or None)
+    return pd.Series(out, index=data.index, dtype=object)
+
+
+def _is_event_log(frame: pd.DataFrame, mapping: Mapping) -> bool:
+    if mapping.options.get("event_log") is not None:
+        return bool(mapping.options["event_log"]) and "updated_at" in frame
+    return "updated_at" in frame and bool(frame["external_key"].dropna().duplicated().any())
+
+
+def _reject_duplicate_keys(frame: pd.DataFrame, data: pd.DataFrame, rejected: pd.Series, issues: list[Issue],
+                           key_cols: list[str], mapping: Mapping, sheet: str | None) -> None:
+    """The first row with a key wins; every later one is rejected and names the first."""
+    live = frame[~rejected]
+    keys = live[key_cols].apply(lambda c: c.map(lambda v: v.casefold() if isinstance(v, str) else v))
+    dup = keys.duplicated(keep=False)
+    if not dup.any():
+        return
+    first_pos: dict[tuple, int] = {}
+    header = ", ".join(mapping.fields.get(k, k) for k in key_cols)
+    for i in keys.index[dup.to_numpy()]:
+        k = tuple(keys.loc[i])
+        if k not in first_pos:
+            first_pos[k] = i
+            continue
+        j = first_pos[k]
+        a, b = data.loc[j], data.loc[i]
+        diffs = [c for c in data.columns if _jsonable(a[c]) != _jsonable(b[c])]
+        shown = " / ".join(str(v) for v in k)
+        if not diffs:
+            what = f"repeats row {frame.at[j, 'source_row']} exactly"
+        else:
+            d = diffs[0]
+            what = (f"uses the same key as row {frame.at[j, 'source_row']} with different values "
+                    f"({d}: '{_jsonable(a[d])}' there, '{_jsonable(b[d])}' here); the first row was kept")
+        issues.append(Issue(f"duplicate key '{shown}': this row {what}", row=int(frame.at[i, "source_row"]),
+                            column=header, value=shown, sheet=sheet))
+        rejected.loc[i] = True
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", normalize_header(text)).strip("-")[:80] or "item"

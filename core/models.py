@@ -1,0 +1,312 @@
+"""The whole domain model (DESIGN.md), as SQLModel tables.
+
+Dates and times are stored *naive on purpose*: spreadsheet dates are wall-clock
+values with no zone, and system stamps (import time, audit time) are naive UTC
+from :func:`utcnow`. sqlmodel 0.0.50 maps plain ``datetime`` to a UTC type that
+rejects naive values, so every datetime column declares ``sa.DateTime()``.
+
+Imported entity tables carry ``created_batch_id`` / ``last_batch_id`` so that an
+import can be undone exactly and an undo can see when a later batch touched a row.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any, Optional
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+WORK_STATUSES = ("todo", "in_progress", "blocked", "done")
+RAG_VALUES = ("green", "amber", "red")
+ROLES = ("executive", "manager", "admin")
+
+
+def utcnow() -> datetime:
+    """Naive UTC now (see module docstring)."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def DateTimeField(**kw: Any) -> Any:  # noqa: N802 - reads like a type
+    if "default_factory" not in kw:
+        kw.setdefault("default", None)
+    return Field(sa_type=sa.DateTime(), **kw)
+
+
+def JsonField(**kw: Any) -> Any:  # noqa: N802
+    if "default_factory" not in kw:
+        kw.setdefault("default", None)
+    return Field(sa_type=sa.JSON(), **kw)
+
+
+def BatchFk(**kw: Any) -> Any:  # noqa: N802
+    return Field(default=None, foreign_key="importbatch.id", index=True, **kw)
+
+
+class Team(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str
+    name_key: str = Field(unique=True, index=True)
+    created_batch_id: Optional[int] = BatchFk()
+    last_batch_id: Optional[int] = BatchFk()
+
+
+class Person(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str
+    name_key: str = Field(unique=True, index=True)
+    email: Optional[str] = None
+    role_title: Optional[str] = None
+    team_id: Optional[int] = Field(default=None, foreign_key="team.id", index=True)
+    created_batch_id: Optional[int] = BatchFk()
+    last_batch_id: Optional[int] = BatchFk()
+
+
+class Objective(SQLModel, table=True):
+    """Pillar → objective → key result, through ``parent_id``."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, index=True)
+    title: str
+    description: Optional[str] = None
+    parent_id: Optional[int] = Field(default=None, foreign_key="objective.id", index=True)
+    owner_id: Optional[int] = Field(default=None, foreign_key="person.id", index=True)
+    owner_text: Optional[str] = None  # as written in the sheet: shows missing or shared owners
+    period: Optional[str] = None
+    weight: Optional[float] = None
+    created_batch_id: Optional[int] = BatchFk()
+    last_batch_id: Optional[int] = BatchFk()
+
+
+class Kpi(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, index=True)
+    name: str
+    unit: Optional[str] = None
+    direction: Optional[str] = None  # "higher" or "lower" is better
+    baseline: Optional[float] = None
+    baseline_date: Optional[date] = None
+    target: Optional[float] = None
+    target_date: Optional[date] = None
+    tolerance: Optional[float] = None
+    owner_id: Optional[int] = Field(default=None, foreign_key="person.id", index=True)
+    owner_text: Optional[str] = None
+    objective_id: Optional[int] = Field(default=None, foreign_key="objective.id", index=True)
+    created_batch_id: Optional[int] = BatchFk()
+    last_batch_id: Optional[int] = BatchFk()
+
+
+class KpiReading(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("kpi_id", "period", name="uq_kpireading_kpi_period"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    kpi_id: int = Field(foreign_key="kpi.id", index=True)
+    period: date
+    value: float
+    created_batch_id: Optional[int] = BatchFk()
+    last_batch_id: Optional[int] = BatchFk()
+
+
+class Incentive(SQLModel, table=True):
+    """A team is measured (paid, ranked) on a KPI."""
+
+    __table_args__ = (sa.UniqueConstraint("team_id", "kpi_id", name="uq_incentive_team_kpi"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id", index=True)
+    kpi_id: int = Field(foreign_key="kpi.id", index=True)
+    weight: Optional[float] = None
+    created_batch_id: Optional[int] = BatchFk()
+    last_batch_id: Optional[int] = BatchFk()
+
+
+class ExpectedEffect(SQLModel, table=True):
+    """An objective or initiative is expected to move a KPI's raw value up or down."""
+
+    __table_args__ = (sa.UniqueConstraint("objective_id", "kpi_id", name="uq_effect_objective_kpi"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    objective_id: int = Field(foreign_key="objective.id", index=True)
+    kpi_id: int = Field(foreign_key="kpi.id", index=True)
+    effect: str  # "up" or "down"
+    note: Optional[str] = None
+    created_batch_id: Optional[int] = BatchFk()
+    last_batch_id: Optional[int] = BatchFk()
+
+
+class WorkItem(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("source", "external_key", name="uq_workitem_source_key"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    source: str = Field(index=True)
+    external_key: str
+    title: str
+    item_type: Optional[str] = None  # task, ticket, milestone, change, request, project
+    raw_status: Optional[str] = None
+    status: Optional[str] = Field(default=None, index=True)  # WORK_STATUSES
+    reported_rag: Optional[str] = None
+    assessed_rag: Optional[str] = None
+    rag_note: Optional[str] = None
+    priority: Optional[str] = None
+    description: Optional[str] = None
+    owner_id: Optional[int] = Field(default=None, foreign_key="person.id", index=True)
+    team_id: Optional[int] = Field(default=None, foreign_key="team.id", index=True)
+    objective_id: Optional[int] = Field(default=None, foreign_key="objective.id", index=True)
+    created_at: Optional[datetime] = DateTimeField()
+    started_at: Optional[datetime] = DateTimeField()
+    due_at: Optional[datetime] = DateTimeField()
+    done_at: Optional[datetime] = DateTimeField()
+    updated_at: Optional[datetime] = DateTimeField()
+    effort: Optional[float] = None
+    depends_on: Optional[str] = None
+    attributes: Optional[dict] = JsonField()
+    source_file: Optional[str] = None
+    source_sheet: Optional[str] = None
+    source_row: Optional[int] = None
+    row_hash: Optional[str] = None
+    created_batch_id: Optional[int] = BatchFk()
+    last_batch_id: Optional[int] = BatchFk()
+
+
+class StatusEvent(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    work_item_id: int = Field(foreign_key="workitem.id", index=True)
+    at: datetime = DateTimeField()
+    raw_status: Optional[str] = None
+    status: Optional[str] = None
+    source_row: Optional[int] = None
+    batch_id: Optional[int] = BatchFk()
+
+
+class Dependency(SQLModel, table=True):
+    """A work item waits on another item (by key, resolved to an id when known) or a team."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    work_item_id: int = Field(foreign_key="workitem.id", index=True)
+    depends_on_key: Optional[str] = None
+    depends_on_item_id: Optional[int] = Field(default=None, foreign_key="workitem.id", index=True)
+    depends_on_team_id: Optional[int] = Field(default=None, foreign_key="team.id")
+    batch_id: Optional[int] = BatchFk()
+
+
+class ImportBatch(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    group_key: str = Field(index=True)  # batches committed together (sheets of one workbook)
+    file_name: str
+    file_sha256: str = Field(index=True)
+    file_format: Optional[str] = None
+    sheet: Optional[str] = None
+    kind: str
+    source: Optional[str] = Field(default=None, index=True)
+    profile_name: Optional[str] = None
+    mapping: Optional[dict] = JsonField()
+    options: Optional[dict] = JsonField()
+    user: Optional[str] = None
+    created_at: datetime = DateTimeField(default_factory=utcnow)
+    state: str = "committed"  # committed | undone
+    rows_read: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    status_events: int = 0
+    seconds: Optional[float] = None
+    undone_at: Optional[datetime] = DateTimeField()
+    undone_by: Optional[str] = None
+
+
+class ImportIssue(SQLModel, table=True):
+    """A problem found in a row; rejected rows keep their original values in ``raw``."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    batch_id: int = Field(foreign_key="importbatch.id", index=True)
+    severity: str = "error"  # error: row rejected; warning: row kept
+    sheet: Optional[str] = None
+    row: Optional[int] = None
+    column: Optional[str] = None
+    value: Optional[str] = None
+    message: str
+    raw: Optional[dict] = JsonField()
+
+
+class ChangeLog(SQLModel, table=True):
+    """Before-image of every row a batch updated or deleted (inserts are found by batch id)."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    batch_id: int = Field(foreign_key="importbatch.id", index=True)
+    table_name: str
+    row_id: int
+    op: str  # update | delete
+    before: dict = JsonField()
+
+
+class MappingProfile(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    kind: str
+    headers: list = JsonField(default_factory=list)
+    mapping: dict = JsonField(default_factory=dict)  # field -> column header
+    value_maps: dict = JsonField(default_factory=dict)  # "status"/"reported_rag" -> {raw: canonical}
+    options: dict = JsonField(default_factory=dict)
+    created_by: Optional[str] = None
+    created_at: datetime = DateTimeField(default_factory=utcnow)
+
+
+class AlignmentRule(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    field: str
+    pattern: str
+    match_type: str = "equals"  # equals | contains | regex
+    source: Optional[str] = None
+    objective_id: int = Field(foreign_key="objective.id", index=True)
+    active: bool = True
+    created_by: Optional[str] = None
+    created_at: datetime = DateTimeField(default_factory=utcnow)
+
+
+class Signal(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    kind: str  # kpi_variance | green_but_red | stale | overdue_dependency
+    entity: str
+    entity_id: int
+    owner_id: Optional[int] = Field(default=None, foreign_key="person.id", index=True)
+    protocol: Optional[str] = None
+    state: str = "open"  # open | acknowledged | resolved
+    message: Optional[str] = None
+    opened_at: datetime = DateTimeField(default_factory=utcnow)
+    closed_at: Optional[datetime] = DateTimeField()
+    log: list = JsonField(default_factory=list)
+
+
+class AuditEvent(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    at: datetime = DateTimeField(default_factory=utcnow, index=True)
+    user: Optional[str] = Field(default=None, index=True)
+    action: str
+    entity: str
+    entity_id: Optional[int] = None
+    before: Optional[dict] = JsonField()
+    after: Optional[dict] = JsonField()
+    detail: Optional[str] = None
+
+
+class User(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    username: str = Field(unique=True, index=True)
+    email: Optional[str] = None
+    display_name: Optional[str] = None
+    role: str = "executive"  # ROLES
+    team_id: Optional[int] = Field(default=None, foreign_key="team.id")
+    scope_own_team: bool = False
+    password_hash: Optional[str] = None
+    failed_logins: int = 0
+    locked_until: Optional[datetime] = DateTimeField()
+    active: bool = True
+    created_at: datetime = DateTimeField(default_factory=utcnow)
+
+
+class AppMeta(SQLModel, table=True):
+    """Key/value settings; ``data_version`` is bumped by every commit so caches refresh."""
+
+    key: str = Field(primary_key=True)
+    value: str
+
+
+# Declared here as well as in migration 0002 so that autogenerate stays quiet.
+sa.Index("ix_statusevent_item_at", StatusEvent.__table__.c.work_item_id, StatusEvent.__table__.c.at)
+sa.Index("ix_workitem_team_status", WorkItem.__table__.c.team_id, WorkItem.__table__.c.status)
