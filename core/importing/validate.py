@@ -146,8 +146,12 @@ def validate(table: Table, mapping: Mapping, file_name: str) -> ValidatedSheet:
                             severity="blocking", sheet=sheet))
     for f in missing:
         issues.append(Issue(f"no column is mapped to the required field '{specs[f].label}' "
-                            f"(columns: {', '.join(table.headers[:30])})", column=None, severity="blocking",
+                            f"(columns: {', '.join(h.splitlines()[0] for h in table.headers[:30])}); map one of them to it "
+                            f"(--map {f}=COLUMN on the command line)", column=None, severity="blocking",
                             sheet=sheet))
+
+    if missing or unknown_headers:
+        return ValidatedSheet(file_name, table, mapping, frame, rejected, issues, date_formats, None)
 
     def reject(mask: pd.Series, header: str, reason_of: Any) -> None:
         for i in mask[mask].index:

@@ -1,0 +1,9 @@
+"""Throughline: routes to the pages. All logic lives in core/; each page calls its own setup."""
+import streamlit as st
+
+st.set_page_config(page_title="Throughline", page_icon="🧭", layout="wide")
+
+pages = [
+    st.Page("pages/overview.py", title="Overview", icon="🏠", default=True),
+]
+st.navigation(pages).run()

@@ -1,0 +1,61 @@
+"""The only core module that imports Streamlit: the cached engine and loaders keyed on the data version.
+
+Every commit bumps ``data_version`` (core.repo) and every loader takes a
+:data:`DataKey` (database URL, data version), so a view never shows data older
+than the last import, nor data of another database.
+"""
+from __future__ import annotations
+
+from typing import Tuple
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy.engine import Engine
+
+from core import repo
+from core.config import database_url
+from core.db import make_engine, upgrade_schema
+
+DataKey = Tuple[str, int]
+
+
+@st.cache_resource(show_spinner=False)
+def _engine_for(url: str) -> Engine:
+    eng = make_engine(url)
+    upgrade_schema(eng)
+    return eng
+
+
+def engine() -> Engine:
+    """One engine per database URL and server process; the schema is upgraded in place on first use."""
+    return _engine_for(database_url())
+
+
+def data_key() -> DataKey:
+    return database_url(), repo.data_version(engine())
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def table_counts(key: DataKey) -> dict[str, int]:
+    return repo.table_counts(_engine_for(key[0]))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def batches(key: DataKey) -> pd.DataFrame:
+    return repo.list_batches(_engine_for(key[0]))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def work_item_counts(key: DataKey) -> pd.DataFrame:
+    return repo.work_item_counts(_engine_for(key[0]))
+
+
+def page_setup(title: str) -> DataKey:
+    """Shared sidebar and page header; returns the key for the page's loaders.
+
+    Every page calls this itself (AppTest and direct URLs run a page without app.py).
+    """
+    key = data_key()
+    st.sidebar.caption(f"Throughline · data version {key[1]}")
+    st.title(title)
+    return key

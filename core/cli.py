@@ -1,0 +1,184 @@
+"""Command line: thin wrappers over the engine for scripted imports, undo and inspection.
+
+Exit codes for ``import``: 0 every row in; 1 committed with some rows rejected;
+2 nothing committed (unreadable file, blocking problem, ``--strict`` with a rejected row).
+No traceback is ever printed; set THROUGHLINE_DEBUG=1 to see one.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import traceback
+from typing import Any, Sequence
+
+from core import repo
+from core.db import make_engine, upgrade_schema
+from core.errors import ThroughlineError
+from core.importing.fields import KINDS
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m core", description="Throughline command line.")
+    sub = p.add_subparsers(dest="command", required=True)
+    imp = sub.add_parser("import", help="import a spreadsheet (xlsx, csv)")
+    imp.add_argument("path")
+    imp.add_argument("--kind", default="auto", choices=["auto", *KINDS])
+    imp.add_argument("--source", help="tracker name for work items (default: from the file name)")
+    imp.add_argument("--sheet", action="append", help="import only this sheet (repeatable)")
+    imp.add_argument("--profile", help="apply this saved or built-in mapping profile")
+    imp.add_argument("--map", action="append", default=[], metavar="FIELD=COLUMN",
+                     help="map a column to a field (repeatable)")
+    imp.add_argument("--date-order", action="append", default=[], metavar="[COLUMN=]dmy|mdy",
+                     help="day/month order for ambiguous date columns")
+    imp.add_argument("--header-row", type=int, help="1-based row of the header (default: detected)")
+    imp.add_argument("--dry-run", action="store_true", help="show what would change; write nothing")
+    imp.add_argument("--strict", action="store_true", help="import nothing if any row would be rejected")
+    imp.add_argument("--json", action="store_true")
+    imp.add_argument("--user", default=os.environ.get("USER") or "cli")
+    undo = sub.add_parser("undo", help="undo an import batch")
+    undo.add_argument("batch_id", type=int)
+    undo.add_argument("--user", default=os.environ.get("USER") or "cli")
+    undo.add_argument("--json", action="store_true")
+    b = sub.add_parser("batches", help="list import batches")
+    b.add_argument("--json", action="store_true")
+    s = sub.add_parser("stats", help="row counts per table")
+    s.add_argument("--json", action="store_true")
+    ls = sub.add_parser("load-sample", help="load the sample scenario into an empty database")
+    ls.add_argument("--force", action="store_true", help="load even when the database holds data")
+    sub.add_parser("migrate", help="upgrade the database schema in place")
+    return p
+
+
+def _pairs(values: list[str], flag: str) -> dict[str, str]:
+    out = {}
+    for v in values:
+        if "=" not in v:
+            raise ThroughlineError(f"{flag} {v}: expected FIELD=COLUMN.")
+        k, _, col = v.partition("=")
+        out[k.strip()] = col.strip()
+    return out
+
+
+def _date_orders(values: list[str]) -> dict[str, str]:
+    out = {}
+    for v in values:
+        col, _, order = v.rpartition("=")
+        order = order.strip().lower()
+        if order not in ("dmy", "mdy"):
+            raise ThroughlineError(f"--date-order {v}: the order must be dmy (day first) or mdy (month first).")
+        out[col.strip() or "*"] = order
+    return out
+
+
+def cmd_import(args: argparse.Namespace, engine: Any) -> int:
+    from core.importing.service import ImportBlocked, import_path
+
+    from core.importing.fields import fields_of
+
+    overrides = _pairs(args.map, "--map")
+    if overrides and args.kind != "auto":
+        unknown = [f for f in overrides if f not in fields_of(args.kind)]
+        if unknown:
+            raise ThroughlineError(f"--map: unknown field(s) {', '.join(unknown)} for kind {args.kind}; fields: "
+                                   f"{', '.join(fields_of(args.kind))}.")
+    header_rows = {None: args.header_row, **{s: args.header_row for s in (args.sheet or [])}} if args.header_row else {}
+    try:
+        result = import_path(engine, args.path, source=args.source, kind=None if args.kind == "auto" else args.kind,
+                             user=args.user, dry_run=args.dry_run, sheets=args.sheet, profile=args.profile,
+                             overrides=overrides, date_orders=_date_orders(args.date_order), header_rows=header_rows,
+                             strict=args.strict)
+    except ImportBlocked as exc:
+        if args.json:
+            print(json.dumps({"committed": False, "error": str(exc), "issues": [i.as_dict() for i in exc.issues]},
+                             default=str))
+        else:
+            print(str(exc), file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(result.as_json(), default=str, ensure_ascii=False))
+    else:
+        _print_result(result, args.dry_run)
+    return 1 if result.rejected else 0
+
+
+def _print_result(result: Any, dry_run: bool) -> None:
+    verb = "Would import" if dry_run else "Imported"
+    for s in result.sheets:
+        where = f" sheet '{s.sheet}'" if s.sheet else ""
+        batch = "" if dry_run else f" (batch {s.batch_id})"
+        print(f"{verb} {result.file_name}{where} as {s.kind}{' from profile ' + repr(s.profile_name) if s.profile_name else ''}"
+              f"{batch}: {s.rows_read} rows read, {s.inserted} new, {s.updated} updated, {s.unchanged} unchanged, "
+              f"{s.rejected} rejected, {s.status_events} status events.")
+        for col, fmt in s.date_formats.items():
+            print(f"  dates in '{col.splitlines()[0]}': {fmt}")
+        for i in s.issues[:50]:
+            loc = ", ".join(p for p in (f"row {i.row}" if i.row else "", f"column '{i.column.splitlines()[0]}'"
+                                        if i.column else "") if p)
+            print(f"  {i.severity}: {loc}: {i.message}")
+        if len(s.issues) > 50:
+            print(f"  ... and {len(s.issues) - 50} more issue(s)")
+
+
+def cmd_undo(args: argparse.Namespace, engine: Any) -> int:
+    from core.importing.commit import undo_batch
+
+    ids = undo_batch(engine, args.batch_id, args.user)
+    if args.json:
+        print(json.dumps({"undone": ids}))
+    else:
+        print(f"Undone: batch(es) {', '.join(map(str, ids))}.")
+    return 0
+
+
+def cmd_batches(args: argparse.Namespace, engine: Any) -> int:
+    df = repo.list_batches(engine)
+    if args.json:
+        print(df.to_json(orient="records", date_format="iso"))
+    elif df.empty:
+        print("No imports yet.")
+    else:
+        print(df.to_string(index=False))
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace, engine: Any) -> int:
+    counts = repo.table_counts(engine)
+    print(json.dumps(counts) if args.json else "\n".join(f"{k:16} {v:>9,}" for k, v in counts.items()))
+    return 0
+
+
+def cmd_load_sample(args: argparse.Namespace, engine: Any) -> int:
+    from core.sample import load_sample
+
+    results = load_sample(engine, only_if_empty=not args.force)
+    if not results:
+        print("The database already holds data; sample scenario not loaded (use --force to load it anyway).")
+    for r in results:
+        print(f"{r.file_name}: {r.inserted} new, {r.updated} updated, {r.unchanged} unchanged, {r.rejected} rejected")
+    return 0
+
+
+COMMANDS = {"import": cmd_import, "undo": cmd_undo, "batches": cmd_batches, "stats": cmd_stats,
+            "load-sample": cmd_load_sample, "migrate": lambda a, e: 0}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        engine = make_engine()
+        upgrade_schema(engine)
+        return COMMANDS[args.command](args, engine)
+    except ThroughlineError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("Interrupted; nothing was committed.", file=sys.stderr)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - the promise is: no traceback reaches a user
+        if os.environ.get("THROUGHLINE_DEBUG"):
+            traceback.print_exc()
+        print(f"Error: unexpected {type(exc).__name__}: {exc}. Nothing was committed. "
+              "(Set THROUGHLINE_DEBUG=1 for details.)", file=sys.stderr)
+        return 2

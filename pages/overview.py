@@ -1,0 +1,24 @@
+"""Overview: what is loaded (counts per kind) and the last imports with their counts."""
+import streamlit as st
+
+from core import cached
+from core.overview import KIND_COUNTS, last_imports_table
+
+key = cached.page_setup("Overview")
+counts = cached.table_counts(key)
+
+if not any(counts[t] for t, _ in KIND_COUNTS):
+    st.info("No data loaded yet. Run `make run` (it loads the sample scenario into an empty database) or "
+            "`python -m core import FILE`.")
+    st.stop()
+
+cols = st.columns(len(KIND_COUNTS))
+for col, (table, label) in zip(cols, KIND_COUNTS):
+    col.metric(label, f"{counts[table]:,}")
+
+st.subheader("Work items by source")
+st.dataframe(cached.work_item_counts(key), hide_index=True, width="stretch",
+             column_config={"last_import": st.column_config.DatetimeColumn("Last import", format="YYYY-MM-DD HH:mm")})
+
+st.subheader("Last imports")
+st.dataframe(last_imports_table(cached.batches(key)), hide_index=True, width="stretch")
