@@ -87,13 +87,14 @@ def required_present(kind: str, mapped_fields: Iterable[str]) -> list[str]:
 def detect_kind(headers: list[str], sheet_name: str | None = None) -> tuple[str, float]:
     """The kind whose fields the headers fill best (required fields must be there)."""
     best, best_score = "work_items", -1.0
-    hint = normalize_header(sheet_name or "")
+    hint = normalize_header(re.sub(r"\.\w+$", "", sheet_name or ""))
     for kind in KINDS:
         sugg = suggest_fields(headers, kind)
         mapped = [s.field for s in sugg.values() if s.field]
         if required_present(kind, mapped):
             continue
         score = sum(s.confidence for s in sugg.values() if s.field) / 100.0
+        score += 0.5 * len(mapped) / len(KINDS[kind])  # ties go to the kind the headers cover best
         if hint and hint in SHEET_HINTS.get(kind, ()):
             score += 3
         if score > best_score:

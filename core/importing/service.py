@@ -129,7 +129,7 @@ def prepare(data: bytes, file_name: str, options: ImportOptions | None = None,
         mapping = options.mappings.get(table.sheet)
         if mapping is None:
             overrides = _resolve_overrides(options.overrides, table.headers, file_name, table.sheet)
-            mapping = build_mapping(table.headers, table.sheet, kind=options.kinds.get(table.sheet, options.kind),
+            mapping = build_mapping(table.headers, table.sheet or file_name, kind=options.kinds.get(table.sheet, options.kind),
                                     profiles=profiles or [], profile_name=options.profile, overrides=overrides)
         if options.date_orders:
             orders = dict(mapping.options.get("date_orders") or {})

@@ -316,7 +316,8 @@ def _reject_duplicate_keys(frame: pd.DataFrame, data: pd.DataFrame, rejected: pd
             continue
         j = first_pos[k]
         a, b = data.loc[j], data.loc[i]
-        diffs = [c for c in data.columns if _jsonable(a[c]) != _jsonable(b[c])]
+        key_headers = {mapping.fields.get(k) for k in key_cols}
+        diffs = sorted((c for c in data.columns if _jsonable(a[c]) != _jsonable(b[c])), key=lambda c: c in key_headers)
         shown = " / ".join(str(v) for v in k)
         if not diffs:
             what = f"repeats row {frame.at[j, 'source_row']} exactly"
