@@ -45,6 +45,13 @@ class DateColumn:
     order: str | None = None  # dmy | mdy when numeric dates were found
 
 
+def is_text(s: pd.Series) -> bool:
+    """True when every present value is a str (pandas' string dtype, or object holding only str)."""
+    if isinstance(s.dtype, pd.StringDtype):
+        return True
+    return s.dtype == object and bool(s.dropna().map(type).eq(str).all())
+
+
 def _year(y: pd.Series) -> pd.Series:
     y = y.astype(int)
     return y.where(y >= 100, np.where(y < 70, 2000 + y, 1900 + y))
@@ -92,6 +99,20 @@ def parse_date_column(raw: pd.Series, order: str | None = None) -> DateColumn:
     if not present.any():
         return result
     values = raw[present]
+    if is_text(values):
+        text = values.astype(str).str.strip()
+        fast = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+        if fast.notna().all():  # the common case (ISO dates as text) in one vectorised call
+            out.loc[fast.index] = fast
+            result.formats.append("ISO (YYYY-MM-DD)")
+            return result
+        _parse_text(text, order, result)
+        return result
+    inferred = pd.api.types.infer_dtype(values, skipna=True)
+    if inferred in ("datetime", "date", "datetime64"):  # all date cells (xlsx): one vectorised conversion
+        out.loc[values.index] = pd.to_datetime(values, errors="coerce")
+        result.formats.append("date cells")
+        return result
     kinds = values.map(type)
     # native datetimes (xlsx cells)
     is_dt = kinds.map(lambda t: issubclass(t, (datetime, date)))
@@ -214,7 +235,10 @@ def parse_number_column(raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series
     if not present.any():
         return out, pd.Series(False, index=raw.index), pd.Series(False, index=raw.index)
     values = raw[present]
-    is_num = values.map(lambda v: isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool))
+    if is_text(values):
+        is_num = pd.Series(False, index=values.index)
+    else:
+        is_num = values.map(lambda v: isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool))
     out.loc[is_num[is_num].index] = values[is_num].astype(float)
     text = values[~is_num].astype(str).str.strip()
     text = text[text.ne("")]

@@ -178,8 +178,12 @@ def build_incoming(vs: ValidatedSheet, resolver: Resolver, source: str | None) -
         return f[name] if name in f else pd.Series([None] * len(f.index), index=f.index, dtype=object)
 
     def owners(name: str = "owner") -> pd.Series:
-        return pd.Series([owner_key(v, issues, int(r), header(name, name), sheet, names["person"])
-                          for v, r in zip(col(name), f["source_row"])], index=f.index, dtype=object)
+        values = col(name)
+        keys: dict[Any, str | None] = {}
+        firsts = values.dropna().drop_duplicates()
+        for i, v in firsts.items():
+            keys[v] = owner_key(v, issues, int(f.at[i, "source_row"]), header(name, name), sheet, names["person"])
+        return values.map(keys).astype(object).where(values.notna(), None)
 
     def ref_codes(ref: str, name: str, *, required: bool, self_codes: dict[str, str] | None = None) -> pd.Series:
         values = col(name)
@@ -331,15 +335,19 @@ def existing_frame(conn: Connection, target: Target, resolver: Resolver, incomin
 
 def row_hashes(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
     """A 64-bit digest per row of the compared columns (pandas' vectorised hashing)."""
-    parts = pd.DataFrame(index=frame.index)
+    parts = {}
     for c in columns:
-        s = frame[c] if c in frame else pd.Series([None] * len(frame.index), index=frame.index, dtype=object)
+        if c not in frame:
+            continue
+        s = frame[c]
         if c == "attributes":
-            s = s.map(lambda d: None if not d else repr(sorted(d.items())))
+            s = s.map(lambda d: "" if not d else repr(sorted(d.items())))
         elif pd.api.types.is_datetime64_any_dtype(s):
-            s = s.dt.strftime("%Y-%m-%dT%H:%M:%S")
-        parts[c] = s.astype(object).where(s.notna(), None).astype(str)
-    hashed = pd.util.hash_pandas_object(parts, index=False)
+            s = s.astype("datetime64[s]").astype("int64").where(s.notna(), -1)
+        elif s.dtype == object:
+            s = s.map(lambda v: "" if v is None or v != v else str(v))
+        parts[c] = s
+    hashed = pd.util.hash_pandas_object(pd.DataFrame(parts, index=frame.index), index=False)
     return hashed.map(lambda h: f"{h:016x}")
 
 

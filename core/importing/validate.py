@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from core.importing.dates import describe, parse_date_column, parse_number_column
+from core.importing.dates import is_text, describe, parse_date_column, parse_number_column
 from core.importing.fields import fields_of
 from core.importing.mapping import Mapping, canonical_rag, canonical_status, normalize_header, required_present
 from core.importing.read import Table, base_header
@@ -76,25 +76,27 @@ def _jsonable(v: Any) -> Any:
     return str(v)
 
 
-def to_text(s: pd.Series) -> pd.Series:
-    """Cell values as clean strings (None for blanks); 12.0 → '12', dates → ISO."""
-    if pd.api.types.is_string_dtype(s.dtype) or s.map(type).eq(str).all():
-        t = s.astype(object).str.strip()
-        return t.where(t.notna() & t.ne(""), None).astype(object)
-
-    def conv(v: Any) -> str | None:
-        if v is None or (isinstance(v, float) and np.isnan(v)):
+def _clean_text(v: Any) -> str | None:
+    if v is None:
+        return None
+    if type(v) is str:
+        return v.strip() or None
+    if isinstance(v, float):
+        if v != v:
             return None
-        if isinstance(v, float) and v.is_integer():
-            return str(int(v))
-        if isinstance(v, datetime):
-            return v.isoformat(sep=" ") if (v.hour or v.minute or v.second) else v.date().isoformat()
-        if isinstance(v, date):
-            return v.isoformat()
-        text = str(v).strip()
-        return text or None
+        return str(int(v)) if v.is_integer() else str(v)
+    if isinstance(v, datetime):
+        return v.isoformat(sep=" ") if (v.hour or v.minute or v.second) else v.date().isoformat()
+    if isinstance(v, date):
+        return v.isoformat()
+    if v is pd.NaT or v is pd.NA:
+        return None
+    return str(v).strip() or None
 
-    return s.map(conv).astype(object)
+
+def to_text(s: pd.Series) -> pd.Series:
+    """Cell values as clean strings (None for blanks); 12.0 → '12', dates → ISO. One pass per column."""
+    return pd.Series([_clean_text(v) for v in s.tolist()], index=s.index, dtype=object)
 
 
 def apply_nulls(data: pd.DataFrame, extra: list[str] | None) -> pd.DataFrame:
@@ -272,21 +274,21 @@ def _finish_work_items(frame: pd.DataFrame, data: pd.DataFrame, mapping: Mapping
 
 def build_attributes(data: pd.DataFrame) -> pd.Series:
     """Unmapped columns per row as a dict; repeated headers (Jira's Component/s) become one list."""
-    groups: dict[str, list[str]] = {}
+    groups: dict[str, list[list[str | None]]] = {}
     for c in data.columns:
-        groups.setdefault(base_header(c), []).append(c)
-    text = pd.DataFrame({c: to_text(data[c]) for c in data.columns}, index=data.index)
-    records = text.to_dict("records")
-    out = []
-    for rec in records:
+        groups.setdefault(base_header(c), []).append(to_text(data[c]).tolist())
+    names = list(groups)
+    singles = [cols[0] if len(cols) == 1 else None for cols in groups.values()]
+    out: list[dict[str, Any] | None] = []
+    for i in range(len(data)):
         item: dict[str, Any] = {}
-        for name, cols in groups.items():
-            if len(cols) == 1:
-                v = rec[cols[0]]
+        for name, single, cols in zip(names, singles, groups.values()):
+            if single is not None:
+                v = single[i]
                 if v is not None:
                     item[name] = v
             else:
-                vals = [rec[c] for c in cols if rec[c] is not None]
+                vals = [col[i] for col in cols if col[i] is not None]
                 if vals:
                     item[name] = vals
         out.append(item or None)
