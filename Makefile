@@ -29,6 +29,7 @@ run: setup sample
 	$(PY) -m streamlit run app.py --server.address $(ADDRESS) --server.port $(PORT) --server.headless true
 
 test: setup-dev
+	bash scripts/ensure-chromium.sh
 	$(PY) -m pytest -q
 
 bench: setup-dev

@@ -14,7 +14,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
+from typing import Optional
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -54,37 +56,35 @@ def case_floor(path: Path, db: Path) -> dict:
     return {"seconds": time.perf_counter() - t0, "rows": len(records)}
 
 
+def _naive_model():  # type: ignore[no-untyped-def]
+    """The SQLModel class a first version would write (defined on demand: only the naive case needs it)."""
+    import sqlalchemy as sa
+    from sqlmodel import Field, SQLModel
+
+    namespace = {
+        "__annotations__": {"id": Optional[int], "key": str, "title": str, "status": str, "owner": str, "team": str,
+                            "created": Optional[datetime], "due": Optional[datetime], "updated": Optional[datetime],
+                            "effort": float, "rag": str, "priority": str, "notes": str},
+        "id": Field(default=None, primary_key=True),
+        **{c: Field(default=None, sa_type=sa.DateTime()) for c in ("created", "due", "updated")},
+    }
+    return type("Tracker", (SQLModel,), namespace, table=True), SQLModel
+
+
 def case_naive(path: Path, db: Path) -> dict:
     """pandas+openpyxl read (csv: pandas) + SQLModel session.add per row, one commit."""
-    from datetime import datetime
-    from typing import Optional
-
     import pandas as pd
-    from sqlmodel import Field, Session, SQLModel, create_engine
+    from sqlmodel import Session, create_engine
 
-    class Tracker(SQLModel, table=True):
-        id: Optional[int] = Field(default=None, primary_key=True)
-        key: str
-        title: str
-        status: str
-        owner: str
-        team: str
-        created: Optional[datetime] = Field(default=None, sa_type=__import__("sqlalchemy").DateTime())
-        due: Optional[datetime] = Field(default=None, sa_type=__import__("sqlalchemy").DateTime())
-        updated: Optional[datetime] = Field(default=None, sa_type=__import__("sqlalchemy").DateTime())
-        effort: float
-        rag: str
-        priority: str
-        notes: str
-
+    tracker, base = _naive_model()
     t0 = time.perf_counter()
     df = pd.read_excel(path, engine="openpyxl") if path.suffix == ".xlsx" else pd.read_csv(
         path, parse_dates=["Created", "Due", "Updated"])
     eng = create_engine(f"sqlite:///{db}")
-    SQLModel.metadata.create_all(eng)
+    base.metadata.create_all(eng)
     with Session(eng) as s:
         for r in df.itertuples(index=False):
-            s.add(Tracker(key=r.Key, title=r.Title, status=r.Status, owner=r.Owner, team=r.Team,
+            s.add(tracker(key=r.Key, title=r.Title, status=r.Status, owner=r.Owner, team=r.Team,
                           created=r.Created.to_pydatetime(), due=r.Due.to_pydatetime(),
                           updated=r.Updated.to_pydatetime(), effort=r.Effort, rag=r.RAG, priority=r.Priority,
                           notes=r.Notes))

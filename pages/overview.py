@@ -2,7 +2,7 @@
 import streamlit as st
 
 from core import cached
-from core.overview import KIND_COUNTS, last_imports_table
+from core.overview import KIND_COUNTS, last_imports_table, sources_table
 
 key = cached.page_setup("Overview")
 counts = cached.table_counts(key)
@@ -17,8 +17,7 @@ for col, (table, label) in zip(cols, KIND_COUNTS):
     col.metric(label, f"{counts[table]:,}")
 
 st.subheader("Work items by source")
-st.dataframe(cached.work_item_counts(key), hide_index=True, width="stretch",
-             column_config={"last_import": st.column_config.DatetimeColumn("Last import", format="YYYY-MM-DD HH:mm")})
+st.dataframe(sources_table(cached.work_item_counts(key)), hide_index=True, width="stretch")
 
 st.subheader("Last imports")
 st.dataframe(last_imports_table(cached.batches(key)), hide_index=True, width="stretch")
