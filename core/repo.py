@@ -393,3 +393,30 @@ def _sqlite_values(s: pd.Series, coltype: sa.types.TypeEngine) -> list[Any]:
     if isinstance(coltype, sa.Boolean):
         return [None if v is None or (isinstance(v, float) and pd.isna(v)) else int(bool(v)) for v in s.tolist()]
     return s.astype(object).where(s.notna(), None).tolist()
+
+
+def source_state(conn: Connection, source: str) -> list[int]:
+    """A cheap signature of a tracker's rows and of the objectives its rows may link to.
+
+    Any insert, update, delete or undo of these rows changes it (every write sets
+    ``last_batch_id``; undo restores the earlier value with the earlier row).
+    """
+    w, o = T["workitem"], T["objective"]
+    row = conn.execute(sa.select(sa.func.count(), sa.func.max(w.c.last_batch_id), sa.func.sum(w.c.id),
+                                 sa.func.max(w.c.id)).where(w.c.source == source)).one()
+    objectives = conn.execute(sa.select(sa.func.count(), sa.func.max(o.c.id), sa.func.max(o.c.last_batch_id))).one()
+    return [int(v or 0) for v in (*row, *objectives)]
+
+
+def recent_batches_of_source(conn: Connection, source: str, limit: int = 20) -> list[dict[str, Any]]:
+    t = T["importbatch"]
+    stmt = (sa.select(t).where(t.c.source == source, t.c.state == "committed").order_by(t.c.id.desc()).limit(limit))
+    return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def copy_issues(conn: Connection, from_batch: int, to_batch: int) -> list[dict[str, Any]]:
+    rows = read_table(conn, "importissue", T["importissue"].c.batch_id == from_batch)
+    records = rows.drop(columns=["id"]).assign(batch_id=to_batch).astype(object)
+    records = records.where(records.notna(), None).to_dict("records")
+    insert_rows(conn, "importissue", records)
+    return records

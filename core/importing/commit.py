@@ -6,6 +6,8 @@ the inserted rows, and refuses when a later batch changed or uses the same rows.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,6 +21,8 @@ from core import repo
 from core.errors import NotFound, UndoRefused
 from core.importing.plan import (TARGETS, TRACE_COLUMNS, Resolver, build_incoming, diff, event_time, norm,
                                  scorecard_parts, split_depends)
+from core.importing.mapping import Mapping
+from core.importing.read import Table
 from core.importing.validate import Issue, ValidatedSheet
 from core.models import utcnow
 
@@ -59,7 +63,53 @@ class SheetResult:
 
 
 # --------------------------------------------------------------------------- apply
-def apply_sheet(conn: Connection, vs: ValidatedSheet, ctx: ImportContext, source: str | None) -> SheetResult:
+def fingerprint(sha256: str, table: Table, mapping: Mapping, source: str | None) -> str:
+    """Same file bytes, sheet, header row, mapping and source ⇒ same rows to import."""
+    payload = json.dumps([sha256, table.sheet, table.header_row, source, mapping.to_json()], sort_keys=True,
+                         default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def unchanged_since(conn: Connection, ps: Any, sha256: str, source: str) -> dict[str, Any] | None:
+    """The earlier batch that imported exactly this content into a tracker whose rows are still as it left them.
+
+    Every write to work items sets ``last_batch_id`` (imports, undo restores), so the
+    (count, max last_batch_id, sum id, max id) signature of the source changes with any change.
+    """
+    fp = fingerprint(sha256, ps.table, ps.mapping, source)
+    state = repo.source_state(conn, source)
+    for prev in repo.recent_batches_of_source(conn, source):
+        opts = prev.get("options") or {}
+        if opts.get("fingerprint") == fp and opts.get("source_state") == state:
+            return prev
+    return None
+
+
+def apply_unchanged(conn: Connection, table: Table, mapping: Mapping, prev: dict[str, Any], ctx: ImportContext,
+                    source: str | None) -> SheetResult:
+    """Record a batch for a re-import that changes nothing, with the earlier batch's counts and issues."""
+    kept = prev["inserted"] + prev["updated"] + prev["unchanged"]
+    batch_id = repo.create_batch(conn, {
+        "group_key": ctx.group_key, "file_name": ctx.file_name, "file_sha256": ctx.sha256,
+        "file_format": ctx.file_format, "sheet": table.sheet, "kind": mapping.kind, "source": source,
+        "profile_name": mapping.profile_name, "mapping": mapping.to_json(), "user": ctx.user,
+        "rows_read": prev["rows_read"], "unchanged": kept, "rejected": prev["rejected"], "seconds": 0.0,
+        "options": {**(prev.get("options") or {}), "same_as_batch": prev["id"]}})
+    records = repo.copy_issues(conn, prev["id"], batch_id)
+    result = SheetResult(batch_id, table.sheet, mapping.kind, source, mapping.profile_name, prev["rows_read"],
+                         unchanged=kept, rejected=prev["rejected"],
+                         date_formats=(prev.get("options") or {}).get("date_formats", {}))
+    result.issues = [Issue(r["message"], r["row"], r["column"], r["value"], r["severity"], r["sheet"]) for r in records]
+    result.rejected_rows = [{"Row": r["row"], "Column": r["column"], "Reason": r["message"], **r["raw"]}
+                            for r in records if r.get("raw")]
+    repo.audit(conn, user=ctx.user, action="import", entity="importbatch", entity_id=batch_id,
+               after={"file": ctx.file_name, "sheet": table.sheet, "kind": mapping.kind, "unchanged": kept,
+                      "rejected": prev["rejected"], "same_as_batch": prev["id"]})
+    return result
+
+
+def apply_sheet(conn: Connection, vs: ValidatedSheet, ctx: ImportContext, source: str | None,
+                content_fingerprint: str | None = None) -> SheetResult:
     """Plan and write one validated sheet as one batch (the caller owns the transaction)."""
     started = time.perf_counter()
     kind = vs.mapping.kind
@@ -91,7 +141,8 @@ def apply_sheet(conn: Connection, vs: ValidatedSheet, ctx: ImportContext, source
                                        "rejected": result.rejected, "status_events": result.status_events,
                                        "seconds": seconds,
                                        "options": {"date_formats": vs.date_formats, "header_row": vs.table.header_row,
-                                                   "details": result.details}})
+                                                   "details": result.details, "fingerprint": content_fingerprint,
+                                                   "source_state": repo.source_state(conn, source) if source else None}})
     repo.audit(conn, user=ctx.user, action="import", entity="importbatch", entity_id=batch_id,
                after={"file": ctx.file_name, "sheet": vs.table.sheet, "kind": kind, "inserted": result.inserted,
                       "updated": result.updated, "unchanged": result.unchanged, "rejected": result.rejected})

@@ -11,6 +11,7 @@ import re
 import time
 import uuid
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +20,10 @@ from sqlalchemy.engine import Engine
 from core import repo
 from core.config import ImportLimits, load_settings
 from core.errors import ImportRefused
-from core.importing.commit import ImportContext, SheetResult, apply_sheet
+from core.importing.commit import ImportContext, SheetResult, apply_sheet, apply_unchanged, fingerprint, unchanged_since
 from core.importing.fields import KIND_ORDER, KINDS
 from core.importing.mapping import Mapping, Profile, build_mapping
-from core.importing.read import ReadResult, read_bytes
+from core.importing.read import ReadResult, Table, read_bytes
 from core.importing.validate import Issue, ValidatedSheet, validate
 
 
@@ -49,9 +50,26 @@ class ImportOptions:
 
 
 @dataclass
+class PreparedSheet:
+    """One sheet with its mapping; validated on first use (an unchanged re-import may never need it)."""
+
+    table: Table
+    mapping: Mapping
+    file_name: str
+
+    @cached_property
+    def validated(self) -> ValidatedSheet:
+        return validate(self.table, self.mapping, self.file_name)
+
+    @property
+    def blocking(self) -> list[Issue]:
+        return self.validated.blocking
+
+
+@dataclass
 class PreparedFile:
     read: ReadResult
-    sheets: list[ValidatedSheet]
+    sheets: list[PreparedSheet]
     skipped: list[str] = field(default_factory=list)  # sheets left out, with why
 
 
@@ -141,7 +159,7 @@ def prepare(data: bytes, file_name: str, options: ImportOptions | None = None,
 
                     orders[resolve_header(header, table.headers) or header] = order
             mapping.options["date_orders"] = orders
-        prepared.sheets.append(validate(table, mapping, file_name))
+        prepared.sheets.append(PreparedSheet(table, mapping, file_name))
     if options.sheets:
         missing = [s for s in options.sheets if s not in {t.sheet for t in read.tables}]
         if missing:
@@ -169,26 +187,29 @@ def execute(engine: Engine, prepared: PreparedFile, options: ImportOptions | Non
     """Write every sheet in one transaction (or roll it back for a dry run / --strict failure)."""
     options = options or ImportOptions()
     started = time.perf_counter()
-    blocking = [i for s in prepared.sheets for i in s.blocking]
     name = prepared.read.file_name
-    if blocking:
-        raise ImportBlocked(_blocking_message(name, blocking), blocking)
     if not prepared.sheets:
         raise ImportRefused("no sheet was selected for import.", file=name)
     ordered = sorted(prepared.sheets, key=lambda s: KIND_ORDER.index(s.mapping.kind))
     n_work = sum(1 for s in ordered if s.mapping.kind == "work_items")
+    sources = [_source_of(s, options, name, n_work) for s in ordered]
     ctx = ImportContext(name, prepared.read.sha256, prepared.read.file_format, user, uuid.uuid4().hex)
     results: list[SheetResult] = []
     conn = engine.connect()
     try:
         trans = conn.begin()
-        for vs in ordered:
-            source = None
-            if vs.mapping.kind == "work_items":
-                source = options.source if options.source and n_work == 1 else (
-                    f"{options.source} / {vs.table.sheet}" if options.source else default_source(
-                        name, vs.table.sheet, n_work > 1))
-            results.append(apply_sheet(conn, vs, ctx, source))
+        # An identical file with an identical mapping, over rows nobody changed since: nothing to diff.
+        same = [unchanged_since(conn, ps, prepared.read.sha256, src) if src else None
+                for ps, src in zip(ordered, sources)]
+        blocking = [i for ps, prev in zip(ordered, same) if prev is None for i in ps.blocking]
+        if blocking:
+            raise ImportBlocked(_blocking_message(name, blocking), blocking)
+        for ps, src, prev in zip(ordered, sources, same):
+            if prev is not None:
+                results.append(apply_unchanged(conn, ps.table, ps.mapping, prev, ctx, src))
+            else:
+                results.append(apply_sheet(conn, ps.validated, ctx, src,
+                                           fingerprint(prepared.read.sha256, ps.table, ps.mapping, src)))
         rejected = sum(r.rejected for r in results)
         changed = sum(r.inserted + r.updated + r.status_events for r in results)
         if options.strict and rejected:
@@ -206,6 +227,14 @@ def execute(engine: Engine, prepared: PreparedFile, options: ImportOptions | Non
         conn.close()
     return ImportResult(name, prepared.read.sha256, not dry_run, results, time.perf_counter() - started,
                         prepared.read.notes + prepared.skipped)
+
+
+def _source_of(ps: PreparedSheet, options: ImportOptions, file_name: str, n_work: int) -> str | None:
+    if ps.mapping.kind != "work_items":
+        return None
+    if options.source:
+        return options.source if n_work == 1 else f"{options.source} / {ps.table.sheet}"
+    return default_source(file_name, ps.table.sheet, n_work > 1)
 
 
 def _blocking_message(file_name: str, issues: list[Issue]) -> str:

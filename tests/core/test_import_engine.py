@@ -178,3 +178,52 @@ def test_excel_serial_dates_in_a_text_typed_workbook(engine) -> None:
     data = xlsx_bytes({"T": [["Ref", "Task", "Due"], ["A", "x", 46023], ["B", "y", 46054]]})
     import_file(engine, data, "serial.xlsx", user="t")
     assert str(scalar(engine, "select due_at from workitem where external_key='A'"))[:10] == "2026-01-01"
+
+
+def test_jira_export_named_month_dates_repeated_headers_and_links(engine) -> None:
+    rows = [["Summary", "Issue key", "Issue id", "Issue Type", "Status", "Assignee", "Created", "Updated", "Resolved",
+             "Component/s", "Component/s", "Inward issue link (Blocks)"],
+            ["Login fails", "ABC-1", "10001", "Bug", "Done", "Ann Lee", "30/Jul/18 23:33", "02/Aug/18 10:00",
+             "02/Aug/18 10:00", "UI", "API", ""],
+            ["New login page", "ABC-2", "10002", "Story", "In Progress", "Bob Hale", "1/Aug/18 9:05 AM",
+             "03/Aug/18 11:00", "", "UI", "", "ABC-1"]]
+    result = import_file(engine, csv_bytes(rows), "jira.csv", user="t")
+    sheet = result.sheets[0]
+    assert sheet.profile_name == "Jira CSV export" and result.inserted == 2 and result.rejected == 0
+    assert sheet.date_formats["Created"] == "day month-name year"
+    assert str(scalar(engine, "select created_at from workitem where external_key='ABC-1'"))[:16] == "2018-07-30 23:33"
+    assert scalar(engine, "select item_type from workitem where external_key='ABC-2'") == "Story"
+    import json
+    attrs = json.loads(scalar(engine, "select attributes from workitem where external_key='ABC-1'"))
+    assert attrs["Component/s"] == ["UI", "API"]
+    assert scalar(engine, "select count(*) from dependency d join workitem w on w.id=d.depends_on_item_id "
+                          "where w.external_key='ABC-1'") == 1
+
+
+def test_saved_profile_is_recognised_on_the_next_upload(engine) -> None:
+    repo.save_profile(engine, {"name": "Facilities log", "kind": "work_items", "headers": ["Job", "Descr", "Tech"],
+                               "mapping": {"external_key": "Job", "title": "Descr", "owner": "Tech"},
+                               "value_maps": {"status": {"parked": "blocked"}}, "options": {}}, user="t")
+    rows = [["Job", "Descr", "Tech", "State"], ["J1", "Fix door", "Sam", "parked"]]
+    result = import_file(engine, csv_bytes(rows), "facilities.csv", user="t")
+    assert result.sheets[0].profile_name == "Facilities log"
+    assert scalar(engine, "select p.name from workitem w join person p on p.id=w.owner_id") == "Sam"
+
+
+def test_identical_reimport_skips_the_diff_only_while_nothing_changed(engine) -> None:
+    rows = [r[:] + ["O7" if r[0] == "CHG-4" else ("Objective" if r[0] == "Ref" else "")] for r in
+            TRACKER + [["CHG-4", "Link to goal", "Ann Lee", "To do", "01/04/2026", "", ""]]]
+    data = csv_bytes(rows)
+    first = import_file(engine, data, "t.csv", user="t")
+    assert any("objective 'O7' is not known" in i.message for i in first.issues)
+    again = import_file(engine, data, "t.csv", user="t")
+    assert (again.unchanged, again.rejected, again.updated) == (4, 0, 0)
+    assert [i.message for i in again.issues] == [i.message for i in first.issues]  # same report as the first time
+    # a new objective changes what the same file means: the full diff runs and links the row
+    import_file(engine, csv_bytes([["Code", "Objective"], ["O7", "Goal seven"]]), "objectives.csv", user="t")
+    linked = import_file(engine, data, "t.csv", user="t")
+    assert (linked.updated, linked.unchanged) == (1, 3)
+    assert scalar(engine, "select o.code from workitem w join objective o on o.id=w.objective_id") == "O7"
+    # undo of that update restores the earlier state, where the identical file changes nothing again
+    undo_batch(engine, linked.batch_ids[0], "t")
+    assert scalar(engine, "select count(*) from workitem where objective_id is not null") == 0
