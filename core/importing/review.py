@@ -1,0 +1,173 @@
+"""What the Import page shows and edits, as pure functions over prepared files and results.
+
+The page only renders these frames and hands edited frames back; every decision
+(which field, which value map, which date order) becomes a new :class:`Mapping`.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import replace
+from typing import Any
+
+import pandas as pd
+
+from core.importing.fields import KIND_LABELS, KINDS, fields_of
+from core.importing.mapping import Mapping, canonical_rag, canonical_status, name_key
+from core.importing.read import column_letter
+
+IGNORE = "— ignore —"
+STATUS_CHOICES = ("todo", "in_progress", "blocked", "done")
+RAG_CHOICES = ("green", "amber", "red")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def field_labels(kind: str) -> dict[str, str]:
+    """field name → label shown in the dropdown."""
+    return {name: f"{spec.label}{' *' if spec.required else ''}" for name, spec in fields_of(kind).items()}
+
+
+def kind_choices() -> dict[str, str]:
+    return dict(KIND_LABELS)
+
+
+def sheet_overview(sheets: list[Any]) -> pd.DataFrame:
+    """One row per sheet: detected kind, rows, header row, recognised profile."""
+    return pd.DataFrame([{"Sheet": ps.table.sheet or "(CSV)", "Kind": KIND_LABELS[ps.mapping.kind],
+                          "Rows": len(ps.table.data), "Header row": ps.table.header_row,
+                          "Profile": ps.mapping.profile_name or ""} for ps in sheets])
+
+
+def raw_preview(table: Any, rows: int = 8) -> pd.DataFrame:
+    """The first rows of the sheet as Excel shows them (row numbers, column letters), to locate the header."""
+    grid = table.raw_preview.head(rows).copy()
+    grid.columns = [column_letter(i) for i in range(grid.shape[1])]
+    grid.index = [i + 1 for i in range(len(grid))]
+    return grid.astype(str).replace({"nan": "", "None": ""})
+
+
+def mapping_rows(mapping: Mapping, table: Any, samples: int = 3) -> pd.DataFrame:
+    """One row per column: sample values, the field it maps to (label), the confidence."""
+    labels = field_labels(mapping.kind)
+    by_header = {h: f for f, h in mapping.fields.items()}
+    out = []
+    for header in table.headers:
+        values = [str(v) for v in table.data[header].tolist() if v is not None and str(v).strip() and str(v) != "nan"]
+        field = by_header.get(header)
+        out.append({"Column": header.splitlines()[0], "Sample values": " · ".join(dict.fromkeys(values))[:120]
+                    if values else "", "Field": labels.get(field, IGNORE) if field else IGNORE,
+                    "Confidence": int(round(mapping.confidence.get(header, 0))) if field else 0})
+    return pd.DataFrame(out)
+
+
+def mapping_from_rows(base: Mapping, table: Any, rows: pd.DataFrame, kind: str) -> Mapping:
+    """The mapping after the user's edits (a field chosen twice keeps its last column)."""
+    by_label = {label: name for name, label in field_labels(kind).items()}
+    fields: dict[str, str] = {}
+    for header, label in zip(table.headers, rows["Field"].tolist()):
+        if label in by_label:
+            fields[by_label[label]] = header
+    changed = fields != base.fields or kind != base.kind
+    confidence = {h: (base.confidence.get(h, 100.0) if base.fields.get(f) == h else 100.0) for f, h in fields.items()}
+    return replace(base, kind=kind, fields=fields, confidence=confidence,
+                   profile_name=None if changed else base.profile_name)
+
+
+def value_map_rows(mapping: Mapping, table: Any, field: str) -> pd.DataFrame:
+    """Raw values of the status (or a RAG) column with the canonical value each maps to; unmapped flagged."""
+    header = mapping.fields.get(field)
+    if header is None or header not in table.data:
+        return pd.DataFrame(columns=["Raw value", "Rows", "Maps to", "Unmapped"])
+    raw = table.data[header].map(lambda v: None if v is None or str(v).strip() in ("", "nan") else str(v).strip())
+    counts = raw.value_counts()
+    kind = "status" if field == "status" else "rag"
+    overrides = mapping.value_maps.get(kind)
+    rows = []
+    for value, n in counts.items():
+        canon = canonical_status(value, overrides) if kind == "status" else canonical_rag(value, overrides)[0]
+        rows.append({"Raw value": value, "Rows": int(n), "Maps to": canon or "", "Unmapped": canon is None})
+    return pd.DataFrame(rows)
+
+
+def mapping_with_value_map(mapping: Mapping, field: str, rows: pd.DataFrame) -> Mapping:
+    """Store the user's raw → canonical choices (a blank choice means 'no value')."""
+    kind = "status" if field == "status" else "rag"
+    maps = {k: dict(v) for k, v in mapping.value_maps.items()}
+    maps[kind] = {**maps.get(kind, {}), **{name_key(r): (m or "") for r, m in zip(rows["Raw value"], rows["Maps to"])}}
+    return replace(mapping, value_maps=maps)
+
+
+def ambiguous_date_columns(validated: Any) -> list[str]:
+    return [i.column for i in validated.blocking if i.column and "day-first and month-first" in i.message]
+
+
+def with_date_order(mapping: Mapping, header: str, order: str) -> Mapping:
+    options = dict(mapping.options)
+    options["date_orders"] = {**(options.get("date_orders") or {}), header: order}
+    return replace(mapping, options=options)
+
+
+def plan_counts(result: Any) -> dict[str, int]:
+    return {"New": result.inserted, "Updated": result.updated, "Unchanged": result.unchanged,
+            "Rejected": result.rejected}
+
+
+def changes_table(result: Any) -> pd.DataFrame:
+    rows = [{"Sheet": s.sheet or "", **c} for s in result.sheets for c in s.changes]
+    return pd.DataFrame(rows, columns=["Sheet", "key", "field", "before", "after"]).rename(
+        columns={"key": "Key", "field": "Field", "before": "Before", "after": "After"}).astype(str)
+
+
+def issues_table(result: Any, file_name: str) -> pd.DataFrame:
+    """Every problem with file, sheet, Excel row, column, value and message; errors first."""
+    rows = [{"Severity": "rejected" if i.severity == "error" else i.severity, "File": file_name,
+             "Sheet": i.sheet or "", "Row": i.row, "Column": (i.column or "").splitlines()[0] if i.column else "",
+             "Value": i.value or "", "Message": i.message} for i in result.issues]
+    df = pd.DataFrame(rows, columns=["Severity", "File", "Sheet", "Row", "Column", "Value", "Message"])
+    return df.sort_values(["Severity", "Sheet", "Row"], key=lambda s: s.map({"rejected": 0, "warning": 1}).fillna(
+        s) if s.name == "Severity" else s, kind="stable").reset_index(drop=True)
+
+
+def safe_cell(value: Any) -> Any:
+    """Neutralise text that a spreadsheet would run as a formula (OWASP CSV injection)."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def rejected_workbook(rows: list[dict[str, Any]]) -> bytes:
+    """The rejected rows with their original values and a Reason column, to fix and upload again."""
+    import openpyxl
+    from openpyxl.styles import Font
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Rejected rows"
+    merged: dict[int, dict[str, Any]] = {}
+    for r in rows:
+        key = r.get("Row") or len(merged)
+        entry = merged.setdefault(key, {k: v for k, v in r.items() if k not in ("Row", "Column", "Reason")})
+        entry.setdefault("_reasons", []).append(f"{r.get('Column') or ''}: {r.get('Reason')}".strip(": "))
+    columns = list(dict.fromkeys(k for e in merged.values() for k in e if k != "_reasons"))
+    ws.append(["Reason", "Original row", *columns])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row_number, entry in sorted(merged.items(), key=lambda kv: kv[0]):
+        ws.append([safe_cell("; ".join(entry["_reasons"])), row_number, *[safe_cell(entry.get(c)) for c in columns]])
+    ws.freeze_panes = "A2"
+    ws.column_dimensions["A"].width = 60
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def profile_values(name: str, mapping: Mapping, headers: list[str]) -> dict[str, Any]:
+    """What repo.save_profile stores: recognised next time by the headers it maps."""
+    mapped_headers = [h for h in headers if h in mapping.fields.values()]
+    return {"name": name, "kind": mapping.kind, "headers": mapped_headers, "mapping": dict(mapping.fields),
+            "value_maps": mapping.value_maps, "options": {k: v for k, v in mapping.options.items()
+                                                          if k in ("null_values", "event_log", "item_type",
+                                                                   "title_columns", "date_order", "date_orders")}}
+
+
+def all_kinds() -> list[str]:
+    return list(KINDS)
