@@ -11,7 +11,19 @@ import pytest
 from core.db import make_engine, upgrade_schema
 
 ROOT = Path(__file__).resolve().parent.parent
-REALDATA = ROOT.parent / "shared" / "realdata"
+def _realdata() -> Path:
+    """../shared/realdata next to the repository (THROUGHLINE_REALDATA overrides, e.g. for a clone elsewhere)."""
+    import os
+
+    if os.environ.get("THROUGHLINE_REALDATA"):
+        return Path(os.environ["THROUGHLINE_REALDATA"])
+    for parent in ROOT.parents:
+        if (parent / "shared" / "realdata").is_dir():
+            return parent / "shared" / "realdata"
+    return ROOT.parent / "shared" / "realdata"
+
+
+REALDATA = _realdata()
 SERVICENOW = REALDATA / "servicenow_incident_event_log_sample.csv"
 GMPP = REALDATA / "uk_gmpp_projects_2022.csv"
 BAROMETER = REALDATA / "fr_barometre_kpis_national.csv"
