@@ -5,5 +5,7 @@ st.set_page_config(page_title="Throughline", page_icon="🧭", layout="wide")
 
 pages = [
     st.Page("pages/overview.py", title="Overview", icon="🏠", default=True),
+    st.Page("pages/import.py", title="Import", icon="📥"),
+    st.Page("pages/history.py", title="Import history", icon="🗂️"),
 ]
 st.navigation(pages).run()

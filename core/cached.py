@@ -6,7 +6,7 @@ than the last import, nor data of another database.
 """
 from __future__ import annotations
 
-from typing import Tuple
+from typing import Any, Tuple
 
 import pandas as pd
 import streamlit as st
@@ -59,3 +59,35 @@ def page_setup(title: str) -> DataKey:
     st.sidebar.caption(f"Throughline · data version {key[1]}")
     st.title(title)
     return key
+
+
+@st.cache_resource(show_spinner="Reading the file…", max_entries=8)
+def prepared_file(sha256: str, _data: bytes, file_name: str, header_rows: tuple, kinds: tuple, url: str) -> Any:
+    """Read, map and validate an upload once per (content, header rows, kinds); reruns reuse it.
+
+    ``url`` keys the saved profiles of the database in use.
+    """
+    from core.importing.service import ImportOptions, prepare, profiles_from_db
+
+    options = ImportOptions(header_rows=dict(header_rows), kinds=dict(kinds))
+    return prepare(_data, file_name, options, profiles_from_db(_engine_for(url)))
+
+
+def show_error(exc: Exception) -> None:
+    """A user-facing message for every failure; never a traceback."""
+    from core.errors import ThroughlineError
+
+    if isinstance(exc, ThroughlineError):
+        st.error(str(exc))
+    else:
+        st.error(f"Something unexpected went wrong ({type(exc).__name__}: {exc}). Nothing was changed.")
+
+
+def link(page: str, label: str, icon: str | None = None) -> None:
+    """``st.page_link`` that degrades to plain text when the page runs on its own (AppTest, a bare script)."""
+    from streamlit.errors import StreamlitPageNotFoundError
+
+    try:
+        st.page_link(page, label=label, icon=icon)
+    except StreamlitPageNotFoundError:
+        st.caption(label)

@@ -420,3 +420,12 @@ def copy_issues(conn: Connection, from_batch: int, to_batch: int) -> list[dict[s
     records = records.where(records.notna(), None).to_dict("records")
     insert_rows(conn, "importissue", records)
     return records
+
+
+def rejected_rows_of(engine: Engine, batch_id: int) -> list[dict[str, Any]]:
+    """Original values of a batch's rejected rows with their reasons (for the download)."""
+    t = T["importissue"]
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(t.c.row, t.c.column, t.c.message, t.c.raw)
+                            .where(t.c.batch_id == batch_id, t.c.raw.is_not(None)).order_by(t.c.row)).all()
+    return [{"Row": r.row, "Column": r.column, "Reason": r.message, **(r.raw or {})} for r in rows if r.raw]

@@ -8,8 +8,9 @@ key = cached.page_setup("Overview")
 counts = cached.table_counts(key)
 
 if not any(counts[t] for t, _ in KIND_COUNTS):
-    st.info("No data loaded yet. Run `make run` (it loads the sample scenario into an empty database) or "
-            "`python -m core import FILE`.")
+    st.info("No data loaded yet. Import a spreadsheet, or run `make run` (it loads the sample scenario into an "
+            "empty database).")
+    cached.link("pages/import.py", "Import a spreadsheet", "📥")
     st.stop()
 
 cols = st.columns(len(KIND_COUNTS))
@@ -20,4 +21,5 @@ st.subheader("Work items by source")
 st.dataframe(sources_table(cached.work_item_counts(key)), hide_index=True, width="stretch")
 
 st.subheader("Last imports")
+cached.link("pages/history.py", "Open the import history (details, rejected rows, undo)", "🗂️")
 st.dataframe(last_imports_table(cached.batches(key)), hide_index=True, width="stretch")

@@ -1,0 +1,142 @@
+"""Import: upload spreadsheets, check sheets and mapping, preview the plan, commit."""
+import hashlib
+
+import streamlit as st
+
+from core import cached, repo
+from core.importing import review
+from core.importing.service import PreparedFile, PreparedSheet, execute
+
+key = cached.page_setup("Import")
+engine = cached.engine()
+st.caption("Upload the spreadsheets you already keep. Nothing is written until you commit, and every import can "
+           "be undone from the import history.")
+uploads = st.file_uploader("Spreadsheets (xlsx or csv)", type=["xlsx", "xlsm", "csv", "tsv", "txt"],
+                           accept_multiple_files=True)
+if not uploads:
+    st.info("Choose one or more files. Sheets, header rows, columns and values are recognised automatically; you "
+            "can correct any of it before anything is written.")
+    cached.link("pages/history.py", "Import history", "🗂️")
+    st.stop()
+
+
+def sheet_controls(ps: PreparedSheet, fid: str) -> tuple[bool, str, int]:
+    """Include / kind / header row for one sheet, with a preview to locate the header."""
+    name = ps.table.sheet or "(CSV)"
+    kinds = review.kind_choices()
+    c1, c2, c3 = st.columns([1, 2, 1])
+    include = c1.checkbox("Import this sheet", value=True, key=f"inc:{fid}:{name}")
+    kind = c2.selectbox("Kind", list(kinds), index=list(kinds).index(ps.mapping.kind), format_func=kinds.get,
+                        key=f"kind:{fid}:{name}")
+    header = c3.number_input("Header row", min_value=1, value=ps.table.header_row, key=f"hdr:{fid}:{name}")
+    with st.popover("Show the first rows"):
+        st.dataframe(review.raw_preview(ps.table), width="stretch")
+    return include, kind, int(header)
+
+
+def edit_mapping(ps: PreparedSheet, fid: str) -> PreparedSheet:
+    """Column → field table, value maps, date orders, save as profile."""
+    mapping, table, name = ps.mapping, ps.table, ps.table.sheet or "(CSV)"
+    if mapping.profile_name:
+        st.success(f"Recognised: {mapping.profile_name}")
+    options = [review.IGNORE, *review.field_labels(mapping.kind).values()]
+    rows = st.data_editor(review.mapping_rows(mapping, table), hide_index=True, width="stretch",
+                          disabled=["Column", "Sample values", "Confidence"], key=f"map:{fid}:{name}:{mapping.kind}",
+                          column_config={"Field": st.column_config.SelectboxColumn("Field", options=options,
+                                                                                   required=True),
+                                         "Confidence": st.column_config.ProgressColumn("Confidence", min_value=0,
+                                                                                       max_value=100, format="%d%%")})
+    mapping = review.mapping_from_rows(mapping, table, rows, mapping.kind)
+    for field, choices in (("status", review.STATUS_CHOICES), ("reported_rag", review.RAG_CHOICES)):
+        values = review.value_map_rows(mapping, table, field)
+        if values.empty:
+            continue
+        st.markdown(f"**{'Status' if field == 'status' else 'RAG'} values** (raw → normalised)")
+        if values["Unmapped"].any():
+            st.warning("Unmapped: " + ", ".join(values.loc[values["Unmapped"], "Raw value"]) + ". Choose what "
+                       "they mean, or leave them blank to import them with no normalised value.")
+        edited = st.data_editor(values, hide_index=True, disabled=["Raw value", "Rows", "Unmapped"],
+                                key=f"vm:{fid}:{name}:{field}", column_config={"Maps to": st.column_config.
+                                                                             SelectboxColumn(options=["", *choices])})
+        mapping = review.mapping_with_value_map(mapping, field, edited)
+    checked = PreparedSheet(table, mapping, ps.file_name)
+    for column in review.ambiguous_date_columns(checked.validated):
+        order = st.radio(f"Dates in '{column.splitlines()[0]}' read both ways. They are…", ["dmy", "mdy"],
+                         format_func={"dmy": "day first (31/12)", "mdy": "month first (12/31)"}.get, index=None,
+                         key=f"date:{fid}:{name}:{column}", horizontal=True)
+        if order:
+            mapping = review.with_date_order(mapping, column, order)
+    with st.popover("Save this mapping as a profile"):
+        profile = st.text_input("Profile name", key=f"pname:{fid}:{name}")
+        if st.button("Save profile", key=f"psave:{fid}:{name}", disabled=not profile):
+            repo.save_profile(engine, review.profile_values(profile, mapping, table.headers), user="local user")
+            st.success(f"Saved. Files with these columns will be recognised as '{profile}'.")
+    return PreparedSheet(table, mapping, ps.file_name)
+
+
+def show_plan(result, file_name: str) -> None:
+    for col, (label, value) in zip(st.columns(4), review.plan_counts(result).items()):
+        col.metric(label, f"{value:,}")
+    for s in result.sheets:
+        for column, how in s.date_formats.items():
+            st.caption(f"{s.sheet or 'CSV'} · dates in '{column.splitlines()[0]}': {how}")
+    changes = review.changes_table(result)
+    if not changes.empty:
+        st.markdown("**Updated rows** (before → after)")
+        st.dataframe(changes, hide_index=True, width="stretch")
+    problems = review.issues_table(result, file_name)
+    if not problems.empty:
+        st.markdown("**Rejected rows and warnings**")
+        st.dataframe(problems, hide_index=True, width="stretch")
+    rejected = [r for s in result.sheets for r in s.rejected_rows]
+    if rejected:
+        st.download_button("Download rejected rows (xlsx)", review.rejected_workbook(rejected),
+                           file_name=f"rejected_{file_name.rsplit('.', 1)[0]}.xlsx", key=f"dl:{file_name}")
+
+
+for upload in uploads:
+    data = upload.getvalue()
+    fid = hashlib.sha256(data).hexdigest()
+    st.header(upload.name)
+    try:
+        base = cached.prepared_file(fid, data, upload.name, tuple(st.session_state.get(f"hdrs:{fid}", {}).items()),
+                                    tuple(st.session_state.get(f"kinds:{fid}", {}).items()), key[0])
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a message
+        cached.show_error(exc)
+        continue
+    st.dataframe(review.sheet_overview(base.sheets), hide_index=True, width="stretch")
+    chosen, headers, kinds = [], {}, {}
+    for ps in base.sheets:
+        with st.expander(f"Sheet {ps.table.sheet or '(CSV)'}", expanded=len(base.sheets) == 1):
+            include, kinds[ps.table.sheet], headers[ps.table.sheet] = sheet_controls(ps, fid)
+            if include:
+                chosen.append(edit_mapping(ps, fid))
+    if headers != {ps.table.sheet: ps.table.header_row for ps in base.sheets} or kinds != {
+            ps.table.sheet: ps.mapping.kind for ps in base.sheets}:
+        st.session_state[f"hdrs:{fid}"], st.session_state[f"kinds:{fid}"] = headers, kinds
+        st.rerun()
+    final = PreparedFile(base.read, chosen)
+    preview, commit = st.columns(2)
+    if preview.button("Preview changes", key=f"prev:{fid}", type="secondary", disabled=not chosen):
+        try:
+            st.session_state[f"plan:{fid}"] = execute(engine, final, dry_run=True)
+        except Exception as exc:  # noqa: BLE001
+            st.session_state.pop(f"plan:{fid}", None)
+            cached.show_error(exc)
+    plan = st.session_state.get(f"plan:{fid}")
+    if plan is not None:
+        show_plan(plan, upload.name)
+    if commit.button("Commit import", key=f"commit:{fid}", type="primary", disabled=plan is None):
+        with st.status(f"Importing {upload.name}…", expanded=True) as status:
+            try:
+                done = execute(engine, final, user="local user")
+            except Exception as exc:  # noqa: BLE001
+                status.update(label="Nothing was imported", state="error")
+                cached.show_error(exc)
+            else:
+                status.update(label="Imported", state="complete")
+                st.session_state.pop(f"plan:{fid}", None)
+                st.success(f"Imported {upload.name}: {done.inserted:,} new, {done.updated:,} updated, "
+                           f"{done.unchanged:,} unchanged, {done.rejected:,} rejected (batch "
+                           f"{', '.join(map(str, done.batch_ids))}).")
+                cached.link("pages/history.py", "See it in the import history", "🗂️")

@@ -1,0 +1,108 @@
+"""Import and history pages under AppTest, driven through file_uploader like a manager would."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from streamlit.testing.v1 import AppTest
+
+from core import repo
+from tests.conftest import SERVICENOW, csv_bytes
+
+PAGES = Path(__file__).resolve().parents[2] / "pages"
+
+
+@pytest.fixture
+def db_env(monkeypatch: pytest.MonkeyPatch, db_url: str, engine) -> str:
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    return db_url
+
+
+def page(name: str) -> AppTest:
+    return AppTest.from_file(str(PAGES / name), default_timeout=120)
+
+
+def button(at: AppTest, label: str):
+    return next(b for b in at.button if b.label == label)
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def upload(name: str, data: bytes, mime: str = "text/csv") -> AppTest:
+    at = page("import.py").run()
+    assert not at.exception
+    at.file_uploader[0].upload(name, data, mime).run()
+    assert not at.exception
+    return at
+
+
+def test_servicenow_upload_preview_commit_history_undo(db_env: str, engine) -> None:
+    before = repo.table_counts(engine)
+    at = upload(SERVICENOW.name, SERVICENOW.read_bytes())
+    assert any(s.value == "Recognised: ServiceNow incident export" for s in at.success)
+    button(at, "Preview changes").click().run()
+    assert not at.exception
+    assert metrics(at) == {"New": "890", "Updated": "0", "Unchanged": "0", "Rejected": "0"}
+    assert repo.table_counts(engine)["workitem"] == 0  # preview wrote nothing
+    button(at, "Commit import").click().run()
+    assert not at.exception
+    assert any("890 new" in s.value for s in at.success)
+    assert repo.table_counts(engine)["workitem"] == 890
+
+    history = page("history.py").run()
+    assert not history.exception
+    table = history.dataframe[0].value
+    assert table["File"].tolist() == [SERVICENOW.name] and table["New"].tolist() == [890]
+    history.checkbox[0].check()
+    history.button[0].click().run()
+    assert not history.exception
+    after = repo.table_counts(engine)
+    assert {k: after[k] for k in ("workitem", "statusevent", "person", "team")} == {
+        k: before[k] for k in ("workitem", "statusevent", "person", "team")}
+    assert history.dataframe[0].value["State"].tolist() == ["undone"]
+
+
+def test_bad_date_row_is_shown_with_row_and_column_and_the_rest_commits(db_env: str, engine) -> None:
+    data = csv_bytes([["Ref", "Task", "Due"], ["A-1", "Write", "15/01/2026"], ["A-2", "Test", "31/02/2026"],
+                      ["A-3", "Ship", "20/01/2026"]])
+    at = upload("tracker.csv", data)
+    button(at, "Preview changes").click().run()
+    assert metrics(at)["New"] == "2" and metrics(at)["Rejected"] == "1"
+    problems = at.dataframe[-1].value
+    row = problems[problems["Severity"] == "rejected"].iloc[0]
+    assert (row["File"], row["Row"], row["Column"], row["Value"]) == ("tracker.csv", 3, "Due", "31/02/2026")
+    assert any(b.label == "Download rejected rows (xlsx)" for b in at.get("download_button"))
+    button(at, "Commit import").click().run()
+    with engine.connect() as conn:
+        keys = [r[0] for r in conn.execute(sa.text("select external_key from workitem order by 1"))]
+    assert keys == ["A-1", "A-3"]
+
+
+def test_renamed_pdf_gives_a_clear_error_and_changes_nothing(db_env: str, engine) -> None:
+    before = repo.table_checksums(engine)
+    at = upload("budget.xlsx", b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n", "application/vnd.ms-excel")
+    assert [e.value for e in at.error] == [
+        "file 'budget.xlsx': this is a PDF document, not a spreadsheet. Upload an .xlsx or .csv file."]
+    assert repo.table_checksums(engine) == before
+
+
+def test_second_upload_of_the_same_file_previews_nothing_new(db_env: str, engine) -> None:
+    data = csv_bytes([["Ref", "Task", "Status"], ["A-1", "Write", "Done"], ["A-2", "Test", "WIP"]])
+    at = upload("t.csv", data)
+    button(at, "Preview changes").click().run()
+    button(at, "Commit import").click().run()
+    again = upload("t.csv", data)
+    button(again, "Preview changes").click().run()
+    assert metrics(again) == {"New": "0", "Updated": "0", "Unchanged": "2", "Rejected": "0"}
+
+
+def test_ambiguous_dates_ask_for_the_order_before_preview(db_env: str, engine) -> None:
+    at = upload("amb.csv", csv_bytes([["Ref", "Task", "Due"], ["A-1", "x", "03/04/2026"]]))
+    button(at, "Preview changes").click().run()
+    assert any("day-first" in e.value for e in at.error)
+    at.radio[0].set_value("mdy").run()
+    button(at, "Preview changes").click().run()
+    assert metrics(at)["New"] == "1"
