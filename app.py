@@ -4,8 +4,8 @@ import streamlit as st
 st.set_page_config(page_title="Throughline", page_icon="🧭", layout="wide")
 
 pages = [
-    st.Page("pages/overview.py", title="Overview", icon="🏠", default=True),
-    st.Page("pages/import.py", title="Import", icon="📥"),
-    st.Page("pages/history.py", title="Import history", icon="🗂️"),
+    st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page("pages/import.py", title="Import", icon=":material/upload_file:"),
+    st.Page("pages/history.py", title="Import history", icon=":material/history:"),
 ]
 st.navigation(pages).run()

@@ -11,7 +11,7 @@ engine = cached.engine()
 batches = cached.batches(key)
 if batches.empty:
     st.info("No imports yet.")
-    cached.link("pages/import.py", "Import a spreadsheet", "📥")
+    cached.link("pages/import.py", "Import a spreadsheet", ":material/upload_file:")
     st.stop()
 
 st.dataframe(last_imports_table(batches, limit=500), hide_index=True, width="stretch")

@@ -16,7 +16,7 @@ uploads = st.file_uploader("Spreadsheets (xlsx or csv)", type=["xlsx", "xlsm", "
 if not uploads:
     st.info("Choose one or more files. Sheets, header rows, columns and values are recognised automatically; you "
             "can correct any of it before anything is written.")
-    cached.link("pages/history.py", "Import history", "🗂️")
+    cached.link("pages/history.py", "Import history", ":material/history:")
     st.stop()
 
 
@@ -127,6 +127,7 @@ for upload in uploads:
     if plan is not None:
         show_plan(plan, upload.name)
     if commit.button("Commit import", key=f"commit:{fid}", type="primary", disabled=plan is None):
+        done = None
         with st.status(f"Importing {upload.name}…", expanded=True) as status:
             try:
                 done = execute(engine, final, user="local user")
@@ -134,9 +135,10 @@ for upload in uploads:
                 status.update(label="Nothing was imported", state="error")
                 cached.show_error(exc)
             else:
-                status.update(label="Imported", state="complete")
-                st.session_state.pop(f"plan:{fid}", None)
-                st.success(f"Imported {upload.name}: {done.inserted:,} new, {done.updated:,} updated, "
-                           f"{done.unchanged:,} unchanged, {done.rejected:,} rejected (batch "
-                           f"{', '.join(map(str, done.batch_ids))}).")
-                cached.link("pages/history.py", "See it in the import history", "🗂️")
+                status.update(label=f"Imported {upload.name}", state="complete", expanded=False)
+        if done is not None:
+            st.session_state.pop(f"plan:{fid}", None)
+            st.success(f"Imported {upload.name}: {done.inserted:,} new, {done.updated:,} updated, "
+                       f"{done.unchanged:,} unchanged, {done.rejected:,} rejected (batch "
+                       f"{', '.join(map(str, done.batch_ids))}).")
+            cached.link("pages/history.py", "See it in the import history", ":material/history:")

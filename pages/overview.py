@@ -10,7 +10,7 @@ counts = cached.table_counts(key)
 if not any(counts[t] for t, _ in KIND_COUNTS):
     st.info("No data loaded yet. Import a spreadsheet, or run `make run` (it loads the sample scenario into an "
             "empty database).")
-    cached.link("pages/import.py", "Import a spreadsheet", "📥")
+    cached.link("pages/import.py", "Import a spreadsheet", ":material/upload_file:")
     st.stop()
 
 cols = st.columns(len(KIND_COUNTS))
@@ -21,5 +21,5 @@ st.subheader("Work items by source")
 st.dataframe(sources_table(cached.work_item_counts(key)), hide_index=True, width="stretch")
 
 st.subheader("Last imports")
-cached.link("pages/history.py", "Open the import history (details, rejected rows, undo)", "🗂️")
+cached.link("pages/history.py", "Open the import history (details, rejected rows, undo)", ":material/history:")
 st.dataframe(last_imports_table(cached.batches(key)), hide_index=True, width="stretch")

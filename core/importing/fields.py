@@ -24,9 +24,11 @@ def F(name: str, label: str, type_: str, *synonyms: str, required: bool = False)
 KINDS: dict[str, tuple[FieldSpec, ...]] = {
     "work_items": (
         F("external_key", "Key", "key", "key", "id", "ref", "reference", "number", "issue key", "ticket",
-          "ticket id", "task id", "milestone id", "item id", "id number", "project id", "incident", "no", "#"),
+          "ticket id", "task id", "milestone id", "item id", "id number", "project id", "incident", "no", "#",
+          "job id", "job number", "work order"),
         F("title", "Title", "text", "title", "summary", "name", "task", "milestone", "project name", "subject",
-          "short description", "item", "task name", "deliverable", "activity", "action"),
+          "short description", "item", "task name", "deliverable", "activity", "action", "job", "work item",
+          "item name", "description of work"),
         F("item_type", "Type", "text", "type", "issue type", "item type", "work type", "kind"),
         F("status", "Status", "status", "status", "state", "incident state", "progress", "stage", "statut"),
         F("reported_rag", "Reported RAG", "rag", "rag", "rag status", "reported rag", "health", "sro delivery confidence "
