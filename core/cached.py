@@ -62,11 +62,12 @@ def page_setup(title: str) -> DataKey:
 
 
 @st.cache_resource(show_spinner="Reading the file…", max_entries=8)
-def prepared_file(sha256: str, _data: bytes, file_name: str, header_rows: tuple, kinds: tuple, url: str) -> Any:
-    """Read, map and validate an upload once per (content, header rows, kinds); reruns reuse it.
+def prepared_file(sha256: str, _data: bytes, file_name: str, header_rows: tuple, kinds: tuple, key: DataKey) -> Any:
+    """Read and map an upload once per (content, header rows, kinds, data version); reruns reuse it.
 
-    ``url`` keys the saved profiles of the database in use.
+    The data key makes a newly saved profile (which bumps the data version) apply at once.
     """
+    url = key[0]
     from core.importing.service import ImportOptions, prepare, profiles_from_db
 
     options = ImportOptions(header_rows=dict(header_rows), kinds=dict(kinds))

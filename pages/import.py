@@ -11,7 +11,7 @@ key = cached.page_setup("Import")
 engine = cached.engine()
 st.caption("Upload the spreadsheets you already keep. Nothing is written until you commit, and every import can "
            "be undone from the import history.")
-uploads = st.file_uploader("Spreadsheets (xlsx or csv)", type=["xlsx", "xlsm", "csv", "tsv", "txt"],
+uploads = st.file_uploader("Spreadsheets (xlsx or csv)", type=["xlsx", "xlsm", "xls", "csv", "tsv", "txt"],
                            accept_multiple_files=True)
 if not uploads:
     st.info("Choose one or more files. Sheets, header rows, columns and values are recognised automatically; you "
@@ -77,6 +77,8 @@ def edit_mapping(ps: PreparedSheet, fid: str) -> PreparedSheet:
 def show_plan(result, file_name: str) -> None:
     for col, (label, value) in zip(st.columns(4), review.plan_counts(result).items()):
         col.metric(label, f"{value:,}")
+    for note in result.notes:
+        st.caption(note)
     for s in result.sheets:
         for column, how in s.date_formats.items():
             st.caption(f"{s.sheet or 'CSV'} · dates in '{column.splitlines()[0]}': {how}")
@@ -94,16 +96,17 @@ def show_plan(result, file_name: str) -> None:
                            file_name=f"rejected_{file_name.rsplit('.', 1)[0]}.xlsx", key=f"dl:{file_name}")
 
 
-for upload in uploads:
+def render_upload(upload) -> None:
+    """One uploaded file: sheets, mapping, preview, commit."""
     data = upload.getvalue()
     fid = hashlib.sha256(data).hexdigest()
     st.header(upload.name)
     try:
         base = cached.prepared_file(fid, data, upload.name, tuple(st.session_state.get(f"hdrs:{fid}", {}).items()),
-                                    tuple(st.session_state.get(f"kinds:{fid}", {}).items()), key[0])
+                                    tuple(st.session_state.get(f"kinds:{fid}", {}).items()), key)
     except Exception as exc:  # noqa: BLE001 - every failure becomes a message
         cached.show_error(exc)
-        continue
+        return
     st.dataframe(review.sheet_overview(base.sheets), hide_index=True, width="stretch")
     chosen, headers, kinds = [], {}, {}
     for ps in base.sheets:
@@ -142,3 +145,10 @@ for upload in uploads:
                        f"{done.unchanged:,} unchanged, {done.rejected:,} rejected (batch "
                        f"{', '.join(map(str, done.batch_ids))}).")
             cached.link("pages/history.py", "See it in the import history", ":material/history:")
+
+
+for upload in uploads:
+    try:
+        render_upload(upload)
+    except Exception as exc:  # noqa: BLE001 - no traceback ever reaches the page
+        cached.show_error(exc)

@@ -53,7 +53,8 @@ def test_exit_1_when_rows_rejected_and_2_with_strict(db_url: str, tmp_path: Path
                        "message": "Due: 'soon' is not a date in a format this column uses", "severity": "error"}]
 
 
-@pytest.mark.parametrize("content,needle", [(b"%PDF-1.4 fake", "PDF"), (b"", "empty"), (b"x", "required field")])
+@pytest.mark.parametrize("content,needle", [(b"%PDF-1.4 fake", "PDF"), (b"", "empty"), (b"x", "no data rows"),
+                                            (b"foo,bar\n1,2\n", "required field")])
 def test_exit_2_with_a_named_problem(db_url: str, tmp_path: Path, content: bytes, needle: str) -> None:
     path = tmp_path / "upload.xlsx"
     path.write_bytes(content)

@@ -282,6 +282,9 @@ def read_bytes(data: bytes, file_name: str, limits: ImportLimits | None = None,
         raise ImportRefused(f"the file has {grid.shape[0]:,} rows, above the limit of {limits.max_rows:,}.",
                             file=file_name)
     table = table_from_grid(grid, None, header_rows.get(None))
+    if table.data.empty:
+        raise ImportRefused(f"the file has a header row (row {table.header_row}) but no data rows under it.",
+                            file=file_name)
     return ReadResult(file_name, sha, "csv", [table], encoding=encoding, delimiter=delimiter, notes=notes)
 
 
@@ -310,12 +313,15 @@ def _read_workbook(data: bytes, file_name: str, limits: ImportLimits,
             grid = pd.DataFrame(rows, dtype=object)
             if grid.empty or (grid.isna() | grid.eq("")).all().all():
                 continue
-            tables.append(table_from_grid(grid, str(name), header_rows.get(str(name))))
+            table = table_from_grid(grid, str(name), header_rows.get(str(name)))
+            if not table.data.empty:  # a sheet with only a header (or a title) holds nothing to import
+                tables.append(table)
     except ImportRefused:
         raise
     except Exception as exc:  # calamine raises its own types for damaged parts and entity tricks
         raise ImportRefused(f"the workbook cannot be read ({type(exc).__name__}: {str(exc)[:200]}). "
                             "Open it in Excel, save it again as .xlsx and re-upload.", file=file_name) from None
     if not tables:
-        raise ImportRefused("the workbook has no data in any sheet.", file=file_name)
+        raise ImportRefused("the workbook has no data rows in any sheet (only empty sheets or headers).",
+                            file=file_name)
     return tables

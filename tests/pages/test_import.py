@@ -106,3 +106,23 @@ def test_ambiguous_dates_ask_for_the_order_before_preview(db_env: str, engine) -
     at.radio[0].set_value("mdy").run()
     button(at, "Preview changes").click().run()
     assert metrics(at)["New"] == "1"
+
+
+BAD = Path(__file__).resolve().parents[1] / "fixtures" / "bad"
+ACCEPTED = {"nul_bytes.csv"}  # imports correctly once the NUL characters are removed (and says so)
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in BAD.iterdir()))
+def test_bad_files_get_a_named_message_never_a_traceback(db_env: str, engine, name: str) -> None:
+    before = repo.table_checksums(engine)
+    at = upload(name, (BAD / name).read_bytes(), "application/octet-stream")
+    if any(b.label == "Preview changes" and not b.disabled for b in at.button):
+        button(at, "Preview changes").click().run()
+    assert not at.exception
+    messages = [e.value for e in at.error]
+    if name in ACCEPTED:
+        assert not messages and metrics(at)["New"] == "1"
+        assert any("NUL characters were removed" in c.value for c in at.caption)
+    else:
+        assert messages and all(name in m for m in messages), messages
+    assert repo.table_checksums(engine) == before
