@@ -126,3 +126,34 @@ def test_bad_files_get_a_named_message_never_a_traceback(db_env: str, engine, na
     else:
         assert messages and all(name in m for m in messages), messages
     assert repo.table_checksums(engine) == before
+
+
+def test_sheets_can_be_left_out_and_kind_and_header_row_overridden(db_env: str, engine) -> None:
+    from tests.conftest import xlsx_bytes
+
+    data = xlsx_bytes({"People": [["Name", "Team"], ["Ann Lee", "Ops"]],
+                       "Tasks": [["Report", "Q3"], ["Ref", "Task", "Owner"], ["T-1", "Plan", "Ann Lee"],
+                                 ["T-2", "Do", "Ann Lee"]]})
+    at = upload("book.xlsx", data, "application/octet-stream")
+    overview = at.dataframe[0].value
+    assert overview[["Sheet", "Rows", "Header row"]].values.tolist() == [["People", 1, 1], ["Tasks", 3, 1]]
+    # the title row of "Tasks" was taken for the header: point at row 2 instead
+    [c for c in at.number_input if c.label == "Header row"][1].set_value(2).run()
+    assert at.dataframe[0].value["Header row"].tolist() == [1, 2]
+    [c for c in at.checkbox if c.label == "Import this sheet"][0].uncheck().run()
+    button(at, "Preview changes").click().run()
+    assert metrics(at)["New"] == "2"
+    button(at, "Commit import").click().run()
+    assert repo.table_counts(engine)["workitem"] == 2
+    assert repo.table_counts(engine)["person"] == 1  # created as the tasks' owner, not from the People sheet
+
+    people = upload("list.csv", csv_bytes([["Name", "Team"], ["Bob Hale", "Ops"], ["Cy Dunn", "Ops"]]))
+    kind = [s for s in people.selectbox if s.label == "Kind"][0]
+    assert kind.value == "people"
+    kind.set_value("work_items").run()
+    button(people, "Preview changes").click().run()
+    assert not people.exception and metrics(people)["New"] == "2"
+    button(people, "Commit import").click().run()
+    with engine.connect() as conn:
+        titles = [r[0] for r in conn.execute(sa.text("select title from workitem where source='list' order by 1"))]
+    assert titles == ["Bob Hale", "Cy Dunn"]
