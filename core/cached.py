@@ -92,3 +92,18 @@ def link(page: str, label: str, icon: str | None = None) -> None:
         st.page_link(page, label=label, icon=icon)
     except StreamlitPageNotFoundError:
         st.caption(label)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def flow_frames(key: DataKey) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Work items, status events and dependencies (shared read-only; analytics never mutate them)."""
+    eng = _engine_for(key[0])
+    return repo.work_items_frame(eng), repo.status_events_frame(eng), repo.dependencies_frame(eng)
+
+
+@st.cache_resource(show_spinner="Computing flow metrics…", max_entries=16)
+def flow_report(key: DataKey, teams: tuple, sources: tuple, kinds: tuple) -> dict:
+    from core.analytics.flow import flow_report as compute
+
+    items, events, deps = flow_frames(key)
+    return compute(items, events, deps, teams=list(teams), sources=list(sources), kinds=list(kinds))

@@ -429,3 +429,40 @@ def rejected_rows_of(engine: Engine, batch_id: int) -> list[dict[str, Any]]:
         rows = conn.execute(sa.select(t.c.row, t.c.column, t.c.message, t.c.raw)
                             .where(t.c.batch_id == batch_id, t.c.raw.is_not(None)).order_by(t.c.row)).all()
     return [{"Row": r.row, "Column": r.column, "Reason": r.message, **(r.raw or {})} for r in rows if r.raw]
+
+
+# --------------------------------------------------------------------------- analytics loaders
+def work_items_frame(engine: Engine) -> pd.DataFrame:
+    """Every work item with owner, team and objective as names (what the analytics and drill-downs show)."""
+    w, p, t, o = T["workitem"], T["person"], T["team"], T["objective"]
+    stmt = (sa.select(w.c.id, w.c.source, w.c.external_key, w.c.title, w.c.item_type, w.c.status, w.c.raw_status,
+                      w.c.reported_rag, w.c.assessed_rag, p.c.name.label("owner"), t.c.name.label("team"),
+                      o.c.code.label("objective"), w.c.created_at, w.c.started_at, w.c.due_at, w.c.done_at,
+                      w.c.updated_at, w.c.effort, w.c.depends_on, w.c.source_file, w.c.source_sheet, w.c.source_row)
+            .join(p, p.c.id == w.c.owner_id, isouter=True).join(t, t.c.id == w.c.team_id, isouter=True)
+            .join(o, o.c.id == w.c.objective_id, isouter=True))
+    return _frame(engine, stmt, dates=("created_at", "started_at", "due_at", "done_at", "updated_at"))
+
+
+def status_events_frame(engine: Engine) -> pd.DataFrame:
+    e = T["statusevent"]
+    stmt = sa.select(e.c.work_item_id, e.c.at, e.c.status).order_by(e.c.work_item_id, e.c.at, e.c.id)
+    return _frame(engine, stmt, dates=("at",))
+
+
+def dependencies_frame(engine: Engine) -> pd.DataFrame:
+    d = T["dependency"]
+    return _frame(engine, sa.select(d.c.work_item_id, d.c.depends_on_item_id, d.c.depends_on_key,
+                                    d.c.depends_on_team_id))
+
+
+def _frame(engine: Engine, stmt: sa.Select, dates: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Rows as a DataFrame; date columns arrive raw (no per-row conversion) and are parsed once per column."""
+    stmt = stmt.with_only_columns(*[sa.type_coerce(c, sa.String).label(c.name) if c.name in dates else c
+                                    for c in stmt.selected_columns], maintain_column_froms=True)
+    with engine.connect() as conn:
+        result = conn.execute(stmt)
+        df = pd.DataFrame([tuple(r) for r in result.fetchall()], columns=list(result.keys()))
+    for c in dates:
+        df[c] = pd.to_datetime(df[c], errors="coerce", format="mixed")
+    return df

@@ -1,0 +1,1 @@
+"""Pure analytics: DataFrames in, DataFrames out, inputs never mutated."""

@@ -1,0 +1,105 @@
+"""Pure plotly builders: DataFrame in, Figure out. Each point carries ``customdata`` for drill-down.
+
+Point charts carry the work item id; bar charts carry the value of the bar (team, owner).
+"""
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+STATUS_COLOURS = {"todo": "#a0aec0", "in_progress": "#3182ce", "blocked": "#e53e3e", "done": "#38a169"}
+STATUS_LABELS = {"todo": "To do", "in_progress": "In progress", "blocked": "Blocked", "done": "Done"}
+PCT_STYLE = {0.5: "dot", 0.85: "dash", 0.95: "longdash"}
+PCT_LABEL_AT = {0.5: "bottom left", 0.85: "top left", 0.95: "top right"}
+
+
+def _layout(fig: go.Figure, title: str, x: str, y: str) -> go.Figure:
+    fig.update_layout(title=title, xaxis_title=x, yaxis_title=y, template="plotly_white", height=420,
+                      margin=dict(l=10, r=10, t=50, b=10), legend=dict(orientation="h", y=-0.2))
+    return fig
+
+
+def _percentile_lines(fig: go.Figure, pcts: dict[float, float]) -> None:
+    for q, value in pcts.items():
+        fig.add_hline(y=value, line_dash=PCT_STYLE.get(q, "dot"), line_color="#718096",
+                      annotation_text=f"{int(q * 100)}th: {value:.1f} d",
+                      annotation_position=PCT_LABEL_AT.get(q, "top left"))
+
+
+def _log_axis_if_wide(fig: go.Figure, values: pd.Series) -> None:
+    """Hours-long tickets and months-long milestones on one chart: a log axis keeps both readable."""
+    v = values[values > 0]
+    if len(v) and v.max() / max(v.min(), 1e-3) > 100:
+        fig.update_yaxes(type="log")
+
+
+def aging_wip_chart(aging: pd.DataFrame, pcts: dict[float, float]) -> go.Figure:
+    """Each open item as a dot: status column × age in days, against cycle-time percentiles."""
+    fig = go.Figure()
+    for status in ("in_progress", "blocked", "todo"):
+        part = aging[aging["status"] == status]
+        if part.empty:
+            continue
+        fig.add_trace(go.Scatter(
+            x=[STATUS_LABELS[status]] * len(part), y=part["age_days"], mode="markers", name=STATUS_LABELS[status],
+            marker=dict(color=STATUS_COLOURS[status], size=9, opacity=0.75), customdata=part["id"],
+            text=part["external_key"] + " · " + part["title"].astype(str).str.slice(0, 60),
+            hovertemplate="%{text}<br>age %{y:.1f} days<extra></extra>"))
+    _percentile_lines(fig, pcts)
+    _log_axis_if_wide(fig, aging["age_days"])
+    return _layout(fig, "Aging work in progress", "Status", "Age (days since start)")
+
+
+def cumulative_flow_chart(cfd: pd.DataFrame) -> go.Figure:
+    """Weekly items per status, stacked (done at the bottom, as in Kanban tools)."""
+    fig = go.Figure()
+    for status in ("done", "blocked", "in_progress", "todo"):
+        if status in cfd:
+            fig.add_trace(go.Scatter(x=cfd.index, y=cfd[status], name=STATUS_LABELS[status], mode="lines",
+                                     stackgroup="flow", line=dict(width=0.5, color=STATUS_COLOURS[status])))
+    return _layout(fig, "Cumulative flow", "Week", "Items")
+
+
+def cycle_time_chart(done: pd.DataFrame, pcts: dict[float, float]) -> go.Figure:
+    """Finished items: when they finished × how long they took."""
+    fig = go.Figure(go.Scatter(x=done["finish"], y=done["cycle_days"], mode="markers", name="Finished item",
+                               marker=dict(color="#38a169", size=7, opacity=0.6), customdata=done["id"],
+                               text=done["external_key"], hovertemplate="%{text}<br>%{y:.1f} days<extra></extra>"))
+    _percentile_lines(fig, pcts)
+    _log_axis_if_wide(fig, done["cycle_days"])
+    return _layout(fig, "Cycle time of finished items", "Finished", "Cycle time (days)")
+
+
+def throughput_chart(tp: pd.DataFrame) -> go.Figure:
+    fig = go.Figure(go.Bar(x=tp["week"], y=tp["done"], marker_color="#38a169", name="Done"))
+    return _layout(fig, "Throughput per week", "Week", "Items done")
+
+
+def team_wait_chart(waits: pd.DataFrame) -> go.Figure:
+    """Teams others wait on, by total days waited (longest at the top)."""
+    w = waits.sort_values("total_days")
+    fig = go.Figure(go.Bar(x=w["total_days"], y=w["waited_on_team"], orientation="h", marker_color="#dd6b20",
+                           customdata=w["waited_on_team"], text=w["items_waiting"].astype(str) + " item(s) waiting",
+                           hovertemplate="%{y}: %{x:.0f} days in total<br>%{text}<extra></extra>"))
+    return _layout(fig, "Teams waited on by other teams", "Days waited (total)", "Waited-on team")
+
+
+def owner_load_chart(load: pd.DataFrame, top: int = 20) -> go.Figure:
+    """WIP per owner, red where the owner finished nothing recently."""
+    part = load.head(top).iloc[::-1]
+    colours = ["#e53e3e" if s else "#3182ce" for s in part["stalled"]]
+    fig = go.Figure(go.Bar(x=part["wip"], y=part["owner"], orientation="h", marker_color=colours,
+                           customdata=part["owner"],
+                           text=[("no recent throughput" if s else f"{w:.1f} weeks to clear")
+                                 for s, w in zip(part["stalled"], part["weeks_to_clear"])],
+                           hovertemplate="%{y}: %{x} in progress<br>%{text}<extra></extra>"))
+    return _layout(fig, "Owner load: work in progress (red: nothing finished recently)", "Items in progress", "Owner")
+
+
+def overdue_chart(late: pd.DataFrame) -> go.Figure:
+    by_team = late.assign(team=late["team"].fillna("(no team)")).groupby("team")["days_late"].agg(["count", "sum"])
+    by_team = by_team.sort_values("sum")
+    fig = go.Figure(go.Bar(x=by_team["sum"], y=by_team.index, orientation="h", marker_color="#c53030",
+                           customdata=by_team.index, text=by_team["count"].astype(str) + " item(s) late",
+                           hovertemplate="%{y}: %{x:.0f} days late in total<br>%{text}<extra></extra>"))
+    return _layout(fig, "Overdue items by team", "Days late (total)", "Team")

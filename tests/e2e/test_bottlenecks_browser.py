@@ -1,0 +1,33 @@
+"""Bottlenecks in a real browser: click a point of the aging chart and a bar of the waits chart, see the rows."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.e2e.conftest import wait_idle
+
+SHOTS = Path(__file__).resolve().parent / "artifacts"  # git-ignored; README copies live in docs/screenshots
+
+
+def test_drill_down_from_aging_point_and_waits_bar(server: str, browser) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1400, "height": 1100})
+    page.goto(server)
+    page.wait_for_selector('[data-testid="stMetric"]', timeout=60_000)
+    page.get_by_role("link", name="Bottlenecks", exact=True).click()
+    page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
+    wait_idle(page)
+    point = page.locator(".js-plotly-plot").first.locator(".scatterlayer .points path").first
+    point.click(force=True)
+    page.get_by_text("row(s) behind your selection").first.wait_for(timeout=30_000)
+    wait_idle(page)
+    page.screenshot(path=str(SHOTS / "bottlenecks_aging.png"), full_page=True)
+    page.get_by_role("tab", name="Waits between teams").click()
+    plot = page.locator('[data-testid="stTabPanel"]:visible .js-plotly-plot').first
+    plot.wait_for(timeout=30_000)
+    plot.locator(".barlayer .point path").last.click(force=True)  # the longest bar is drawn last (top)
+    wait_idle(page)
+    table_text = page.locator('[data-testid="stTabPanel"]:visible').inner_text()
+    assert "Longest chain of unfinished work: MIG-07" in table_text
+    page.screenshot(path=str(SHOTS / "bottlenecks_waits.png"), full_page=True)
+    assert "Traceback" not in page.content()
+    page.close()
