@@ -67,6 +67,7 @@ with wait_tab:
                 "upstream_overdue", "down_source_file", "down_source_row"]
         picked = selected_values(st.session_state.get("waits"))
         shown = waits[waits["team_waited_on"].isin(picked)] if picked else waits
+        st.markdown(f"**{len(shown):,} row(s) behind your selection**" if picked else "**Every wait**")
         st.dataframe(shown[cols], hide_index=True, width="stretch")
 with load_tab:
     load = report["owner_load"]

@@ -26,8 +26,9 @@ def test_drill_down_from_aging_point_and_waits_bar(server: str, browser) -> None
     plot.wait_for(timeout=30_000)
     plot.locator(".barlayer .point path").last.click(force=True)  # the longest bar is drawn last (top)
     wait_idle(page)
-    table_text = page.locator('[data-testid="stTabPanel"]:visible').inner_text()
-    assert "Longest chain of unfinished work: MIG-07" in table_text
+    page.get_by_text("3 row(s) behind your selection").wait_for(timeout=30_000)
+    panel = page.locator('[data-testid="stTabPanel"]:visible')
+    assert "Longest chain of unfinished work: MIG-07" in panel.inner_text()
     page.screenshot(path=str(SHOTS / "bottlenecks_waits.png"), full_page=True)
     assert "Traceback" not in page.content()
     page.close()
