@@ -102,8 +102,8 @@ def flow_frames(key: DataKey) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]
 
 
 @st.cache_resource(show_spinner="Computing flow metrics…", max_entries=16)
-def flow_report(key: DataKey, teams: tuple, sources: tuple, kinds: tuple) -> dict:
+def flow_report(key: DataKey, teams: tuple, sources: tuple, kinds: tuple, period: tuple | None = None) -> dict:
     from core.analytics.flow import flow_report as compute
 
     items, events, deps = flow_frames(key)
-    return compute(items, events, deps, teams=list(teams), sources=list(sources), kinds=list(kinds))
+    return compute(items, events, deps, teams=list(teams), sources=list(sources), kinds=list(kinds), period=period)

@@ -55,8 +55,11 @@ def cumulative_flow_chart(cfd: pd.DataFrame) -> go.Figure:
     fig = go.Figure()
     for status in ("done", "blocked", "in_progress", "todo"):
         if status in cfd:
-            fig.add_trace(go.Scatter(x=cfd.index, y=cfd[status], name=STATUS_LABELS[status], mode="lines",
-                                     stackgroup="flow", line=dict(width=0.5, color=STATUS_COLOURS[status])))
+            fig.add_trace(go.Scatter(x=cfd.index, y=cfd[status], name=STATUS_LABELS[status], mode="lines+markers",
+                                     stackgroup="flow", line=dict(width=0.5, color=STATUS_COLOURS[status]),
+                                     marker=dict(size=4), customdata=[f"{d:%Y-%m-%d}|{status}" for d in cfd.index],
+                                     hovertemplate=f"{STATUS_LABELS[status]}: %{{y}} items, week of %{{x|%d %b %Y}}"
+                                                   "<extra></extra>"))
     return _layout(fig, "Cumulative flow", "Week", "Items")
 
 
@@ -71,7 +74,9 @@ def cycle_time_chart(done: pd.DataFrame, pcts: dict[float, float]) -> go.Figure:
 
 
 def throughput_chart(tp: pd.DataFrame) -> go.Figure:
-    fig = go.Figure(go.Bar(x=tp["week"], y=tp["done"], marker_color="#38a169", name="Done"))
+    fig = go.Figure(go.Bar(x=tp["week"], y=tp["done"], marker_color="#38a169", name="Done",
+                           customdata=[f"{w:%Y-%m-%d}" for w in tp["week"]],
+                           hovertemplate="week ending %{x|%d %b %Y}: %{y} done<extra></extra>"))
     return _layout(fig, "Throughput per week", "Week", "Items done")
 
 
@@ -84,16 +89,17 @@ def team_wait_chart(waits: pd.DataFrame) -> go.Figure:
     return _layout(fig, "Teams waited on by other teams", "Days waited (total)", "Waited-on team")
 
 
-def owner_load_chart(load: pd.DataFrame, top: int = 20) -> go.Figure:
-    """WIP per owner, red where the owner finished nothing recently."""
+def owner_load_chart(load: pd.DataFrame, top: int = 20, by: str = "owner") -> go.Figure:
+    """WIP per owner (or team), red where nothing was finished recently."""
     part = load.head(top).iloc[::-1]
     colours = ["#e53e3e" if s else "#3182ce" for s in part["stalled"]]
-    fig = go.Figure(go.Bar(x=part["wip"], y=part["owner"], orientation="h", marker_color=colours,
-                           customdata=part["owner"],
+    fig = go.Figure(go.Bar(x=part["wip"], y=part[by], orientation="h", marker_color=colours,
+                           customdata=part[by],
                            text=[("no recent throughput" if s else f"{w:.1f} weeks to clear")
                                  for s, w in zip(part["stalled"], part["weeks_to_clear"])],
                            hovertemplate="%{y}: %{x} in progress<br>%{text}<extra></extra>"))
-    return _layout(fig, "Owner load: work in progress (red: nothing finished recently)", "Items in progress", "Owner")
+    return _layout(fig, f"{by.title()} load: work in progress (red: nothing finished recently)", "Items in progress",
+                   by.title())
 
 
 def overdue_chart(late: pd.DataFrame) -> go.Figure:

@@ -3,10 +3,10 @@ import pandas as pd
 import streamlit as st
 
 from core import cached, charts
-from core.analytics.flow import DRILL_COLUMNS, selected_values
+from core.analytics.flow import DRILL_COLUMNS, items_in_status_at, selected_values
 
 key = cached.page_setup("Bottlenecks")
-items, _events, _deps = cached.flow_frames(key)
+items, events, _deps = cached.flow_frames(key)
 if items.empty:
     st.info("No work items yet: import a tracker or a ticket export first.")
     cached.link("pages/import.py", "Import a spreadsheet", ":material/upload_file:")
@@ -16,7 +16,11 @@ with st.sidebar:
     teams = st.multiselect("Team", sorted(items["team"].dropna().unique()))
     sources = st.multiselect("Source", sorted(items["source"].dropna().unique()))
     kinds = st.multiselect("Kind", sorted(items["item_type"].dropna().unique()))
-report = cached.flow_report(key, tuple(teams), tuple(sources), tuple(kinds))
+    when = pd.concat([events["at"], items["created_at"], items["due_at"]]).dropna()
+    first, last = (when.min().date(), when.max().date()) if len(when) else (pd.Timestamp.now().date(),) * 2
+    period = st.date_input("Period (flow, cycle time, throughput)", (first, last), min_value=first, max_value=last)
+period = tuple(period) if isinstance(period, (tuple, list)) and len(period) == 2 else (first, last)
+report = cached.flow_report(key, tuple(teams), tuple(sources), tuple(kinds), period)
 tl = report["timeline"]
 st.caption(f"As of {report['as_of']:%Y-%m-%d %H:%M} (the latest status change in the data) · "
            f"{int(tl['is_wip'].sum()):,} items in progress · {len(tl):,} items")
@@ -49,10 +53,23 @@ with flow_tab:
     if report["cfd_sentence"]:
         st.info(report["cfd_sentence"])
     chart(charts.cumulative_flow_chart(report["cfd"]), "cfd")
-    done = tl[tl["finish"].notna() & tl["cycle_days"].notna()]
+    bands = selected_values(st.session_state.get("cfd"))
+    if bands:
+        week, status = str(bands[0]).split("|")
+        ids = items_in_status_at(events, pd.Timestamp(week) + pd.Timedelta(hours=23, minutes=59, seconds=59), status)
+        in_band = tl[tl["id"].isin(ids)]
+        st.markdown(f"**{len(in_band):,} item(s) '{status.replace('_', ' ')}' at the end of the week of {week}**")
+        st.dataframe(in_band[DRILL_COLUMNS], hide_index=True, width="stretch")
+    done = report["finished"]
     chart(charts.cycle_time_chart(done, report["percentiles"]), "cycle")
     drill("cycle", done, "id", ("cycle_days",))
-    st.plotly_chart(charts.throughput_chart(report["throughput"]), width="stretch")
+    chart(charts.throughput_chart(report["throughput"]), "throughput")
+    weeks = [pd.Timestamp(w) for w in selected_values(st.session_state.get("throughput"))]
+    if weeks:
+        week_of = done["finish"].dt.to_period("W-SUN").dt.end_time.dt.normalize()
+        drill_rows = done[week_of.isin(weeks)]
+        st.markdown(f"**{len(drill_rows):,} item(s) finished in the selected week(s)**")
+        st.dataframe(drill_rows[["finish", *DRILL_COLUMNS]], hide_index=True, width="stretch")
     st.markdown("**Lead time (created → done) by team**")
     st.dataframe(report["lead_by_team"].round(1), hide_index=True, width="stretch")
 with wait_tab:
@@ -69,10 +86,14 @@ with wait_tab:
         shown = waits[waits["team_waited_on"].isin(picked)] if picked else waits
         st.markdown(f"**{len(shown):,} row(s) behind your selection**" if picked else "**Every wait**")
         st.dataframe(shown[cols], hide_index=True, width="stretch")
+    if not report["blocked_alone"].empty:
+        st.markdown("**Blocked with nothing recorded to wait on** (ask the owner what blocks them)")
+        st.dataframe(report["blocked_alone"][["days_blocked", *DRILL_COLUMNS]], hide_index=True, width="stretch")
 with load_tab:
-    load = report["owner_load"]
-    chart(charts.owner_load_chart(load), "load")
-    drill("load", tl[tl["is_wip"]], "owner")
+    by = st.radio("Load by", ["owner", "team"], horizontal=True, format_func=str.title)
+    load = report[f"{by}_load"]
+    chart(charts.owner_load_chart(load, by=by), f"load_{by}")
+    drill(f"load_{by}", tl[tl["is_wip"]].assign(**{by: tl[by].fillna(f"(no {by})")}), by)
     st.dataframe(load.round(1), hide_index=True, width="stretch")
 with late_tab:
     late = report["overdue"]

@@ -29,6 +29,13 @@ def sort_events(events: pd.DataFrame) -> pd.DataFrame:
     return events.iloc[np.lexsort((at, item))]
 
 
+def times_of(ids: pd.Series, lookup: pd.Series) -> pd.Series:
+    """Per-item times from an id → time lookup, always datetime (an empty lookup gives NaT, not NaN)."""
+    if lookup.empty:
+        return pd.Series(pd.NaT, index=ids.index, dtype="datetime64[us]")
+    return pd.to_datetime(ids.map(lookup), errors="coerce").astype("datetime64[us]")
+
+
 def as_of_default(items: pd.DataFrame, events: pd.DataFrame) -> pd.Timestamp:
     """The moment the data describes: the latest event or update (not the wall clock: exports age)."""
     candidates = [events["at"].max() if len(events) else pd.NaT, items["updated_at"].max() if len(items) else pd.NaT]
@@ -52,11 +59,7 @@ def timeline(items: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     ids = out["id"]
 
     def at(lookup: pd.Series, where: pd.Series | None = None) -> pd.Series:
-        """Per-item times from a lookup, always datetime (an empty lookup maps to NaT, not NaN)."""
-        if lookup.empty:
-            values = pd.Series(pd.NaT, index=ids.index, dtype="datetime64[us]")
-        else:
-            values = pd.to_datetime(ids.map(lookup), errors="coerce").astype("datetime64[us]")
+        values = times_of(ids, lookup)
         return values if where is None else values.where(where)
 
     out["start"] = at(started).fillna(out["started_at"])
@@ -154,10 +157,10 @@ def throughput(tl: pd.DataFrame, freq: str = "W-SUN") -> pd.DataFrame:
     return counts.rename("done").rename_axis("week").reset_index().assign(week=lambda d: d["week"].dt.normalize())
 
 
-def owner_load(tl: pd.DataFrame, as_of: pd.Timestamp, weeks: int = 6) -> pd.DataFrame:
-    """WIP against each owner's own recent throughput; owners with WIP and no recent throughput flagged."""
+def owner_load(tl: pd.DataFrame, as_of: pd.Timestamp, weeks: int = 6, by: str = "owner") -> pd.DataFrame:
+    """WIP against each owner's (or team's) own recent throughput; WIP with no recent throughput is flagged."""
     since = as_of - pd.Timedelta(weeks=weeks)
-    owner = tl["owner"].fillna("(no owner)")
+    owner = tl[by].fillna(f"(no {by})")
     wip = tl[tl["is_wip"]].groupby(owner[tl["is_wip"]]).size()
     recent = tl["finish"].between(since, as_of)
     done = tl[recent].groupby(owner[recent]).size()
@@ -166,7 +169,7 @@ def owner_load(tl: pd.DataFrame, as_of: pd.Timestamp, weeks: int = 6) -> pd.Data
     out["weeks_to_clear"] = np.where(out["throughput_per_week"] > 0, out["wip"] / out["throughput_per_week"], np.inf)
     out["stalled"] = (out["wip"] > 0) & (out["done_recently"] == 0)
     out = out[out["wip"] > 0]
-    return out.reset_index(names="owner").sort_values(["weeks_to_clear", "wip"], ascending=False, ignore_index=True)
+    return out.reset_index(names=by).sort_values(["weeks_to_clear", "wip"], ascending=False, ignore_index=True)
 
 
 def overdue(tl: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -194,12 +197,31 @@ def dependency_waits(tl: pd.DataFrame, deps: pd.DataFrame, events: pd.DataFrame,
     prev = ev.groupby("work_item_id")["status"].shift()
     blocked_since = ev[(ev["status"] == "blocked") & (prev != "blocked")].groupby("work_item_id")["at"].max()
     first_seen = ev.groupby("work_item_id")["at"].min()
-    since = w["down_id"].map(blocked_since).where(w["down_status"].eq("blocked"))
-    w["waiting_since"] = since.fillna(w["down_start"]).fillna(w["down_id"].map(first_seen))
+    since = times_of(w["down_id"], blocked_since).where(w["down_status"].eq("blocked"))
+    w["waiting_since"] = since.fillna(w["down_start"]).fillna(times_of(w["down_id"], first_seen))
     w["days_waiting"] = ((as_of - w["waiting_since"]) / DAY).clip(lower=0).round(1)
     w["upstream_overdue"] = w["up_due_at"].notna() & (w["up_due_at"] < as_of)
     w["cross_team"] = w["down_team"].fillna("") != w["up_team"].fillna("")
     return w.sort_values("days_waiting", ascending=False, ignore_index=True)
+
+
+def blocked_without_dependency(tl: pd.DataFrame, events: pd.DataFrame, waits: pd.DataFrame,
+                               as_of: pd.Timestamp) -> pd.DataFrame:
+    """Blocked items that name nothing they wait on: how long each has been blocked."""
+    blocked = tl[tl["status"].eq("blocked") & ~tl["id"].isin(waits["down_id"])].copy()
+    ev = sort_events(events)
+    prev = ev.groupby("work_item_id")["status"].shift()
+    since = ev[(ev["status"] == "blocked") & (prev != "blocked")].groupby("work_item_id")["at"].max()
+    blocked["blocked_since"] = times_of(blocked["id"], since)
+    blocked["days_blocked"] = ((as_of - blocked["blocked_since"]) / DAY).round(1)
+    return blocked.sort_values("days_blocked", ascending=False, ignore_index=True)
+
+
+def items_in_status_at(events: pd.DataFrame, when: pd.Timestamp, status: str) -> list[int]:
+    """Ids of the items whose latest status at ``when`` was ``status`` (drill-down of a flow band)."""
+    ev = sort_events(events[events["at"] <= when])
+    last = ev.groupby("work_item_id")["status"].last()
+    return last[last == status].index.tolist()
 
 
 def team_waits(waits: pd.DataFrame) -> pd.DataFrame:
@@ -248,8 +270,13 @@ DRILL_COLUMNS = ["external_key", "title", "status", "owner", "team", "source_fil
 
 def flow_report(items: pd.DataFrame, events: pd.DataFrame, deps: pd.DataFrame, *, teams: list[str] | None = None,
                 sources: list[str] | None = None, kinds: list[str] | None = None,
-                as_of: pd.Timestamp | None = None) -> dict[str, object]:
-    """Everything the Bottlenecks view shows, for the filtered items, in one call (cached as one unit)."""
+                as_of: pd.Timestamp | None = None, period: tuple[pd.Timestamp, pd.Timestamp] | None = None
+                ) -> dict[str, object]:
+    """Everything the Bottlenecks view shows, for the filtered items, in one call (cached as one unit).
+
+    ``period`` limits the time-series views (flow, cycle times, throughput) to a window; WIP, waits and
+    load are always as of ``as_of``.
+    """
     as_of = as_of or as_of_default(items, events)
     events = sort_events(events)
     chosen = filter_items(items, teams, sources, kinds)
@@ -262,10 +289,21 @@ def flow_report(items: pd.DataFrame, events: pd.DataFrame, deps: pd.DataFrame, *
     waits = waits[waits["down_id"].isin(ids) | waits["up_id"].isin(ids)]
     pcts = percentiles(tl["cycle_days"])
     cfd = cumulative_flow(ev)
+    finished = tl[tl["finish"].notna() & tl["cycle_days"].notna()]
+    tp = throughput(tl)
+    if period is not None:
+        start, end = pd.Timestamp(period[0]), pd.Timestamp(period[1]) + pd.Timedelta(days=1)
+        if not cfd.empty:
+            cfd = cfd[(cfd.index >= start - pd.Timedelta(days=6)) & (cfd.index < end + pd.Timedelta(days=6))]
+        finished = finished[finished["finish"].between(start, end)]
+        if not tp.empty:
+            tp = tp[(tp["week"] >= start - pd.Timedelta(days=6)) & (tp["week"] < end + pd.Timedelta(days=6))]
     return {"as_of": as_of, "timeline": tl, "percentiles": pcts, "aging": aging_wip(tl, as_of), "cfd": cfd,
-            "cfd_sentence": widening_band(cfd), "throughput": throughput(tl), "waits": waits,
+            "cfd_sentence": widening_band(cfd), "throughput": tp, "finished": finished, "waits": waits,
             "team_waits": team_waits(waits), "chain": longest_chain(all_tl, deps[deps["work_item_id"].isin(ids)]),
-            "owner_load": owner_load(tl, as_of), "overdue": overdue(tl, as_of), "lead_by_team": lead_time_by_team(tl)}
+            "blocked_alone": blocked_without_dependency(tl, ev, waits, as_of),
+            "owner_load": owner_load(tl, as_of), "team_load": owner_load(tl, as_of, by="team"),
+            "overdue": overdue(tl, as_of), "lead_by_team": lead_time_by_team(finished)}
 
 
 def selected_values(event: object) -> list[object]:

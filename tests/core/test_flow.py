@@ -122,3 +122,24 @@ def test_filters_and_report(freq: str) -> None:
     report = flow.flow_report(ITEMS, HISTORY, deps, teams=["A"], as_of=AS_OF)
     assert set(report["timeline"]["team"]) == {"A"}
     assert report["aging"]["external_key"].tolist() == ["K4"]
+
+
+def test_blocked_items_with_nothing_to_wait_on() -> None:
+    tl = flow.timeline(ITEMS, HISTORY)
+    no_deps = pd.DataFrame(columns=["work_item_id", "depends_on_item_id", "depends_on_key", "depends_on_team_id"])
+    waits = flow.dependency_waits(tl, no_deps, HISTORY, AS_OF)
+    alone = flow.blocked_without_dependency(tl, HISTORY, waits, AS_OF)
+    assert alone[["external_key", "days_blocked"]].values.tolist() == [["K6", 8.0]]  # blocked since the 10th
+
+
+def test_items_in_a_flow_band_at_a_week_end() -> None:
+    assert flow.items_in_status_at(HISTORY, T("2026-01-11 23:59:59"), "in_progress") == [1, 2, 3, 4]
+    assert flow.items_in_status_at(HISTORY, T("2026-01-11 23:59:59"), "blocked") == [6]
+
+
+def test_team_load_and_period_window() -> None:
+    load = flow.owner_load(flow.timeline(ITEMS, HISTORY), AS_OF, weeks=2, by="team").set_index("team")
+    assert load.loc["A", ["wip", "done_recently"]].tolist() == [1, 2] and bool(load.loc["C", "stalled"])
+    deps = pd.DataFrame(columns=["work_item_id", "depends_on_item_id", "depends_on_key", "depends_on_team_id"])
+    report = flow.flow_report(ITEMS, HISTORY, deps, as_of=AS_OF, period=(T("2026-01-14"), T("2026-01-18")))
+    assert report["finished"]["external_key"].tolist() == ["K2", "K3"]  # finished 15th and 16th; K1 on the 12th

@@ -40,3 +40,13 @@ def test_team_filter_narrows_the_view(db_env: str, engine) -> None:
 def test_empty_database_says_what_to_do(db_env: str) -> None:
     at = AppTest.from_file(PAGE, default_timeout=60).run()
     assert not at.exception and "No work items yet" in at.info[0].value
+
+
+def test_items_without_status_history_still_render(db_env: str, engine) -> None:
+    from core.importing.service import import_path
+    from tests.conftest import GMPP
+
+    import_path(engine, GMPP, user="t")  # 235 projects, no status column: no events at all
+    at = AppTest.from_file(PAGE, default_timeout=120).run()
+    assert not at.exception
+    assert any("235 items" in c.value for c in at.caption)
