@@ -74,6 +74,7 @@ class Objective(SQLModel, table=True):
     owner_text: Optional[str] = None  # as written in the sheet: shows missing or shared owners
     period: Optional[str] = None
     weight: Optional[float] = None
+    reported_rag: Optional[str] = None  # what the owner reports (green/amber/red), set against measured status
     created_batch_id: Optional[int] = BatchFk()
     last_batch_id: Optional[int] = BatchFk()
 
@@ -92,6 +93,8 @@ class Kpi(SQLModel, table=True):
     owner_id: Optional[int] = Field(default=None, foreign_key="person.id", index=True)
     owner_text: Optional[str] = None
     objective_id: Optional[int] = Field(default=None, foreign_key="objective.id", index=True)
+    protocol: Optional[str] = None  # what the owner does when the KPI signals (editable per KPI)
+    baseline_periods: Optional[int] = None  # XmR baseline window; None: the default (12)
     created_batch_id: Optional[int] = BatchFk()
     last_batch_id: Optional[int] = BatchFk()
 
@@ -261,10 +264,15 @@ class AlignmentRule(SQLModel, table=True):
 
 
 class Signal(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("dedupe_key", name="uq_signal_dedupe_key"),)
     id: Optional[int] = Field(default=None, primary_key=True)
     kind: str  # kpi_variance | green_but_red | stale | overdue_dependency
     entity: str
     entity_id: int
+    dedupe_key: Optional[str] = None  # the same finding never signals twice (uq_signal_dedupe_key)
+    period: Optional[date] = None
+    rule: Optional[str] = None
+    batch_id: Optional[int] = BatchFk()
     owner_id: Optional[int] = Field(default=None, foreign_key="person.id", index=True)
     protocol: Optional[str] = None
     state: str = "open"  # open | acknowledged | resolved

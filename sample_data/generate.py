@@ -43,26 +43,26 @@ PEOPLE = [
     ("Nina Kowalski", "Marketing", "Campaign Manager"), ("Oscar Dubois", "Marketing", "Content Lead"),
     ("Hannah Wright", "Executive", "Chief Operating Officer"), ("Ben Adeyemi", "Executive", "Head of Digital"),
 ]
-OBJECTIVES = [
+OBJECTIVES = [  # the last column is the status each owner reports to the steering group
     ("P1", "Modernise IT service management", "Move the IT function to ITIL 4 practices and cloud hosting.", "",
-     "Helen Carter", "FY2026", 0.6),
+     "Helen Carter", "FY2026", 0.6, "Green"),
     ("P2", "Grow digital customers", "More customers served through digital channels.", "", "Ben Adeyemi",
-     "FY2026", 0.4),
+     "FY2026", 0.4, "Green"),
     ("O1", "Resolve incidents faster", "Cut the time customers and staff wait for a fix.", "P1", "Helen Carter",
-     "FY2026", 0.35),
+     "FY2026", 0.35, "Amber"),
     ("O2", "Adopt the new change process (ITIL 4)", "Every change documented, assessed and approved by the CAB.",
-     "P1", "Priya Shah", "FY2026", 0.25),
+     "P1", "Priya Shah", "FY2026", 0.25, "Green"),
     ("O3", "Migrate core infrastructure to the cloud", "Retire the Leeds data centre by Q1 2027.", "P1",
-     "Tom Becker", "FY2026", 0.3),
+     "Tom Becker", "FY2026", 0.3, "Green"),
     ("O4", "Trusted data for reporting", "One reconciled source for customer and account data.", "P1",
-     "Tom Becker; Lena Novak", "FY2026", 0.1),
+     "Tom Becker; Lena Novak", "FY2026", 0.1, "Amber"),
     ("O5", "Grow digital account sign-ups", "Customers open accounts online without calling us.", "P2",
-     "Sofia Alvarez", "FY2026", 0.7),
-    ("O6", "Improve customer satisfaction", "Customers rate our service higher.", "P2", "", "FY2026", 0.3),
-    ("KR1", "Median incident resolution under 8 hours", "", "O1", "Marcus Reid", "FY2026", 0.5),
-    ("KR2", "95% of changes documented before CAB", "", "O2", "Priya Shah", "FY2026", 1.0),
-    ("KR3", "80% of workloads running in the cloud", "", "O3", "Tom Becker", "FY2026", 1.0),
-    ("KR4", "2,000 digital sign-ups a week", "", "O5", "Sofia Alvarez", "FY2026", 1.0),
+     "Sofia Alvarez", "FY2026", 0.7, "Green"),
+    ("O6", "Improve customer satisfaction", "Customers rate our service higher.", "P2", "", "FY2026", 0.3, "Green"),
+    ("KR1", "Median incident resolution under 8 hours", "", "O1", "Marcus Reid", "FY2026", 0.5, "Amber"),
+    ("KR2", "95% of changes documented before CAB", "", "O2", "Priya Shah", "FY2026", 1.0, "Green"),
+    ("KR3", "80% of workloads running in the cloud", "", "O3", "Tom Becker", "FY2026", 1.0, "Green"),
+    ("KR4", "2,000 digital sign-ups a week", "", "O5", "Sofia Alvarez", "FY2026", 1.0, "Green"),
 ]
 KPIS = [
     ("K-MTTR", "Mean time to resolve (hours)", "hours", "lower is better", 9.0, 7.0, 1.5, "Marcus Reid", "O1"),
@@ -76,6 +76,12 @@ KPIS = [
     ("K-CLOUD", "Workloads in the cloud (%)", "%", "higher is better", 20, 80, 10, "Tom Becker", "O3"),
     ("K-DQ", "Data quality checks passed (%)", "%", "higher is better", 88, 99, 3, "Lena Novak", ""),
 ]
+PROTOCOLS = {
+    "K-MTTR": "Service Desk Manager reviews the ten longest tickets of the week with the change manager within 2 days.",
+    "K-LEAD": "CIO calls a 30-minute incident review with IT Operations and the Service Desk the same week.",
+    "K-MIG": "Infrastructure Lead re-plans the critical path with Data Platform and reports to the steering group.",
+    "K-SIGNUP": "Marketing Manager checks campaign tracking and help-desk volume before changing spend.",
+}
 INCENTIVES = [("Service Desk", "K-MTTR", 0.5), ("Service Desk", "K-FCR", 0.3), ("IT Operations", "K-VOL", 0.6),
               ("Infrastructure", "K-CLOUD", 0.5), ("Change Management", "K-DOC", 0.7),
               ("Marketing", "K-SIGNUP", 0.8), ("Data Platform", "K-DQ", 0.5)]
@@ -123,8 +129,9 @@ def write_strategy(path: Path) -> None:
     sheets = {
         "People": (["Name", "Email", "Team", "Role"],
                    [(n, n.lower().replace(" ", ".") + "@northbridge.example", t, r) for n, t, r in PEOPLE]),
-        "Objectives": (["Code", "Objective", "Description", "Parent", "Owner", "Period", "Weight"], OBJECTIVES),
-        "KPIs": (["Code", "KPI", "Unit", "Direction", "Baseline", "Target", "Tolerance", "Owner", "Objective"], KPIS),
+        "Objectives": (["Code", "Objective", "Description", "Parent", "Owner", "Period", "Weight", "RAG"], OBJECTIVES),
+        "KPIs": (["Code", "KPI", "Unit", "Direction", "Baseline", "Target", "Tolerance", "Owner", "Objective",
+                  "Protocol"], [(*k, PROTOCOLS.get(k[0], "")) for k in KPIS]),
         "Incentives": (["Team", "KPI", "Weight"], INCENTIVES),
         "Expected effects": (["Objective", "KPI", "Effect", "Note"], EFFECTS),
     }

@@ -130,6 +130,8 @@ def apply_sheet(conn: Connection, vs: ValidatedSheet, ctx: ImportContext, source
         counts = _apply_target(conn, kind, incoming, resolver, batch_id, names, ctx, source, vs, result)
         result.inserted, result.updated, result.unchanged = counts
         kept_rows = set(incoming["source_row"].astype(int))
+        if kind == "kpi_readings" and (result.inserted or result.updated):
+            _raise_signals(conn, incoming["kpi_id"], batch_id, result)
     accepted = vs.frame[~vs.rejected]
     dropped = accepted[~accepted["source_row"].astype(int).isin(kept_rows)]
     result.rejected = int(vs.rejected.sum()) + len(dropped)
@@ -162,7 +164,18 @@ def _apply_scorecard(conn: Connection, vs: ValidatedSheet, batch_id: int, ctx: I
         result.changes += sub_result.changes
         if sub == "kpis":
             result.inserted, result.updated, result.unchanged = counts
+        if sub == "kpi_readings" and (counts[0] or counts[1]):
+            _raise_signals(conn, readings["kpi_id"], batch_id, result)
     return set(kpis["source_row"].astype(int))
+
+
+def _raise_signals(conn: Connection, kpi_codes: pd.Series, batch_id: int, result: SheetResult) -> None:
+    """New readings may break a KPI's control limits: raise each finding once, to the KPI's owner."""
+    from core.signals import refresh_kpi_signals
+
+    ids = repo.ids_by(conn, "kpi", "code")
+    result.details["signals"] = {"new": refresh_kpi_signals(conn, sorted({ids[c] for c in kpi_codes.dropna()
+                                                                          if c in ids}), batch_id)}
 
 
 def _store_issues(conn: Connection, vs: ValidatedSheet, batch_id: int, issues: list[Issue],
@@ -428,6 +441,7 @@ def _refuse_if_later_changes(conn: Connection, ids: list[int], log: pd.DataFrame
 
 
 def _undo_one(conn: Connection, batch_id: int, log: pd.DataFrame) -> None:
+    repo.delete_where(conn, "signal", "batch_id", batch_id)
     repo.delete_where(conn, "statusevent", "batch_id", batch_id)
     repo.delete_where(conn, "dependency", "batch_id", batch_id)
     updates = log[log["op"] == "update"] if len(log) else log

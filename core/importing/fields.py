@@ -66,6 +66,8 @@ KINDS: dict[str, tuple[FieldSpec, ...]] = {
         F("owner", "Owner", "person", "owner", "accountable owner", "accountable", "lead", "sponsor"),
         F("period", "Period", "text", "period", "year", "horizon", "timeframe", "quarter"),
         F("weight", "Weight", "number", "weight", "weighting", "priority weight"),
+        F("reported_rag", "Reported RAG", "rag", "rag", "reported rag", "status rag", "reported status", "health",
+          "confidence"),
     ),
     "kpis": (
         F("code", "Code", "key", "code", "kpi code", "id", "metric id", "indicator id"),
@@ -77,6 +79,10 @@ KINDS: dict[str, tuple[FieldSpec, ...]] = {
         F("tolerance", "Tolerance", "number", "tolerance", "tolerance band", "threshold", "amber band"),
         F("owner", "Owner", "person", "owner", "kpi owner", "accountable"),
         F("objective", "Objective", "objective", "objective", "objective code", "goal"),
+        F("protocol", "Intervention protocol", "text", "protocol", "intervention", "intervention protocol",
+          "what to do", "action plan", "response"),
+        F("baseline_periods", "Baseline periods", "number", "baseline periods", "baseline window",
+          "xmr baseline"),
     ),
     "kpi_readings": (
         F("kpi", "KPI", "kpi", "kpi", "kpi code", "metric", "indicator", "measure", required=True),

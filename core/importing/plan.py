@@ -34,10 +34,11 @@ class Target:
 TARGETS: dict[str, Target] = {
     "people": Target("person", ("name_key",), ("name", "email", "role_title", "team_id"), {"team_id": "team"}),
     "objectives": Target("objective", ("code",), ("title", "description", "parent_id", "owner_id", "owner_text",
-                                                  "period", "weight"),
+                                                  "period", "weight", "reported_rag"),
                          {"parent_id": "objective", "owner_id": "person"}),
     "kpis": Target("kpi", ("code",), ("name", "unit", "direction", "baseline", "baseline_date", "target",
-                                      "target_date", "tolerance", "owner_id", "owner_text", "objective_id"),
+                                      "target_date", "tolerance", "owner_id", "owner_text", "objective_id",
+                                      "protocol", "baseline_periods"),
                    {"owner_id": "person", "objective_id": "objective"}),
     "kpi_readings": Target("kpireading", ("kpi_id", "period"), ("value",), {"kpi_id": "kpi"}),
     "incentives": Target("incentive", ("team_id", "kpi_id"), ("weight",), {"team_id": "team", "kpi_id": "kpi"}),
@@ -215,7 +216,7 @@ def build_incoming(vs: ValidatedSheet, resolver: Resolver, source: str | None) -
         out["title"], out["description"] = col("title"), col("description")
         out["parent_id"] = ref_codes("objective", "parent", required=False, self_codes=own)
         out["owner_id"], out["owner_text"] = owners(), col("owner")
-        out["period"], out["weight"] = col("period"), col("weight")
+        out["period"], out["weight"], out["reported_rag"] = col("period"), col("weight"), col("reported_rag")
     elif kind == "kpis":
         out["code"], out["name"], out["unit"] = col("code"), col("name"), col("unit")
         out["direction"] = direction_series(col("direction"), col("baseline"), col("target"))
@@ -224,6 +225,8 @@ def build_incoming(vs: ValidatedSheet, resolver: Resolver, source: str | None) -
         out["target_date"] = None
         out["owner_id"], out["owner_text"] = owners(), col("owner")
         out["objective_id"] = ref_codes("objective", "objective", required=False)
+        out["protocol"] = col("protocol")
+        out["baseline_periods"] = col("baseline_periods").map(lambda v: None if v is None or v != v else int(v))
     elif kind == "kpi_readings":
         out["kpi_id"] = ref_codes("kpi", "kpi", required=True)
         out["period"] = to_date(col("period"))
@@ -302,13 +305,14 @@ def scorecard_parts(vs: ValidatedSheet, resolver: Resolver) -> tuple[pd.DataFram
     titles = f["objective"].map(lambda t: " ".join(str(t).split()))
     codes = titles.map(lambda t: resolver.code("objective", t) or slug(t))
     objectives = pd.DataFrame({"source_row": f["source_row"], "code": codes, "title": titles}).drop_duplicates("code")
-    for c in ("description", "parent_id", "owner_id", "owner_text", "period", "weight"):
+    for c in ("description", "parent_id", "owner_id", "owner_text", "period", "weight", "reported_rag"):
         objectives[c] = None
     get = lambda c: f[c] if c in f else pd.Series([None] * len(f.index), index=f.index, dtype=object)  # noqa: E731
     kpis = pd.DataFrame({"source_row": f["source_row"], "code": f["kpi_code"], "name": f["kpi_name"],
                          "unit": get("unit"), "baseline": get("baseline"), "baseline_date": to_date(get("baseline_date")),
                          "target": get("target"), "target_date": to_date(get("target_date")), "tolerance": None,
-                         "owner_id": None, "owner_text": get("owner"), "objective_id": codes})
+                         "owner_id": None, "owner_text": get("owner"), "objective_id": codes, "protocol": None,
+                         "baseline_periods": None})
     kpis["direction"] = direction_series(get("direction"), get("baseline"), get("target"))
     readings = pd.concat([
         pd.DataFrame({"source_row": f["source_row"], "kpi_id": f["kpi_code"], "period": to_date(get("baseline_date")),

@@ -1,0 +1,107 @@
+"""Status vs reality: reported green (or amber) while the measurement says red.
+
+Four causes, each with the moment the gap began, so gaps rank by how long they have lasted:
+KPI red or worsening (the objective's weakest KPI), milestone overdue, item aging beyond the
+85th percentile of cycle times, and reported status not updated for ``stale_days`` days.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+REPORTED_OK = ("green", "amber")
+DAY = pd.Timedelta(days=1)
+COLUMNS = ["entity", "key", "title", "owner", "team", "reported", "causes", "gap_since", "gap_days", "source_file",
+           "source_row"]
+
+
+def last_update(tl: pd.DataFrame, events: pd.DataFrame) -> pd.Series:
+    """When each item's reported state last changed: its latest status event or its own 'updated' date."""
+    latest = events.groupby("work_item_id")["at"].max()
+    from_events = pd.to_datetime(tl["id"].map(latest)) if len(latest) else pd.Series(pd.NaT, index=tl.index)
+    return pd.concat([from_events, tl["updated_at"]], axis=1).max(axis=1)
+
+
+def stale_items(tl: pd.DataFrame, events: pd.DataFrame, as_of: pd.Timestamp, stale_days: int = 14) -> pd.DataFrame:
+    """Open items whose reported state has not changed for ``stale_days`` days."""
+    out = tl[tl["is_open"]].copy()
+    out["last_update"] = last_update(out, events)
+    out["days_since_update"] = ((as_of - out["last_update"]) / DAY).round(1)
+    return out[out["days_since_update"] > stale_days].sort_values("days_since_update", ascending=False)
+
+
+def green_but_red_items(tl: pd.DataFrame, events: pd.DataFrame, objective_status: pd.DataFrame,
+                        kpi_status: pd.DataFrame, as_of: pd.Timestamp, p85_days: float | None,
+                        stale_days: int = 14) -> pd.DataFrame:
+    """Open work items reported green/amber with at least one measured-red cause."""
+    items = tl[tl["is_open"] & tl["reported_rag"].isin(REPORTED_OK)].copy()
+    if items.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    updated = last_update(items, events)
+    red_objectives = _red_objectives(objective_status, kpi_status)
+    rows = []
+    for i, it in items.iterrows():
+        causes: list[tuple[str, pd.Timestamp]] = []
+        if pd.notna(it["due_at"]) and it["due_at"] < as_of:
+            causes.append((f"overdue by {(as_of - it['due_at']) / DAY:.0f} days", it["due_at"]))
+        if p85_days is not None and pd.notna(it["start"]) and (as_of - it["start"]) / DAY > p85_days:
+            causes.append((f"aging {(as_of - it['start']) / DAY:.0f} days (85th percentile {p85_days:.1f})",
+                           it["start"] + pd.Timedelta(days=p85_days)))
+        if pd.notna(updated[i]) and (as_of - updated[i]) / DAY > stale_days:
+            causes.append((f"not updated for {(as_of - updated[i]) / DAY:.0f} days",
+                           updated[i] + pd.Timedelta(days=stale_days)))
+        if it.get("objective") in red_objectives:
+            why, since = red_objectives[it["objective"]]
+            causes.append((f"objective {it['objective']}: {why}", since))
+        if causes:
+            rows.append(_row("work item", it["external_key"], it["title"], it["owner"], it["team"],
+                             it["reported_rag"], causes, as_of, it["source_file"], it["source_row"]))
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def green_but_red_objectives(objective_status: pd.DataFrame, kpi_status: pd.DataFrame,
+                             as_of: pd.Timestamp) -> pd.DataFrame:
+    """Objectives reported green/amber whose weakest KPI is red or worsening."""
+    red = _red_objectives(objective_status, kpi_status)
+    rows = []
+    for o in objective_status.itertuples():
+        if o.reported_rag in REPORTED_OK and o.code in red:
+            why, since = red[o.code]
+            rows.append(_row("objective", o.code, o.title, o.owner, None, o.reported_rag, [(why, since)], as_of,
+                             None, None))
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _red_objectives(objective_status: pd.DataFrame, kpi_status: pd.DataFrame) -> dict[str, tuple[str, pd.Timestamp]]:
+    """Objective code → (why it measures red, since when) for objectives with a red or worsening KPI."""
+    out: dict[str, tuple[str, pd.Timestamp]] = {}
+    by_objective = objective_status.set_index("id")["code"]
+    for k in kpi_status.itertuples():
+        if pd.isna(k.objective_id) or k.objective_id not in by_objective.index:
+            continue
+        code = by_objective[k.objective_id]
+        if k.status == "red":
+            reason, since = f"{k.code} is red ({k.latest_value:g} against target {k.target:g})", k.red_since
+        elif k.worsening:
+            reason = f"{k.code} worsened {k.worsening_periods} periods in a row"
+            since = k.latest_period - pd.Timedelta(weeks=int(k.worsening_periods))
+        else:
+            continue
+        if code not in out or (pd.notna(since) and since < out[code][1]):
+            out[code] = (reason, since)
+    return out
+
+
+def _row(entity: str, key: str, title: str, owner: object, team: object, reported: str,
+         causes: list[tuple[str, pd.Timestamp]], as_of: pd.Timestamp, source_file: object,
+         source_row: object) -> dict[str, object]:
+    since = min((s for _c, s in causes if pd.notna(s)), default=pd.NaT)
+    return {"entity": entity, "key": key, "title": title, "owner": owner, "team": team, "reported": reported,
+            "causes": "; ".join(c for c, _s in causes), "gap_since": since,
+            "gap_days": round((as_of - since) / DAY, 1) if pd.notna(since) else None,
+            "source_file": source_file, "source_row": source_row}
+
+
+def status_vs_reality(objectives: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
+    """Both lists in one, ranked by how long the gap has lasted."""
+    both = pd.concat([objectives, items], ignore_index=True)
+    return both.sort_values("gap_days", ascending=False, na_position="last", ignore_index=True)

@@ -1,0 +1,81 @@
+"""Variance signals: XmR findings on KPI readings, routed to the KPI's owner with its protocol.
+
+Signals are created when readings are imported, once per (KPI, period, rule) whatever
+how often the same readings arrive; their state moves open → acknowledged → resolved
+with a log of actions, and every move is audited.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from core import repo
+from core.analytics.kpis import xmr_signals
+from core.errors import NotFound, ThroughlineError
+from core.models import utcnow
+
+DEFAULT_BASELINE = 12
+TRANSITIONS = {"open": ("acknowledged", "resolved"), "acknowledged": ("resolved",), "resolved": ()}
+
+
+def refresh_kpi_signals(conn: Connection, kpi_ids: Sequence[int], batch_id: int | None) -> int:
+    """Compute XmR signals for these KPIs and insert the ones not raised before; returns how many were new."""
+    if not kpi_ids:
+        return 0
+    kpis = repo.kpis_for_signals(conn, kpi_ids)
+    readings = repo.readings_of(conn, kpi_ids)
+    known = repo.signal_keys(conn, "kpi")
+    new: list[dict[str, Any]] = []
+    for k in kpis:
+        r = readings[readings["kpi_id"] == k["id"]]
+        if len(r) < 3:
+            continue
+        found = xmr_signals(r["period"], r["value"], k["baseline_periods"] or DEFAULT_BASELINE)
+        for s in found.itertuples():
+            period = s.period.date() if hasattr(s.period, "date") else s.period
+            key = f"kpi:{k['id']}:{period.isoformat()}:{s.rule}"
+            if key in known:
+                continue
+            known.add(key)
+            new.append({"kind": "kpi_variance", "entity": "kpi", "entity_id": k["id"], "dedupe_key": key,
+                        "period": period, "rule": s.rule, "batch_id": batch_id, "owner_id": k["owner_id"],
+                        "protocol": k["protocol"], "state": "open", "opened_at": utcnow(), "log": [],
+                        "message": f"{k['code']} ({k['name']}), week of {period:%d %b %Y}: {s.detail}."})
+    repo.insert_rows(conn, "signal", new)
+    return len(new)
+
+
+def set_state(engine: Engine, signal_id: int, state: str, user: str | None, note: str = "") -> dict[str, Any]:
+    """Move a signal along open → acknowledged → resolved, logging who, when and why."""
+    with engine.begin() as conn:
+        before = repo.signal(conn, signal_id)
+        if before is None:
+            raise NotFound(f"There is no signal {signal_id}.")
+        if state not in TRANSITIONS.get(before["state"], ()):
+            raise ThroughlineError(f"Signal {signal_id} is {before['state']}; it cannot become {state}.")
+        entry = {"at": utcnow().isoformat(timespec="seconds"), "user": user, "from": before["state"], "to": state,
+                 "note": note}
+        values = {"state": state, "log": [*(before["log"] or []), entry]}
+        if state == "resolved":
+            values["closed_at"] = utcnow()
+        repo.update_signal(conn, signal_id, values)
+        repo.audit(conn, user=user, action=f"signal.{state}", entity="signal", entity_id=signal_id,
+                   before={"state": before["state"]}, after={"state": state, "note": note})
+        repo.bump_data_version(conn)
+        return {**before, **values}
+
+
+def set_protocol(engine: Engine, kpi_id: int, protocol: str, user: str | None) -> None:
+    """Edit a KPI's intervention protocol (what its owner does when it signals); audited."""
+    with engine.begin() as conn:
+        before = repo.kpi_protocol(conn, kpi_id)
+        repo.update_rows(conn, "kpi", [(kpi_id, {"protocol": protocol})])
+        conn.execute(sa.update(repo.table("signal")).where(repo.table("signal").c.entity == "kpi",
+                                                           repo.table("signal").c.entity_id == kpi_id,
+                                                           repo.table("signal").c.state != "resolved")
+                     .values(protocol=protocol))
+        repo.audit(conn, user=user, action="kpi.protocol", entity="kpi", entity_id=kpi_id,
+                   before={"protocol": before}, after={"protocol": protocol})
+        repo.bump_data_version(conn)
