@@ -107,3 +107,31 @@ def flow_report(key: DataKey, teams: tuple, sources: tuple, kinds: tuple, period
 
     items, events, deps = flow_frames(key)
     return compute(items, events, deps, teams=list(teams), sources=list(sources), kinds=list(kinds), period=period)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def kpi_frames(key: DataKey) -> dict[str, pd.DataFrame]:
+    eng = _engine_for(key[0])
+    return {"kpis": repo.kpis_frame(eng), "readings": repo.readings_frame(eng),
+            "incentives": repo.incentives_frame(eng), "effects": repo.effects_frame(eng),
+            "objectives": repo.objectives_frame(eng)}
+
+
+@st.cache_resource(show_spinner="Computing KPI status and conflicts…", max_entries=4)
+def kpi_report(key: DataKey) -> dict:
+    from core.analytics.kpis import kpi_report as compute
+
+    return compute(**kpi_frames(key))
+
+
+@st.cache_resource(show_spinner="Comparing reported status with measurements…", max_entries=4)
+def reality(key: DataKey, stale_days: int) -> pd.DataFrame:
+    from core.analytics.health import reality_report
+
+    _items, events, _deps = flow_frames(key)
+    return reality_report(kpi_report(key), flow_report(key, (), (), ()), events, stale_days)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def signals(key: DataKey) -> pd.DataFrame:
+    return repo.signals_frame(_engine_for(key[0]))

@@ -109,3 +109,56 @@ def overdue_chart(late: pd.DataFrame) -> go.Figure:
                            customdata=by_team.index, text=by_team["count"].astype(str) + " item(s) late",
                            hovertemplate="%{y}: %{x:.0f} days late in total<br>%{text}<extra></extra>"))
     return _layout(fig, "Overdue items by team", "Days late (total)", "Team")
+
+
+RAG_COLOURS = {"green": "#38a169", "amber": "#dd6b20", "red": "#e53e3e", "grey": "#a0aec0"}
+
+
+def conflict_heatmap(matrix: pd.DataFrame) -> go.Figure:
+    """KPI × KPI correlation of direction-adjusted changes: red where one improving goes with the other worsening."""
+    text = matrix.map(lambda v: "" if pd.isna(v) else f"{v:.2f}")
+    fig = go.Figure(go.Heatmap(z=matrix.values, x=matrix.columns, y=matrix.index, zmin=-1, zmax=1,
+                               colorscale=[[0, "#c53030"], [0.5, "#f7fafc"], [1, "#2f855a"]], text=text.values,
+                               texttemplate="%{text}", hovertemplate="%{y} × %{x}: r = %{z:.2f}<extra></extra>",
+                               colorbar=dict(title="r")))
+    fig.update_yaxes(autorange="reversed")
+    return _layout(fig, "Do KPIs move together? (direction-adjusted weekly changes)", "KPI", "KPI")
+
+
+def kpi_small_multiples(status: pd.DataFrame, readings: pd.DataFrame, cols: int = 3) -> go.Figure:
+    """One line per KPI with its target and tolerance band, coloured by current status."""
+    from plotly.subplots import make_subplots
+
+    kpis = status.reset_index(drop=True)
+    rows = max(1, -(-len(kpis) // cols))
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[f"{k.code} · {k.status}" for k in kpis.itertuples()],
+                        vertical_spacing=0.12 / max(1, rows / 3))
+    for i, k in enumerate(kpis.itertuples()):
+        r, c = i // cols + 1, i % cols + 1
+        data = readings[readings["kpi_id"] == k.id]
+        if pd.notna(k.target):
+            tol = 0 if pd.isna(k.tolerance) else abs(k.tolerance)
+            low, high = (k.target - tol, k.target) if not str(k.direction).startswith("lower") else (
+                k.target, k.target + tol)
+            fig.add_hrect(y0=low, y1=high, fillcolor="#fefcbf", opacity=0.6, line_width=0, row=r, col=c)
+            fig.add_hline(y=k.target, line_color="#2f855a", line_dash="dash", row=r, col=c)
+        fig.add_trace(go.Scatter(x=data["period"], y=data["value"], mode="lines", showlegend=False, name=k.code,
+                                 line=dict(color=RAG_COLOURS.get(k.status, "#3182ce"), width=2)), row=r, col=c)
+    fig.update_layout(template="plotly_white", height=230 * rows, margin=dict(l=10, r=10, t=40, b=10),
+                      title="KPIs against target (dashed) and tolerance band (shaded)")
+    return fig
+
+
+def control_chart(periods: pd.Series, values: pd.Series, limits: dict[str, float], signals: pd.DataFrame,
+                  title: str) -> go.Figure:
+    """XmR individuals chart: values, mean and limits, signals marked."""
+    fig = go.Figure(go.Scatter(x=periods, y=values, mode="lines+markers", name="Reading",
+                               line=dict(color="#3182ce")))
+    for name, dash in (("ucl", "dash"), ("mean", "dot"), ("lcl", "dash")):
+        fig.add_hline(y=limits[name], line_dash=dash, line_color="#718096",
+                      annotation_text=f"{name.upper()} {limits[name]:.2f}", annotation_position="top left")
+    if len(signals):
+        fig.add_trace(go.Scatter(x=signals["period"], y=signals["value"], mode="markers", name="Signal",
+                                 marker=dict(color="#e53e3e", size=13, symbol="circle-open", line=dict(width=3)),
+                                 text=signals["rule"], hovertemplate="%{text}: %{y}<extra></extra>"))
+    return _layout(fig, title, "Period", "Value")

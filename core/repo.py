@@ -471,7 +471,8 @@ def _frame(engine: Engine, stmt: sa.Select, dates: tuple[str, ...] = ()) -> pd.D
 def kpis_frame(engine: Engine) -> pd.DataFrame:
     k, p, o = T["kpi"], T["person"], T["objective"]
     stmt = (sa.select(k.c.id, k.c.code, k.c.name, k.c.unit, k.c.direction, k.c.baseline, k.c.target, k.c.tolerance,
-                      k.c.owner_id, p.c.name.label("owner"), k.c.objective_id, o.c.code.label("objective"))
+                      k.c.owner_id, p.c.name.label("owner"), k.c.objective_id, o.c.code.label("objective"),
+                      k.c.protocol, k.c.baseline_periods)
             .join(p, p.c.id == k.c.owner_id, isouter=True).join(o, o.c.id == k.c.objective_id, isouter=True)
             .order_by(k.c.code))
     return _frame(engine, stmt)

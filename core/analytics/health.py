@@ -105,3 +105,12 @@ def status_vs_reality(objectives: pd.DataFrame, items: pd.DataFrame) -> pd.DataF
     """Both lists in one, ranked by how long the gap has lasted."""
     both = pd.concat([objectives, items], ignore_index=True)
     return both.sort_values("gap_days", ascending=False, na_position="last", ignore_index=True)
+
+
+def reality_report(kpi_report: dict, flow_report: dict, events: pd.DataFrame, stale_days: int = 14) -> pd.DataFrame:
+    """Objectives and work items reported green/amber but measured red, ranked by how long the gap has lasted."""
+    status, objectives = kpi_report["status"], kpi_report["objectives"]
+    kpi_as_of = status["latest_period"].max() if status["latest_period"].notna().any() else flow_report["as_of"]
+    items = green_but_red_items(flow_report["timeline"], events, objectives, status, flow_report["as_of"],
+                                flow_report["percentiles"].get(0.85), stale_days)
+    return status_vs_reality(green_but_red_objectives(objectives, status, pd.Timestamp(kpi_as_of)), items)

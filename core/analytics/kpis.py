@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from core.analytics.flow import times_of
+
 RANK = {"red": 3, "amber": 2, "green": 1, "grey": 0}
 XMR_FACTOR = 2.66
 RUN_LENGTH = 8
@@ -38,7 +40,7 @@ def kpi_status(kpis: pd.DataFrame, readings: pd.DataFrame, as_of: pd.Timestamp |
     as_of = as_of if as_of is not None else (r["period"].max() if len(r) else pd.Timestamp.now())
     last = r.groupby("kpi_id").tail(1).set_index("kpi_id")
     out = kpis.copy()
-    out["latest_period"] = out["id"].map(last["period"])
+    out["latest_period"] = times_of(out["id"], last["period"])
     out["latest_value"] = out["id"].map(last["value"])
     out["status"] = [band(v, t, tol, d) for v, t, tol, d in
                      zip(out["latest_value"], out["target"], out["tolerance"], out["direction"])]
@@ -93,7 +95,8 @@ def declared_conflicts(effects: pd.DataFrame, incentives: pd.DataFrame, kpis: pd
     e["worsens"] = np.where(e["effect"].eq("up"), 1, -1) * e["kpi_sign"] < 0
     bad = e[e["worsens"]].merge(incentives, on="kpi_id", how="inner")
     if bad.empty:
-        return pd.DataFrame(columns=["kind", "kpi_a", "kpi_b", "teams", "objective", "evidence", "sentence"])
+        return pd.DataFrame(columns=["kind", "kpi_a", "kpi_b", "teams", "objective", "evidence", "strength",
+                                     "sentence"])
     rows = []
     for (obj, kpi_id), g in bad.groupby(["objective_code", "kpi_id"], sort=False):
         kpi = k.loc[kpi_id]
@@ -198,3 +201,17 @@ def xmr_signals(periods: pd.Series, values: pd.Series, baseline: int = 12) -> pd
                          "detail": f"{side_run} points in a row {'above' if side > 0 else 'below'} the mean "
                                    f"{lim['mean']:.2f}"})
     return pd.DataFrame(rows, columns=["period", "value", "rule", "detail"])
+
+
+def kpi_report(kpis: pd.DataFrame, readings: pd.DataFrame, incentives: pd.DataFrame, effects: pd.DataFrame,
+               objectives: pd.DataFrame, min_periods: int = 12) -> dict[str, object]:
+    """Everything the KPI conflicts view shows, in one call (cached as one unit)."""
+    status = kpi_status(kpis, readings)
+    corr = change_correlations(readings, kpis, min_periods)
+    declared = declared_conflicts(effects, incentives, kpis)
+    observed = observed_conflicts(corr, incentives, kpis)
+    conflicts = pd.concat([declared, observed], ignore_index=True) if len(declared) or len(observed) else declared
+    return {"status": status, "objectives": objective_status(objectives, status), "correlations": corr,
+            "matrix": correlation_matrix(corr, kpis["code"].tolist()),
+            "conflicts": conflicts.sort_values(["kind", "strength"], ascending=[True, False], ignore_index=True),
+            "not_judged": corr[corr["r"].isna()]}

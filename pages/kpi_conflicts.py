@@ -1,0 +1,39 @@
+"""KPI conflicts: incentives that pull against each other, declared and observed; KPI status against target."""
+import streamlit as st
+
+from core import cached, charts
+
+key = cached.page_setup("KPI conflicts")
+frames = cached.kpi_frames(key)
+if frames["kpis"].empty:
+    st.info("No KPIs yet: import a strategy workbook or a scorecard first.")
+    cached.link("pages/import.py", "Import a spreadsheet", ":material/upload_file:")
+    st.stop()
+report = cached.kpi_report(key)
+status, conflicts = report["status"], report["conflicts"]
+
+cols = st.columns(5)
+for col, band in zip(cols, ("green", "amber", "red", "grey")):
+    col.metric(band.title(), int((status["status"] == band).sum()))
+cols[4].metric("Conflicts", len(conflicts))
+
+st.subheader("Conflicts")
+if conflicts.empty:
+    st.success("No KPI is expected or observed to worsen when another one improves.")
+for c in conflicts.itertuples():
+    st.markdown(f"{':red' if c.kind == 'declared' else ':orange'}[**{c.kind.title()}**] · {c.sentence}")
+with st.expander(f"{len(report['not_judged']):,} KPI pair(s) not judged (fewer than 12 common periods)"):
+    st.dataframe(report["not_judged"][["kpi_a", "kpi_b", "n"]], hide_index=True, width="stretch")
+
+st.plotly_chart(charts.conflict_heatmap(report["matrix"]), width="stretch")
+
+st.subheader("KPI status")
+table = status[["code", "name", "owner", "objective", "direction", "target", "tolerance", "latest_period",
+                "latest_value", "status", "worsening_periods"]]
+st.dataframe(table, hide_index=True, width="stretch",
+             column_config={"latest_period": st.column_config.DateColumn("Latest period")})
+st.plotly_chart(charts.kpi_small_multiples(status, frames["readings"]), width="stretch")
+
+st.subheader("Objectives: weakest KPI")
+st.dataframe(report["objectives"][["code", "title", "owner", "reported_rag", "measured_status", "weakest_kpi"]],
+             hide_index=True, width="stretch")

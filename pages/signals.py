@@ -1,0 +1,60 @@
+"""Signals: KPIs out of variance, routed to a named owner with the KPI's protocol; acknowledge and resolve."""
+import pandas as pd
+import streamlit as st
+
+from core import cached, charts
+from core.analytics.kpis import xmr, xmr_signals
+from core.signals import DEFAULT_BASELINE, set_protocol, set_state
+
+key = cached.page_setup("Signals")
+engine = cached.engine()
+signals = cached.signals(key)
+if signals.empty:
+    st.info("No signals: no KPI reading has broken its control limits.")
+    st.stop()
+
+c1, c2 = st.columns(2)
+owners = c1.multiselect("Owner", sorted(signals["owner"].fillna("(no owner)").unique()))
+states = c2.multiselect("State", ["open", "acknowledged", "resolved"], default=["open", "acknowledged"])
+shown = signals[signals["state"].isin(states or ["open", "acknowledged", "resolved"])]
+if owners:
+    shown = shown[shown["owner"].fillna("(no owner)").isin(owners)]
+unowned = int(signals["owner"].isna().sum())
+if unowned:
+    st.warning(f"{unowned} signal(s) have no owner to act: their KPI has no accountable owner.")
+st.dataframe(shown[["id", "kpi", "period", "rule", "message", "owner", "state", "protocol"]], hide_index=True,
+             width="stretch", column_config={"period": st.column_config.DateColumn("Period")})
+if shown.empty:
+    st.stop()
+
+labels = {int(r.id): f"#{r.id} · {r.kpi} · {r.period:%d %b %Y} · {r.state}" for r in shown.itertuples()}
+sid = st.selectbox("Signal", list(labels), format_func=labels.get)
+chosen = shown.set_index("id").loc[sid]
+frames = cached.kpi_frames(key)
+kpi = frames["kpis"].set_index("code").loc[chosen["kpi"]]
+readings = frames["readings"][frames["readings"]["kpi_id"] == kpi["id"]]
+baseline = int(kpi["baseline_periods"]) if pd.notna(kpi.get("baseline_periods")) else DEFAULT_BASELINE
+limits = xmr(readings["value"], baseline)
+st.plotly_chart(charts.control_chart(readings["period"], readings["value"], limits,
+                                     xmr_signals(readings["period"], readings["value"], baseline),
+                                     f"{chosen['kpi']} · {kpi['name']} (XmR)"), width="stretch")
+st.markdown(f"**Owner:** {chosen['owner'] or '— none —'}  \n**Protocol:** {chosen['protocol'] or '— none yet —'}")
+
+with st.form(f"act:{sid}"):
+    note = st.text_input("Note (what was done or decided)")
+    a, r = st.columns(2)
+    ack = a.form_submit_button("Acknowledge", disabled=chosen["state"] != "open")
+    res = r.form_submit_button("Resolve", disabled=chosen["state"] == "resolved")
+if ack or res:
+    try:
+        set_state(engine, sid, "acknowledged" if ack else "resolved", "local user", note)
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a message
+        cached.show_error(exc)
+    else:
+        st.rerun()
+with st.expander("Edit the KPI's intervention protocol"):
+    text = st.text_area("Protocol", value=kpi["protocol"] if pd.notna(kpi.get("protocol")) else "",
+                        key=f"proto:{kpi['id']}")
+    if st.button("Save protocol", key=f"psave:{kpi['id']}"):
+        set_protocol(engine, int(kpi["id"]), text, "local user")
+        st.rerun()
