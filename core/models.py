@@ -105,6 +105,8 @@ class KpiReading(SQLModel, table=True):
     kpi_id: int = Field(foreign_key="kpi.id", index=True)
     period: date
     value: float
+    source_file: Optional[str] = None  # where the reading came from, for drill-downs
+    source_row: Optional[int] = None
     created_batch_id: Optional[int] = BatchFk()
     last_batch_id: Optional[int] = BatchFk()
 

@@ -161,6 +161,12 @@ def resolve_dependency_targets(conn: Connection, batch_id: int) -> None:
               .where(w.c.source == sa.select(src.c.source).where(src.c.id == d.c.work_item_id).scalar_subquery())
               .limit(1).scalar_subquery())
     conn.execute(sa.update(d).where(d.c.batch_id == batch_id).values(depends_on_item_id=target))
+    # a "depends on" cell that names a team rather than an item: the item waits on that team
+    team = T["team"]
+    team_target = (sa.select(team.c.id).where(team.c.name_key == sa.func.lower(sa.func.trim(d.c.depends_on_key)))
+                   .limit(1).scalar_subquery())
+    conn.execute(sa.update(d).where(d.c.batch_id == batch_id, d.c.depends_on_item_id.is_(None))
+                 .values(depends_on_team_id=team_target))
 
 
 def dependencies_of(conn: Connection, item_ids: Sequence[int]) -> pd.DataFrame:
@@ -451,9 +457,10 @@ def status_events_frame(engine: Engine) -> pd.DataFrame:
 
 
 def dependencies_frame(engine: Engine) -> pd.DataFrame:
-    d = T["dependency"]
+    d, t = T["dependency"], T["team"]
     return _frame(engine, sa.select(d.c.work_item_id, d.c.depends_on_item_id, d.c.depends_on_key,
-                                    d.c.depends_on_team_id))
+                                    d.c.depends_on_team_id, t.c.name.label("depends_on_team"))
+                  .join(t, t.c.id == d.c.depends_on_team_id, isouter=True))
 
 
 def _frame(engine: Engine, stmt: sa.Select, dates: tuple[str, ...] = ()) -> pd.DataFrame:
@@ -480,8 +487,8 @@ def kpis_frame(engine: Engine) -> pd.DataFrame:
 
 def readings_frame(engine: Engine) -> pd.DataFrame:
     r = T["kpireading"]
-    return _frame(engine, sa.select(r.c.kpi_id, r.c.period, r.c.value).order_by(r.c.kpi_id, r.c.period),
-                  dates=("period",))
+    return _frame(engine, sa.select(r.c.kpi_id, r.c.period, r.c.value, r.c.source_file, r.c.source_row)
+                  .order_by(r.c.kpi_id, r.c.period), dates=("period",))
 
 
 def incentives_frame(engine: Engine) -> pd.DataFrame:

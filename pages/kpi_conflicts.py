@@ -33,6 +33,10 @@ table = status[["code", "name", "owner", "objective", "direction", "target", "to
 st.dataframe(table, hide_index=True, width="stretch",
              column_config={"latest_period": st.column_config.DateColumn("Latest period")})
 st.plotly_chart(charts.kpi_small_multiples(status, frames["readings"]), width="stretch")
+code = st.selectbox("Readings behind a KPI", status["code"].tolist())
+behind = frames["readings"][frames["readings"]["kpi_id"] == status.set_index("code").loc[code, "id"]]
+st.dataframe(behind[["period", "value", "source_file", "source_row"]], hide_index=True, width="stretch",
+             column_config={"period": st.column_config.DateColumn("Period")})
 
 st.subheader("Objectives: weakest KPI")
 st.dataframe(report["objectives"][["code", "title", "owner", "reported_rag", "measured_status", "weakest_kpi"]],

@@ -39,6 +39,9 @@ st.plotly_chart(charts.control_chart(readings["period"], readings["value"], limi
                                      xmr_signals(readings["period"], readings["value"], baseline),
                                      f"{chosen['kpi']} · {kpi['name']} (XmR)"), width="stretch")
 st.markdown(f"**Owner:** {chosen['owner'] or '— none —'}  \n**Protocol:** {chosen['protocol'] or '— none yet —'}")
+with st.expander("Readings behind this chart (file and row)"):
+    st.dataframe(readings[["period", "value", "source_file", "source_row"]], hide_index=True, width="stretch",
+                 column_config={"period": st.column_config.DateColumn("Period")})
 
 with st.form(f"act:{sid}"):
     note = st.text_input("Note (what was done or decided)")

@@ -193,6 +193,12 @@ def dependency_waits(tl: pd.DataFrame, deps: pd.DataFrame, events: pd.DataFrame,
     w = d.merge(down, left_on="work_item_id", right_on="down_id").merge(up, left_on="depends_on_item_id",
                                                                          right_on="up_id")
     w = w[w["down_is_open"] & w["up_is_open"]].copy()
+    if "depends_on_team" in deps:  # waits on a whole team ("depends on: Data Platform")
+        on_team = deps[deps["depends_on_item_id"].isna() & deps["depends_on_team"].notna()]
+        t = on_team.merge(down, left_on="work_item_id", right_on="down_id")
+        t = t[t["down_is_open"]].assign(up_id=np.nan, up_external_key=t["depends_on_team"], up_title="(a team)",
+                                        up_team=t["depends_on_team"], up_is_open=True, up_due_at=pd.NaT)
+        w = pd.concat([w, t[[c for c in w.columns if c in t.columns]]], ignore_index=True) if len(t) else w
     ev = sort_events(events)
     prev = ev.groupby("work_item_id")["status"].shift()
     blocked_since = ev[(ev["status"] == "blocked") & (prev != "blocked")].groupby("work_item_id")["at"].max()

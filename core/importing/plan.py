@@ -231,6 +231,7 @@ def build_incoming(vs: ValidatedSheet, resolver: Resolver, source: str | None) -
         out["kpi_id"] = ref_codes("kpi", "kpi", required=True)
         out["period"] = to_date(col("period"))
         out["value"] = col("value")
+        out["source_file"] = vs.file_name
     elif kind == "incentives":
         out["team_id"] = _names_to_keys(col("team"), names["team"])
         out["kpi_id"] = ref_codes("kpi", "kpi", required=True)
@@ -321,6 +322,7 @@ def scorecard_parts(vs: ValidatedSheet, resolver: Resolver) -> tuple[pd.DataFram
                       "value": get("current")}),
     ])
     readings = readings[readings["period"].notna() & readings["value"].notna()]
+    readings["source_file"] = vs.file_name
     readings = readings.drop_duplicates(["kpi_id", "period"], keep="last").reset_index(drop=True)
     return objectives, kpis, readings
 

@@ -143,3 +143,12 @@ def test_team_load_and_period_window() -> None:
     deps = pd.DataFrame(columns=["work_item_id", "depends_on_item_id", "depends_on_key", "depends_on_team_id"])
     report = flow.flow_report(ITEMS, HISTORY, deps, as_of=AS_OF, period=(T("2026-01-14"), T("2026-01-18")))
     assert report["finished"]["external_key"].tolist() == ["K2", "K3"]  # finished 15th and 16th; K1 on the 12th
+
+
+def test_waiting_on_a_whole_team() -> None:
+    deps = pd.DataFrame({"work_item_id": [4], "depends_on_item_id": [None], "depends_on_key": ["Facilities"],
+                         "depends_on_team_id": [9], "depends_on_team": ["Facilities"]})
+    waits = flow.dependency_waits(flow.timeline(ITEMS, HISTORY), deps, HISTORY, AS_OF)
+    assert waits[["down_external_key", "up_team", "days_waiting", "cross_team"]].values.tolist() == [
+        ["K4", "Facilities", 10.0, True]]
+    assert flow.team_waits(waits)["waited_on_team"].tolist() == ["Facilities"]

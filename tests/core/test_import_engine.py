@@ -227,3 +227,10 @@ def test_identical_reimport_skips_the_diff_only_while_nothing_changed(engine) ->
     # undo of that update restores the earlier state, where the identical file changes nothing again
     undo_batch(engine, linked.batch_ids[0], "t")
     assert scalar(engine, "select count(*) from workitem where objective_id is not null") == 0
+
+
+def test_depends_on_a_team_name_links_the_team(engine) -> None:
+    import_file(engine, csv_bytes([["Name", "Team"], ["Lena Novak", "Data Platform"]]), "people.csv", user="t")
+    import_file(engine, csv_bytes([["Ref", "Task", "Depends on"], ["T-1", "Cut over", "data platform"]]), "t.csv",
+                user="t")
+    assert scalar(engine, "select t.name from dependency d join team t on t.id=d.depends_on_team_id") == "Data Platform"
