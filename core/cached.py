@@ -135,3 +135,10 @@ def reality(key: DataKey, stale_days: int) -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=8)
 def signals(key: DataKey) -> pd.DataFrame:
     return repo.signals_frame(_engine_for(key[0]))
+
+
+def stop_empty(message: str) -> None:
+    """Explain why a view is empty, point at the Import page, and stop the page."""
+    st.info(message)
+    link("pages/import.py", "Import a spreadsheet", ":material/upload_file:")
+    st.stop()

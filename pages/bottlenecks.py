@@ -8,9 +8,7 @@ from core.analytics.flow import DRILL_COLUMNS, items_in_status_at, selected_valu
 key = cached.page_setup("Bottlenecks")
 items, events, _deps = cached.flow_frames(key)
 if items.empty:
-    st.info("No work items yet: import a tracker or a ticket export first.")
-    cached.link("pages/import.py", "Import a spreadsheet", ":material/upload_file:")
-    st.stop()
+    cached.stop_empty("No work items yet: import a tracker or a ticket export first.")
 
 with st.sidebar:
     teams = st.multiselect("Team", sorted(items["team"].dropna().unique()))

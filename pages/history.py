@@ -10,9 +10,7 @@ key = cached.page_setup("Import history")
 engine = cached.engine()
 batches = cached.batches(key)
 if batches.empty:
-    st.info("No imports yet.")
-    cached.link("pages/import.py", "Import a spreadsheet", ":material/upload_file:")
-    st.stop()
+    cached.stop_empty("No imports yet.")
 
 st.dataframe(last_imports_table(batches, limit=500), hide_index=True, width="stretch")
 

@@ -6,9 +6,7 @@ from core import cached, charts
 key = cached.page_setup("KPI conflicts")
 frames = cached.kpi_frames(key)
 if frames["kpis"].empty:
-    st.info("No KPIs yet: import a strategy workbook or a scorecard first.")
-    cached.link("pages/import.py", "Import a spreadsheet", ":material/upload_file:")
-    st.stop()
+    cached.stop_empty("No KPIs yet: import a strategy workbook or a scorecard first.")
 report = cached.kpi_report(key)
 status, conflicts = report["status"], report["conflicts"]
 

@@ -8,10 +8,8 @@ key = cached.page_setup("Overview")
 counts = cached.table_counts(key)
 
 if not any(counts[t] for t, _ in KIND_COUNTS):
-    st.info("No data loaded yet. Import a spreadsheet, or run `make run` (it loads the sample scenario into an "
-            "empty database).")
-    cached.link("pages/import.py", "Import a spreadsheet", ":material/upload_file:")
-    st.stop()
+    cached.stop_empty("No data loaded yet. Import a spreadsheet, or run `make run` (it loads the sample scenario into "
+                      "an empty database).")
 
 cols = st.columns(len(KIND_COUNTS))
 for col, (table, label) in zip(cols, KIND_COUNTS):

@@ -6,9 +6,7 @@ from core import cached
 key = cached.page_setup("Status vs reality")
 items, _events, _deps = cached.flow_frames(key)
 if items.empty:
-    st.info("Nothing to compare yet: import work items (a tracker, a plan) and KPIs first.")
-    cached.link("pages/import.py", "Import a spreadsheet", ":material/upload_file:")
-    st.stop()
+    cached.stop_empty("Nothing to compare yet: import work items (a tracker, a plan) and KPIs first.")
 stale_days = st.sidebar.number_input("Stale after (days without an update)", min_value=1, value=14)
 gaps = cached.reality(key, int(stale_days))
 st.caption("Causes: the objective's KPI is red or worsening, a milestone is overdue, an item is older than the 85th "

@@ -68,3 +68,12 @@ def wait_idle(page, timeout: float = 60_000) -> None:
     """A rerun is finished when the app's script state is no longer 'running'."""
     page.wait_for_selector('[data-testid="stApp"][data-test-script-state]:not([data-test-script-state="running"])',
                            timeout=timeout)
+
+
+def open_view(browser, server: str, link: str):  # type: ignore[no-untyped-def]
+    """A fresh page on the app, then a click on a sidebar link (page.goto would start a new session)."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1100})
+    page.goto(server)
+    page.wait_for_selector('[data-testid="stMetric"]', timeout=60_000)
+    page.get_by_role("link", name=link, exact=True).click()
+    return page

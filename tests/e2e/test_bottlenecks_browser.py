@@ -3,17 +3,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.e2e.conftest import wait_idle
+from tests.e2e.conftest import open_view, wait_idle
 
 SHOTS = Path(__file__).resolve().parent / "artifacts"  # git-ignored; README copies live in docs/screenshots
 
 
 def test_drill_down_from_aging_point_and_waits_bar(server: str, browser) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page = browser.new_page(viewport={"width": 1400, "height": 1100})
-    page.goto(server)
-    page.wait_for_selector('[data-testid="stMetric"]', timeout=60_000)
-    page.get_by_role("link", name="Bottlenecks", exact=True).click()
+    page = open_view(browser, server, "Bottlenecks")
     page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
     wait_idle(page)
     point = page.locator(".js-plotly-plot").first.locator(".scatterlayer .points path").first
