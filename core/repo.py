@@ -157,14 +157,14 @@ def resolve_dependency_targets(conn: Connection, batch_id: int) -> None:
     """Point dependency rows of a batch at the items their keys name (same source first)."""
     d, w = T["dependency"], T["workitem"]
     src = w.alias("src")
-    target = (sa.select(w.c.id).where(w.c.external_key == d.c.depends_on_key)
-              .where(w.c.source == sa.select(src.c.source).where(src.c.id == d.c.work_item_id).scalar_subquery())
-              .limit(1).scalar_subquery())
+    source_of_item = sa.select(src.c.source).where(src.c.id == d.c.work_item_id).correlate(d).scalar_subquery()
+    target = (sa.select(w.c.id).where(w.c.external_key == d.c.depends_on_key, w.c.source == source_of_item)
+              .correlate(d).limit(1).scalar_subquery())
     conn.execute(sa.update(d).where(d.c.batch_id == batch_id).values(depends_on_item_id=target))
     # a "depends on" cell that names a team rather than an item: the item waits on that team
     team = T["team"]
     team_target = (sa.select(team.c.id).where(team.c.name_key == sa.func.lower(sa.func.trim(d.c.depends_on_key)))
-                   .limit(1).scalar_subquery())
+                   .correlate(d).limit(1).scalar_subquery())
     conn.execute(sa.update(d).where(d.c.batch_id == batch_id, d.c.depends_on_item_id.is_(None))
                  .values(depends_on_team_id=team_target))
 

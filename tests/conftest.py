@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import openpyxl
 import pytest
@@ -29,9 +30,31 @@ GMPP = REALDATA / "uk_gmpp_projects_2022.csv"
 BAROMETER = REALDATA / "fr_barometre_kpis_national.csv"
 
 
+SERVER_URL = os.environ.get("THROUGHLINE_TEST_DATABASE_URL", "").strip()  # e.g. a throwaway PostgreSQL
+
+
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'throughline.db'}"
+def db_url(tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database per test: a SQLite file, or a new database on the test server when one is set."""
+    if not SERVER_URL:
+        yield f"sqlite:///{tmp_path / 'throughline.db'}"
+        return
+    import uuid
+
+    import sqlalchemy as sa
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(SERVER_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    yield sa.engine.make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+def sqlite_only(reason: str):  # type: ignore[no-untyped-def]
+    return pytest.mark.skipif(bool(SERVER_URL), reason=f"SQLite only: {reason}")
 
 
 @pytest.fixture

@@ -7,8 +7,10 @@ import sqlalchemy as sa
 
 from core import repo
 from core.db import current_revision, head_revision, make_engine, upgrade_schema
+from tests.conftest import sqlite_only
 
 
+@sqlite_only("pragmas")
 def test_sqlite_runs_with_wal_busy_timeout_and_foreign_keys(engine) -> None:
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
@@ -16,6 +18,7 @@ def test_sqlite_runs_with_wal_busy_timeout_and_foreign_keys(engine) -> None:
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
 
 
+@sqlite_only("BEGIN IMMEDIATE is SQLite's; PostgreSQL locks rows")
 def test_write_transactions_take_the_lock_at_begin(engine) -> None:
     """With BEGIN IMMEDIATE a second writer waits at BEGIN instead of failing mid-transaction."""
     order: list[str] = []
@@ -37,8 +40,8 @@ def test_write_transactions_take_the_lock_at_begin(engine) -> None:
     assert repo.data_version(engine) == 2
 
 
-def test_upgrade_from_an_old_revision_keeps_rows(tmp_path) -> None:
-    eng = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+def test_upgrade_from_an_old_revision_keeps_rows(db_url: str) -> None:
+    eng = make_engine(db_url)
     upgrade_schema(eng, "0001")
     assert current_revision(eng) == "0001"
     with eng.begin() as conn:
@@ -47,7 +50,7 @@ def test_upgrade_from_an_old_revision_keeps_rows(tmp_path) -> None:
     assert current_revision(eng) == head_revision() != "0001"
     with eng.connect() as conn:
         assert conn.execute(sa.text("select name from team")).scalar_one() == "Ops"
-        indexes = {r[1] for r in conn.exec_driver_sql("PRAGMA index_list('statusevent')")}
+        indexes = {i["name"] for i in sa.inspect(conn).get_indexes("statusevent")}
     assert "ix_statusevent_item_at" in indexes
 
 

@@ -72,5 +72,5 @@ def test_signal_states_move_forward_with_log_and_audit(loaded) -> None:
     with pytest.raises(Exception, match="cannot become"):
         set_state(engine, sid, "acknowledged", "marcus")
     with engine.connect() as conn:
-        audit = conn.execute(sa.text("select action, user from auditevent where entity='signal' order by id")).all()
+        audit = conn.execute(sa.text('select action, "user" from auditevent where entity=\'signal\' order by id')).all()
     assert audit == [("signal.acknowledged", "marcus"), ("signal.resolved", "marcus")]

@@ -47,9 +47,11 @@ def test_sample_loads_once_with_nothing_rejected_and_carries_the_story(engine) -
                         "and up.status='blocked' and w.reported_rag='green' order by 1")
     assert [r[0] for r in waiting] == ["MIG-08", "MIG-09", "MIG-10"]
     # the campaign floods the desk with account inquiries that no objective covers
-    inquiries = q(engine, "select count(*) from workitem where source='service_desk_tickets' "
-                          "and json_extract(attributes, '$.category')='Account inquiry' and objective_id is null")
-    assert inquiries[0][0] > 150
+    import json
+
+    rows = q(engine, "select attributes from workitem where source='service_desk_tickets' and objective_id is null")
+    categories = [(a if isinstance(a, dict) else json.loads(a)).get("category") for (a,) in rows]
+    assert categories.count("Account inquiry") > 150
     assert q(engine, "select count(*) from workitem where source='marketing_campaign_tasks' "
                      "and objective_id is not null") == [(0,)]
     # owner name variants differing only by case and spacing are one person
