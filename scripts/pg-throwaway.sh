@@ -6,6 +6,7 @@ STATE=${PG_THROWAWAY_DIR:-/tmp/throughline-pg}
 cmd=${1:-start}; port=${2:-55432}
 if ! ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq >/dev/null
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql >/dev/null
 fi
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n1)
