@@ -48,6 +48,11 @@ def _parser() -> argparse.ArgumentParser:
     ls = sub.add_parser("load-sample", help="load the sample scenario into an empty database")
     ls.add_argument("--force", action="store_true", help="load even when the database holds data")
     sub.add_parser("migrate", help="upgrade the database schema in place")
+    bk = sub.add_parser("backup", help="copy the database to a file (SQLite online backup)")
+    bk.add_argument("path")
+    rs = sub.add_parser("restore", help="replace the database's content with a backup file")
+    rs.add_argument("path")
+    rs.add_argument("--user", default=os.environ.get("USER") or "cli")
     return p
 
 
@@ -160,8 +165,25 @@ def cmd_load_sample(args: argparse.Namespace, engine: Any) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace, engine: Any) -> int:
+    from core.backup import backup
+
+    counts = backup(engine, args.path)
+    print(f"Backed up to {args.path}: {counts['workitem']:,} work items, {counts['importbatch']:,} import batches.")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace, engine: Any) -> int:
+    from core.backup import restore
+
+    counts = restore(engine, args.path, args.user)
+    print(f"Restored from {args.path}: {counts['workitem']:,} work items, {counts['importbatch']:,} import batches.")
+    return 0
+
+
 COMMANDS = {"import": cmd_import, "undo": cmd_undo, "batches": cmd_batches, "stats": cmd_stats,
-            "load-sample": cmd_load_sample, "migrate": lambda a, e: 0}
+            "load-sample": cmd_load_sample, "migrate": lambda a, e: 0, "backup": cmd_backup,
+            "restore": cmd_restore}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
