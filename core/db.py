@@ -76,6 +76,10 @@ def upgrade_schema(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+    if revision == "head":
+        from core.repo import ensure_data_version
+
+        ensure_data_version(engine)
 
 
 def current_revision(engine: Engine) -> str | None:

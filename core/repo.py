@@ -43,13 +43,27 @@ def data_version(conn_or_engine: Connection | Engine) -> int:
 
 
 def bump_data_version(conn: Connection) -> int:
-    """Every commit calls this, so cached views keyed on the version refresh."""
-    new = data_version(conn) + 1
+    """Every commit calls this, so cached views keyed on the version refresh.
+
+    One atomic UPDATE (value + 1): two concurrent commits never get the same version.
+    """
     meta = T["appmeta"]
-    updated = conn.execute(sa.update(meta).where(meta.c.key == "data_version").values(value=str(new))).rowcount
+    incremented = sa.cast(sa.cast(meta.c.value, sa.Integer) + 1, sa.String)
+    updated = conn.execute(sa.update(meta).where(meta.c.key == "data_version").values(value=incremented)).rowcount
     if not updated:
-        conn.execute(sa.insert(meta).values(key="data_version", value=str(new)))
-    return new
+        conn.execute(sa.insert(meta).values(key="data_version", value="1"))
+    return data_version(conn)
+
+
+def ensure_data_version(engine: Engine) -> None:
+    """Create the data_version row once, so concurrent commits only ever update it."""
+    meta = T["appmeta"]
+    try:
+        with engine.begin() as conn:
+            if conn.execute(sa.select(meta.c.key).where(meta.c.key == "data_version")).first() is None:
+                conn.execute(sa.insert(meta).values(key="data_version", value="0"))
+    except sa.exc.IntegrityError:
+        pass  # another process created it first
 
 
 def audit(conn: Connection, *, user: str | None, action: str, entity: str, entity_id: int | None = None,
