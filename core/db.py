@@ -6,6 +6,8 @@ transaction: measured here, that combination loses no update and raises no
 """
 from __future__ import annotations
 
+import random
+import time
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ from core.config import database_url
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 10_000
+LOCK_WAIT_S = 120.0
 
 
 def _sqlite_file(url: sa.engine.URL) -> Path | None:
@@ -39,7 +42,25 @@ def _install_sqlite_pragmas(engine: Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        begin_immediate(conn)
+
+
+def begin_immediate(conn: sa.Connection) -> None:
+    """Take SQLite's write lock at BEGIN, waiting up to LOCK_WAIT_S in all.
+
+    busy_timeout alone is not first-come-first-served: with ten writers a writer can
+    be passed over until its timeout expires. A failed BEGIN holds nothing, so it is
+    simply tried again (with jitter) until the overall deadline.
+    """
+    deadline = time.monotonic() + LOCK_WAIT_S
+    while True:
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        except sa.exc.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02 + random.random() * 0.08)
 
 
 def make_engine(url: str | None = None) -> Engine:
