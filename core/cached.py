@@ -142,3 +142,48 @@ def stop_empty(message: str) -> None:
     st.info(message)
     link("pages/import.py", "Import a spreadsheet", ":material/upload_file:")
     st.stop()
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def alignment_frames(key: DataKey) -> dict[str, pd.DataFrame]:
+    """Work items with objective ids and kept attributes, objectives, rules (shared read-only)."""
+    eng = _engine_for(key[0])
+    return {"items": repo.alignment_items_frame(eng), "objectives": repo.objectives_frame(eng),
+            "rules": repo.rules_frame(eng), "people": repo.people_frame(eng)}
+
+
+@st.cache_resource(show_spinner="Computing alignment…", max_entries=16)
+def alignment_report(key: DataKey, teams: tuple, sources: tuple, period: tuple | None) -> dict:
+    from core.analytics.alignment import alignment_report as compute, in_period
+
+    frames = alignment_frames(key)
+    items = frames["items"]
+    if teams:
+        items = items[items["team"].isin(teams)]
+    if sources:
+        items = items[items["source"].isin(sources)]
+    if period:
+        items = in_period(items, pd.Timestamp(period[0]), pd.Timestamp(period[1]) + pd.Timedelta(days=1))
+    report = compute(items, frames["objectives"], kpi_report(key)["objectives"])
+    report["items"] = items
+    return report
+
+
+@st.cache_resource(show_spinner="Scoring suggestions…", max_entries=4)
+def suggestions(key: DataKey, sources: tuple, limit: int) -> pd.DataFrame:
+    from core.analytics.alignment import suggest_objectives
+
+    frames = alignment_frames(key)
+    items = frames["items"]
+    unlinked = items[items["objective_id"].isna() & (items["source"].isin(sources) if sources else True)]
+    return suggest_objectives(unlinked.head(limit), frames["objectives"], items[items["objective_id"].notna()])
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def strategy_tables(key: DataKey) -> dict[str, pd.DataFrame]:
+    return repo.editable_frames(_engine_for(key[0]))
+
+
+def acting_user() -> str:
+    """Who the audit trail names for this session's changes (accounts replace this with the signed-in user)."""
+    return str(st.session_state.get("acting_user") or "local user")

@@ -162,3 +162,38 @@ def control_chart(periods: pd.Series, values: pd.Series, limits: dict[str, float
                                  marker=dict(color="#e53e3e", size=13, symbol="circle-open", line=dict(width=3)),
                                  text=signals["rule"], hovertemplate="%{text}: %{y}<extra></extra>"))
     return _layout(fig, title, "Period", "Value")
+
+
+def hidden_work_chart(by_group: pd.DataFrame, by: str, top: int = 20) -> go.Figure:
+    """Share of each team's (or owner's) work that serves no objective, worst at the top."""
+    part = by_group.head(top).iloc[::-1]
+    colours = ["#e53e3e" if r >= 0.5 else "#dd6b20" if r >= 0.2 else "#3182ce" for r in part["hidden_ratio"]]
+    fig = go.Figure(go.Bar(
+        x=part["hidden_ratio"] * 100, y=part[by], orientation="h", marker_color=colours, customdata=part[by],
+        text=[f"{h:,} of {n:,}" for h, n in zip(part["hidden"], part["items"])], textposition="auto",
+        hovertemplate="%{y}: %{x:.0f}% hidden work<br>%{text} items serve no objective<extra></extra>"))
+    fig.update_xaxes(range=[0, 100], ticksuffix="%")
+    return _layout(fig, f"Hidden work by {by}: share of items linked to no objective", "Hidden work (% of items)",
+                   by.title())
+
+
+def objective_treemap(per_objective: pd.DataFrame, size_by: str = "items") -> go.Figure:
+    """Linked work per pillar → objective → team, sized by item count or effort."""
+    ids, labels, parents, values = [], [], [], []
+    frame = per_objective[per_objective[size_by] > 0] if len(per_objective) else per_objective
+    for level in (["pillar"], ["pillar", "objective"], ["pillar", "objective", "team"]):
+        grouped = frame.groupby(level, sort=True)[size_by].sum().reset_index() if len(frame) else frame
+        for row in grouped.to_dict("records"):
+            path = [str(row[c]) for c in level]
+            ids.append(" / ".join(path))
+            labels.append(path[-1])
+            parents.append(" / ".join(path[:-1]))
+            values.append(float(row[size_by]))
+    unit = "items" if size_by == "items" else "effort"
+    fig = go.Figure(go.Treemap(ids=ids, labels=labels, parents=parents, values=values, branchvalues="total",
+                               customdata=ids, marker=dict(colorscale="Blues"),
+                               hovertemplate=f"%{{label}}<br>%{{value:,.0f}} {unit}<extra></extra>",
+                               texttemplate="%{label}<br>%{value:,.0f}"))
+    fig.update_layout(title=f"Work per objective (pillar → objective → team), sized by {unit}",
+                      template="plotly_white", height=520, margin=dict(l=10, r=10, t=50, b=10))
+    return fig

@@ -28,3 +28,7 @@ class UndoRefused(ThroughlineError):
 
 class NotFound(ThroughlineError):
     pass
+
+
+class EditRefused(ThroughlineError):
+    """An in-app edit that cannot be saved as it stands; nothing was written."""

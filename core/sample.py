@@ -8,10 +8,19 @@ from sqlalchemy.engine import Engine
 from core import repo
 from core.config import REPO_ROOT
 from core.importing.service import ImportResult, import_path
+from core.linking import add_rule
 
 SAMPLE_DIR = REPO_ROOT / "sample_data"
 # Strategy first (people, objectives, KPIs), then readings, then the trackers that refer to them.
 FIRST = ("strategy.xlsx", "kpi_readings.csv")
+# The alignment rules a service-desk manager would write: ordinary incidents serve "Resolve incidents faster",
+# change follow-ups the change process, campaign tasks the sign-up objective. The campaign's account inquiries
+# match no rule: they are the hidden work the scenario is about.
+SAMPLE_RULES = (
+    ("category", "regex", r"^(Hardware|Software|Network|Access)$", "O1", "service_desk_tickets"),
+    ("category", "equals", "Change follow-up", "O2", "service_desk_tickets"),
+    ("source", "equals", "marketing_campaign_tasks", "O5", None),
+)
 
 
 def sample_files(folder: Path = SAMPLE_DIR) -> list[Path]:
@@ -26,7 +35,24 @@ def database_is_empty(engine: Engine) -> bool:
 
 def load_sample(engine: Engine, folder: Path = SAMPLE_DIR, user: str = "sample-loader",
                 only_if_empty: bool = True) -> list[ImportResult]:
-    """Import every sample file; skipped entirely when the database already holds data."""
+    """Import every sample file, with the sample alignment rules in place before the trackers arrive.
+
+    Skipped entirely when the database already holds data.
+    """
     if only_if_empty and not database_is_empty(engine):
         return []
-    return [import_path(engine, path, user=user) for path in sample_files(folder)]
+    results, rules_added = [], False
+    for path in sample_files(folder):
+        if not rules_added and path.name not in FIRST:
+            add_sample_rules(engine, user)
+            rules_added = True
+        results.append(import_path(engine, path, user=user))
+    return results
+
+
+def add_sample_rules(engine: Engine, user: str) -> None:
+    """The scenario's rules (only those whose objective exists, so a partial sample folder still loads)."""
+    codes = set(repo.objectives_frame(engine)["code"])
+    for field, match_type, pattern, objective, source in SAMPLE_RULES:
+        if objective in codes:
+            add_rule(engine, field, match_type, pattern, objective, user, source=source)

@@ -24,6 +24,7 @@ from core.importing.plan import (TARGETS, TRACE_COLUMNS, Resolver, build_incomin
 from core.importing.mapping import Mapping
 from core.importing.read import Table
 from core.importing.validate import Issue, ValidatedSheet
+from core.linking import apply_rules_on_import
 from core.models import utcnow
 
 DELETE_ORDER = ("workitem", "expectedeffect", "incentive", "kpireading", "kpi", "objective", "person", "team")
@@ -130,6 +131,10 @@ def apply_sheet(conn: Connection, vs: ValidatedSheet, ctx: ImportContext, source
         counts = _apply_target(conn, kind, incoming, resolver, batch_id, names, ctx, source, vs, result)
         result.inserted, result.updated, result.unchanged = counts
         kept_rows = set(incoming["source_row"].astype(int))
+        if kind == "work_items" and result.inserted:
+            linked = apply_rules_on_import(conn, batch_id, ctx.user)
+            if linked:
+                result.details["alignment rules"] = {"linked": linked}
         if kind == "kpi_readings" and (result.inserted or result.updated):
             _raise_signals(conn, incoming["kpi_id"], batch_id, result)
     accepted = vs.frame[~vs.rejected]

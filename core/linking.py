@@ -1,0 +1,182 @@
+"""Linking work to objectives: alignment rules, accepted suggestions and the bulk editor.
+
+Every write is one edit batch (core.edits): audited row by row, undoable from the
+Import history, and refreshing every view through the data version.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from sqlalchemy.engine import Connection, Engine
+
+from core import repo
+from core.analytics.alignment import ITEM_FIELDS, compile_rule, rule_matches
+from core.edits import edit_batch, plain
+from core.errors import EditRefused, NotFound
+from core.importing.mapping import name_key
+from core.models import utcnow
+
+
+@dataclass(frozen=True)
+class Link:
+    """One item's new objective and/or owner, as the page names them (codes and names, blank to clear)."""
+
+    item_id: int
+    objective: str | None = None
+    owner: str | None = None
+    set_objective: bool = True
+    set_owner: bool = False
+
+
+# --------------------------------------------------------------------------- rules
+def add_rule(engine: Engine, field: str, match_type: str, pattern: str, objective: str, user: str | None,
+             source: str | None = None) -> int:
+    """Create an active rule (validated: known objective, sound pattern); audited."""
+    field = str(field or "").strip()
+    if not field:
+        raise EditRefused("Alignment rule, column 'field': choose the field the rule tests.")
+    try:
+        compile_rule(match_type, pattern)
+    except ValueError as exc:
+        raise EditRefused(f"Alignment rule, column 'pattern': {exc}.") from None
+    with engine.begin() as conn:
+        objective_id = _objective_id(conn, objective, "Alignment rule, column 'objective'")
+        values = {"field": field, "match_type": match_type, "pattern": str(pattern).strip(), "source": source or None,
+                  "objective_id": objective_id, "active": True, "created_by": user, "created_at": utcnow()}
+        rule_id = repo.insert_returning_id(conn, "alignmentrule", values)
+        repo.audit(conn, user=user, action="create", entity="alignmentrule", entity_id=rule_id,
+                   after={**{k: v for k, v in values.items() if k != "created_at"}, "objective": objective})
+        repo.bump_data_version(conn)
+    return rule_id
+
+
+def set_rule_active(engine: Engine, rule_id: int, active: bool, user: str | None) -> None:
+    with engine.begin() as conn:
+        before = _rule(conn, rule_id)
+        repo.update_rows(conn, "alignmentrule", [(rule_id, {"active": bool(active)})])
+        repo.audit(conn, user=user, action="edit", entity="alignmentrule", entity_id=rule_id,
+                   before={"active": bool(before["active"])}, after={"active": bool(active)})
+        repo.bump_data_version(conn)
+
+
+def delete_rule(engine: Engine, rule_id: int, user: str | None) -> None:
+    """Remove a rule; the links it made stay (undo the batch that applied it to remove those)."""
+    with engine.begin() as conn:
+        before = _rule(conn, rule_id)
+        repo.delete_ids(conn, "alignmentrule", [rule_id])
+        repo.audit(conn, user=user, action="delete", entity="alignmentrule", entity_id=rule_id,
+                   before={k: plain(v) for k, v in before.items()})
+        repo.bump_data_version(conn)
+
+
+def apply_rules(engine: Engine, user: str | None, rule_ids: list[int] | None = None) -> dict[str, Any]:
+    """Link every still-unlinked item an active rule catches; items already linked are never re-pointed."""
+    with edit_batch(engine, user, "Alignment rules applied") as eb:
+        rules = repo.rules_frame(eb.conn, active_only=True)
+        if rule_ids is not None:
+            rules = rules[rules["id"].isin(rule_ids)]
+        linked = _link_by_rules(eb.conn, eb, rules, repo.rule_candidates(eb.conn))
+        return {"linked": linked, "batch_id": eb.batch_id if linked else None,
+                "rules": int(len(rules))}
+
+
+def apply_rules_on_import(conn: Connection, batch_id: int, user: str | None) -> int:
+    """Inside an import's transaction: link the items this batch created that an active rule catches.
+
+    The items are new in this batch, so undoing the import removes them and their links together.
+    """
+    rules = repo.rules_frame(conn, active_only=True)
+    if rules.empty:
+        return 0
+    items = repo.rule_candidates(conn, batch_id)
+    matches = _unlinked_matches(items, rules)
+    if matches.empty:
+        return 0
+    repo.update_rows(conn, "workitem", [(int(i), {"objective_id": int(o)})
+                                        for i, o in zip(matches["item_id"], matches["objective_id"])])
+    counts = matches.groupby("rule_id").size()
+    repo.audit(conn, user=user, action="link", entity="importbatch", entity_id=batch_id,
+               detail=f"alignment rules linked {len(matches)} new item(s): "
+                      + ", ".join(f"rule #{r}: {n}" for r, n in counts.items()))
+    return int(len(matches))
+
+
+def _unlinked_matches(items: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
+    unlinked = items[items["objective_id"].isna()]
+    if unlinked.empty or rules.empty:
+        return pd.DataFrame(columns=["item_id", "rule_id", "objective_id"])
+    return rule_matches(unlinked, _valid_rules(rules))
+
+
+def _valid_rules(rules: pd.DataFrame) -> pd.DataFrame:
+    ok = []
+    for r in rules.to_dict("records"):
+        try:
+            compile_rule(r["match_type"], r["pattern"])
+            ok.append(True)
+        except ValueError:
+            ok.append(False)
+    return rules[ok]
+
+
+def _link_by_rules(conn: Connection, eb: Any, rules: pd.DataFrame, items: pd.DataFrame) -> int:
+    matches = _unlinked_matches(items, rules)
+    if matches.empty:
+        return 0
+    eb.notes.extend(f"rule #{r}: {n}" for r, n in matches.groupby("rule_id").size().items())
+    return eb.update("workitem", [(int(i), {"objective_id": int(o)})
+                                  for i, o in zip(matches["item_id"], matches["objective_id"])], action="link")
+
+
+def rule_fields(attribute_names: list[str]) -> list[str]:
+    """Every field a rule can test: the mapped item fields, then the kept attributes."""
+    return list(ITEM_FIELDS) + [a for a in attribute_names if a not in ITEM_FIELDS]
+
+
+# --------------------------------------------------------------------------- links
+def link_items(engine: Engine, links: list[Link], user: str | None, what: str = "Alignment: linked work") -> dict:
+    """Set objective and/or owner of many items in one transaction; a bad code or name refuses the lot."""
+    if not links:
+        return {"changed": 0, "batch_id": None}
+    with edit_batch(engine, user, what) as eb:
+        objectives = {str(k).casefold(): v for k, v in repo.ids_by(eb.conn, "objective", "code").items()}
+        people = repo.name_lookup(eb.conn, "person")
+        changes = []
+        for n, link in enumerate(links, start=1):
+            values: dict[str, Any] = {}
+            if link.set_objective:
+                values["objective_id"] = _lookup(objectives, link.objective, str(link.objective or "").casefold(),
+                                                 f"Linked work, row {n}, column 'objective'", "objective code")
+            if link.set_owner:
+                values["owner_id"] = _lookup(people, link.owner, name_key(link.owner or ""),
+                                             f"Linked work, row {n}, column 'owner'", "person")
+            if values:
+                changes.append((int(link.item_id), values))
+        changed = eb.update("workitem", changes, action="link")
+        return {"changed": changed, "batch_id": eb.batch_id if changed else None}
+
+
+def _lookup(table: dict[str, int], shown: str | None, key: str, where: str, noun: str) -> int | None:
+    if shown is None or (isinstance(shown, float) and pd.isna(shown)) or not str(shown).strip():
+        return None
+    if key not in table:
+        raise EditRefused(f"{where}: there is no {noun} '{shown}'.")
+    return table[key]
+
+
+def _objective_id(conn: Connection, code: str, where: str) -> int:
+    ids = {str(k).casefold(): v for k, v in repo.ids_by(conn, "objective", "code").items()}
+    found = ids.get(str(code or "").strip().casefold())
+    if found is None:
+        raise EditRefused(f"{where}: there is no objective code '{code}'.")
+    return found
+
+
+def _rule(conn: Connection, rule_id: int) -> dict[str, Any]:
+    rules = repo.rules_frame(conn)
+    found = rules[rules["id"] == rule_id]
+    if found.empty:
+        raise NotFound(f"There is no alignment rule {rule_id}.")
+    return found.iloc[0].to_dict()

@@ -1,0 +1,175 @@
+"""Alignment: what serves which objective, what serves none, and the tools to link work quickly."""
+import pandas as pd
+import streamlit as st
+
+from core import cached, charts
+from core.analytics.alignment import (DRILL, MATCH_TYPES, attribute_fields, hidden_items_of, items_under, rule_counts,
+                                      rule_mask)
+from core.analytics.flow import selected_values
+from core.linking import Link, add_rule, apply_rules, delete_rule, link_items, rule_fields, set_rule_active
+
+key = cached.page_setup("Alignment")
+frames = cached.alignment_frames(key)
+items, objectives = frames["items"], frames["objectives"]
+if items.empty:
+    cached.stop_empty("No work items yet: import a tracker or a ticket export first.")
+engine, user = cached.engine(), cached.acting_user()
+codes = objectives["code"].tolist()
+label = dict(zip(objectives["code"], objectives["code"] + " " + objectives["title"]))
+
+with st.sidebar:
+    teams = st.multiselect("Team", sorted(items["team"].dropna().unique()))
+    sources = st.multiselect("Source", sorted(items["source"].dropna().unique()))
+    when = pd.concat([items["created_at"], items["done_at"]]).dropna()
+    first, last = (when.min().date(), when.max().date()) if len(when) else (pd.Timestamp.now().date(),) * 2
+    period = st.date_input("Period (work alive in it)", (first, last), min_value=first, max_value=last)
+period = tuple(period) if isinstance(period, (tuple, list)) and len(period) == 2 else (first, last)
+report = cached.alignment_report(key, tuple(teams), tuple(sources), period)
+scoped, head = report["items"], report["headline"]
+if msg := st.session_state.pop("alignment_saved", None):
+    st.success(msg)
+
+
+def pct(x: float | None) -> str:
+    return "–" if x is None else f"{x:.0%}"
+
+
+def done(message: str) -> None:
+    st.session_state["alignment_saved"] = message
+    st.rerun()
+
+
+view, rules_tab, suggest_tab, bulk_tab = st.tabs(["Alignment view", "Rules", "Suggestions", "Unlinked work"])
+with view:
+    a, b, c = st.columns(3)
+    a.metric("Open items linked to an objective", pct(head["open_linked_share"]),
+             help=f"{head['open_items']:,} open items in scope")
+    b.metric("Open effort linked", pct(head["open_effort_linked_share"]),
+             help="Share of the effort of open items (when the trackers give effort)")
+    c.metric("Hidden work", pct(head["hidden_ratio"]), help="Items in scope that serve no objective",
+             delta=f"{head['hidden_items']:,} of {head['items']:,} items", delta_color="off")
+    by = st.radio("Hidden work by", ["team", "owner"], horizontal=True)
+    st.plotly_chart(charts.hidden_work_chart(report[f"by_{by}"], by), key="hidden", on_select="rerun",
+                    selection_mode="points", width="stretch")
+    picked = selected_values(st.session_state.get("hidden"))
+    if picked:
+        rows = hidden_items_of(scoped, by, picked)
+        st.markdown(f"**{len(rows):,} hidden item(s) of {', '.join(map(str, picked))}**")
+        st.dataframe(rows[DRILL], hide_index=True, width="stretch")
+    else:
+        st.caption("Click a bar to see the items behind it, with the file and row they came from.")
+    has_effort = report["per_objective"]["effort"].sum() > 0 if len(report["per_objective"]) else False
+    size = st.radio("Size by", ["items", "effort"] if has_effort else ["items"], horizontal=True)
+    st.plotly_chart(charts.objective_treemap(report["per_objective"], size), key="tree", on_select="rerun",
+                    selection_mode="points", width="stretch")
+    path = [str(p) for p in selected_values(st.session_state.get("tree"))][:1]
+    if path:
+        rows = items_under(scoped, objectives, path[0])
+        st.markdown(f"**{len(rows):,} item(s) serving {path[0]}**")
+        st.dataframe(rows[DRILL], hide_index=True, width="stretch")
+    else:
+        st.caption("Click a box to see the items behind it.")
+    left, right = st.columns(2)
+    left.markdown("**Objectives with no open work** (strategy not being executed)")
+    left.dataframe(report["no_open_work"], hide_index=True, width="stretch")
+    right.markdown("**Work all done, KPIs not green** (output delivered, outcome missing)")
+    right.dataframe(report["done_not_green"], hide_index=True, width="stretch")
+
+with rules_tab:
+    counts = rule_counts(items, frames["rules"])
+    if len(counts):
+        st.dataframe(counts[["id", "field", "match_type", "pattern", "source", "objective", "active", "matches",
+                             "unlinked", "linked_here", "created_by"]], hide_index=True, width="stretch")
+        r1, r2, r3 = st.columns([2, 1, 1])
+        rule_id = r1.selectbox("Rule", counts["id"].tolist(), format_func=lambda i: f"#{i}")
+        if r2.button("Switch on/off"):
+            active = bool(counts.loc[counts["id"] == rule_id, "active"].iloc[0])
+            set_rule_active(engine, int(rule_id), not active, user)
+            done(f"Rule #{rule_id} is now {'off' if active else 'on'}.")
+        if r3.button("Delete rule"):
+            delete_rule(engine, int(rule_id), user)
+            done(f"Rule #{rule_id} deleted; the links it made stay.")
+    st.markdown("**New rule**: work items whose field matches → objective")
+    f1, f2, f3 = st.columns(3)
+    field = f1.selectbox("Field", rule_fields(attribute_fields(items)), key="rule_field")
+    match_type = f2.selectbox("Match", MATCH_TYPES, key="rule_match")
+    pattern = f3.text_input("Value or pattern", key="rule_pattern")
+    g1, g2 = st.columns(2)
+    rule_source = g1.selectbox("Only from source", sorted(items["source"].dropna().unique()), index=None,
+                               key="rule_source", placeholder="any source")
+    target = g2.selectbox("Objective", codes, format_func=label.get, index=None, key="rule_objective")
+    if pattern:
+        try:
+            caught = rule_mask(items, field, match_type, pattern, rule_source)
+            st.caption(f"Catches {int(caught.sum()):,} item(s), {int((caught & items['objective_id'].isna()).sum()):,}"
+                       " of them unlinked.")
+        except ValueError as exc:
+            st.error(f"Pattern: {exc}.")
+    if st.button("Add rule", disabled=not (pattern and target)):
+        try:
+            new_id = add_rule(engine, field, match_type, pattern, target, user, source=rule_source)
+            done(f"Rule #{new_id} added. Apply the rules to link existing work; new imports use it automatically.")
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a message
+            cached.show_error(exc)
+    if st.button("Apply active rules to unlinked work", type="primary", disabled=frames["rules"].empty):
+        result = apply_rules(engine, user)
+        done(f"{result['linked']:,} item(s) linked by {result['rules']} active rule(s)"
+             + (f" (batch #{result['batch_id']}, undoable from the Import history)." if result["batch_id"] else "."))
+
+with suggest_tab:
+    st.caption("Text similarity (TF-IDF) between each unlinked item and each objective's title, description and "
+               "the work already linked to it. Scores run from 0 to 1; below 0.05 nothing is suggested.")
+    sugg = cached.suggestions(key, tuple(sources), 2000)
+    if sugg.empty:
+        st.info("No suggestions: every item is linked, or no objective resembles the unlinked work.")
+    else:
+        titles = items.set_index("id")["title"]
+        top = sugg[sugg["rank"] == 1].assign(title=lambda d: d["item_id"].map(titles))
+        st.dataframe(top[["item_id", "title", "objective", "objective_title", "score"]], hide_index=True,
+                     width="stretch")
+        item_id = st.selectbox("Item", top["item_id"].tolist(), format_func=lambda i: f"#{i} {titles[i]}",
+                               key="suggest_item")
+        options = sugg[sugg["item_id"] == item_id]
+        choice = st.radio("Link it to", options["objective"].tolist(), key="suggest_choice",
+                          format_func=lambda c: f"{label[c]} (score {options.set_index('objective').at[c, 'score']})")
+        if st.button("Link this item"):
+            link_items(engine, [Link(int(item_id), choice)], user, "Alignment: accepted suggestion")
+            done(f"Item #{item_id} linked to {choice}.")
+        floor = st.slider("Accept every top suggestion scoring at least", 0.05, 1.0, 0.2, 0.05)
+        chosen = top[top["score"] >= floor]
+        if st.button(f"Accept {len(chosen):,} top suggestion(s)", disabled=chosen.empty):
+            result = link_items(engine, [Link(int(i), o) for i, o in zip(chosen["item_id"], chosen["objective"])],
+                                user, "Alignment: accepted suggestions")
+            done(f"{result['changed']:,} item(s) linked.")
+
+with bulk_tab:
+    unlinked = items[items["objective_id"].isna()]
+    for col, box in zip(("team", "owner", "source"), st.columns(3)):
+        chosen_values = box.multiselect(col.title(), sorted(unlinked[col].dropna().unique()), key=f"bulk_{col}")
+        if chosen_values:
+            unlinked = unlinked[unlinked[col].isin(chosen_values)]
+    st.markdown(f"**{len(unlinked):,} unlinked item(s)**" + (" (first 1,000 shown)" if len(unlinked) > 1000 else ""))
+    grid = unlinked.head(1000)[["id", "external_key", "title", "team", "owner", "objective", "source_file",
+                                "source_row"]]
+    people = sorted(frames["people"]["name"].dropna())
+    edited = st.data_editor(grid, hide_index=True, width="stretch", key=f"bulk_grid_{key[1]}",
+                            disabled=["external_key", "title", "team", "source_file", "source_row"],
+                            column_config={"id": None, "objective": st.column_config.SelectboxColumn(
+                                "Objective", options=codes), "owner": st.column_config.SelectboxColumn(
+                                "Owner", options=people)})
+    changed = edited[(edited["objective"].fillna("") != grid["objective"].fillna(""))
+                     | (edited["owner"].fillna("") != grid["owner"].fillna(""))]
+    if st.button(f"Save {len(changed):,} edited row(s)", disabled=changed.empty, type="primary"):
+        try:
+            result = link_items(engine, [Link(int(r.id), r.objective, r.owner, set_owner=True)
+                                         for r in changed.itertuples()], user, "Alignment: bulk editor")
+            done(f"{result['changed']:,} item(s) saved in one transaction.")
+        except Exception as exc:  # noqa: BLE001
+            cached.show_error(exc)
+    k1, k2 = st.columns([3, 1])
+    bulk_target = k1.selectbox(f"Link all {len(unlinked):,} filtered items to", codes, format_func=label.get,
+                               index=None, key="bulk_objective")
+    if k2.button("Link all", disabled=bulk_target is None or unlinked.empty):
+        result = link_items(engine, [Link(int(i), bulk_target) for i in unlinked["id"]], user,
+                            "Alignment: bulk link")
+        done(f"{result['changed']:,} item(s) linked to {bulk_target}.")

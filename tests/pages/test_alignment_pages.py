@@ -1,0 +1,123 @@
+"""Strategy and Alignment pages under AppTest: render, edit an owner, add and apply a rule, accept a suggestion."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from streamlit.testing.v1 import AppTest
+
+from core import repo
+from core.sample import load_sample
+
+ROOT = Path(__file__).resolve().parents[2]
+STRATEGY = str(ROOT / "pages" / "strategy.py")
+ALIGNMENT = str(ROOT / "pages" / "alignment.py")
+
+
+@pytest.fixture
+def db_env(monkeypatch: pytest.MonkeyPatch, db_url: str, engine) -> str:
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    return db_url
+
+
+def _audit(engine, entity: str) -> pd.DataFrame:
+    with engine.connect() as conn:
+        return repo.read_table(conn, "auditevent", repo.T["auditevent"].c.entity == entity)
+
+
+def test_strategy_page_renders_the_sample_with_its_flags(db_env: str, engine) -> None:
+    load_sample(engine)
+    at = AppTest.from_file(STRATEGY, default_timeout=120).run()
+    assert not at.exception
+    assert [t.label for t in at.tabs] == ["Objectives", "KPIs", "Incentives", "Expected effects"]
+    flags = at.dataframe[0].value
+    problems = dict(zip(flags["code"] + " " + flags["what"], flags["problem"]))
+    assert problems["O4 objective"].startswith("2 owners named ('Tom Becker; Lena Novak')")
+    assert problems["O6 objective"] == "no accountable owner"
+    assert problems["K-CSAT KPI"] == "no owner"
+    assert problems["K-DQ KPI"].startswith("no objective uses it")
+
+
+def test_editing_an_objectives_owner_persists_and_is_audited(db_env: str, engine) -> None:
+    load_sample(engine)
+    at = AppTest.from_file(STRATEGY, default_timeout=120).run()
+    at.selectbox(key="fix_objective").select("O6")
+    at.selectbox(key="fix_owner_name").select("Ben Adeyemi")
+    at.button[0].click().run()
+    assert not at.exception
+    assert "O6: accountable owner is now Ben Adeyemi." in [s.value for s in at.success]
+    objectives = repo.editable_frames(engine)["objectives"].set_index("code")
+    assert objectives.at["O6", "owner"] == "Ben Adeyemi"
+    audit = _audit(engine, "objective")
+    last = audit.iloc[-1]
+    assert last["user"] == "local user" and last["action"] == "edit"
+    assert last["before"] == {"owner_id": None, "owner_text": None}
+    assert last["after"]["owner_text"] == "Ben Adeyemi"
+    assert "O6" not in set(at.dataframe[0].value["code"])  # the flag is gone
+
+
+def test_alignment_page_renders_the_sample(db_env: str, engine) -> None:
+    load_sample(engine)
+    at = AppTest.from_file(ALIGNMENT, default_timeout=120).run()
+    assert not at.exception
+    assert [t.label for t in at.tabs] == ["Alignment view", "Rules", "Suggestions", "Unlinked work"]
+    metrics = {m.label: m.value for m in at.metric}
+    items = repo.alignment_items_frame(engine)
+    assert metrics["Hidden work"] == f"{items['objective_id'].isna().mean():.0%}"
+    rules = at.dataframe[2].value  # rule counts: the sample's three rules
+    assert rules["matches"].tolist() == [450, 105, 25]
+
+
+def test_adding_and_applying_a_rule_links_the_expected_rows(db_env: str, engine) -> None:
+    load_sample(engine)
+    at = AppTest.from_file(ALIGNMENT, default_timeout=120).run()
+    at.selectbox(key="rule_field").select("category")
+    at.selectbox(key="rule_match").select("equals")
+    at.text_input(key="rule_pattern").input("Account inquiry").run()
+    assert any("Catches 257 item(s), 257 of them unlinked." in c.value for c in at.caption)
+    at.selectbox(key="rule_objective").select("O5").run()
+    next(b for b in at.button if b.label == "Add rule").click().run()
+    assert not at.exception
+    next(b for b in at.button if b.label == "Apply active rules to unlinked work").click().run()
+    assert not at.exception
+    assert any(s.value.startswith("257 item(s) linked by 4 active rule(s)") for s in at.success)
+    items = repo.alignment_items_frame(engine)
+    inquiries = items[items["attributes"].map(lambda a: (a or {}).get("category") == "Account inquiry")]
+    assert len(inquiries) == 257 and set(inquiries["objective"]) == {"O5"}
+    assert _audit(engine, "alignmentrule")["action"].tolist() == ["create"] * 4
+
+
+def test_accepting_a_suggestion_links_the_item(db_env: str, engine) -> None:
+    load_sample(engine)
+    at = AppTest.from_file(ALIGNMENT, default_timeout=180).run()
+    item_id = at.selectbox(key="suggest_item").value
+    choice = at.radio(key="suggest_choice").value
+    next(b for b in at.button if b.label == "Link this item").click().run()
+    assert not at.exception
+    items = repo.alignment_items_frame(engine).set_index("id")
+    assert items.at[item_id, "objective"] == choice
+    with engine.connect() as conn:
+        audit = repo.read_table(conn, "auditevent", sa.and_(repo.T["auditevent"].c.entity == "workitem",
+                                                            repo.T["auditevent"].c.entity_id == int(item_id)))
+    assert audit["action"].tolist() == ["link"]
+
+
+def test_bulk_link_of_filtered_unlinked_items(db_env: str, engine) -> None:
+    load_sample(engine)
+    at = AppTest.from_file(ALIGNMENT, default_timeout=120).run()
+    at.multiselect(key="bulk_source").select("change_programme_tracker").run()
+    at.selectbox(key="bulk_objective").select("O2").run()
+    next(b for b in at.button if b.label == "Link all").click().run()
+    assert not at.exception
+    items = repo.alignment_items_frame(engine)
+    tracker = items[items["source"] == "change_programme_tracker"]
+    assert tracker["objective"].notna().all()
+    assert any(s.value == "4 item(s) linked to O2." for s in at.success)
+
+
+def test_pages_explain_an_empty_database(db_env: str) -> None:
+    for page in (STRATEGY, ALIGNMENT):
+        at = AppTest.from_file(page, default_timeout=60).run()
+        assert not at.exception and at.info
