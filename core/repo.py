@@ -519,7 +519,7 @@ def effects_frame(engine: Engine) -> pd.DataFrame:
 def objectives_frame(engine: Engine) -> pd.DataFrame:
     o, p = T["objective"], T["person"]
     parent = o.alias("parent_objective")
-    stmt = (sa.select(o.c.id, o.c.code, o.c.title, parent.c.code.label("parent"), o.c.owner_id,
+    stmt = (sa.select(o.c.id, o.c.code, o.c.title, o.c.description, parent.c.code.label("parent"), o.c.owner_id,
                       p.c.name.label("owner"), o.c.owner_text, o.c.period, o.c.weight, o.c.reported_rag)
             .join(parent, parent.c.id == o.c.parent_id, isouter=True).join(p, p.c.id == o.c.owner_id, isouter=True)
             .order_by(o.c.code))
@@ -570,3 +570,106 @@ def signals_frame(engine: Engine) -> pd.DataFrame:
             .join(k, sa.and_(s.c.entity == "kpi", k.c.id == s.c.entity_id), isouter=True)
             .order_by(s.c.period.desc(), s.c.id.desc()))
     return _frame(engine, stmt, dates=("period", "opened_at", "closed_at"))
+
+
+# --- strategy and alignment
+def audit_many(conn: Connection, user: str | None, records: list[dict[str, Any]]) -> None:
+    """Audit entries of one change in one executemany (a rule can link thousands of items)."""
+    if records:
+        now = m.utcnow()
+        base = {"entity_id": None, "before": None, "after": None, "detail": None}
+        conn.execute(sa.insert(T["auditevent"]), [{**base, **r, "at": now, "user": user} for r in records])
+
+
+def alignment_items_frame(engine: Engine) -> pd.DataFrame:
+    """Work items with what alignment needs: objective id, the owner's team as a fallback, kept attributes."""
+    w, p, t, o, pt = T["workitem"], T["person"], T["team"], T["objective"], T["team"].alias("owner_team")
+    stmt = (sa.select(w.c.id, w.c.source, w.c.external_key, w.c.title, w.c.item_type, w.c.status, w.c.raw_status,
+                      w.c.priority, w.c.description, w.c.owner_id, p.c.name.label("owner"),
+                      sa.func.coalesce(t.c.name, pt.c.name).label("team"), w.c.objective_id,
+                      o.c.code.label("objective"), w.c.effort, w.c.created_at, w.c.done_at, w.c.due_at,
+                      w.c.source_file, w.c.source_sheet, w.c.source_row, w.c.attributes)
+            .join(p, p.c.id == w.c.owner_id, isouter=True).join(t, t.c.id == w.c.team_id, isouter=True)
+            .join(pt, pt.c.id == p.c.team_id, isouter=True).join(o, o.c.id == w.c.objective_id, isouter=True)
+            .order_by(w.c.id))
+    return _frame(engine, stmt, dates=("created_at", "done_at", "due_at"))
+
+
+def rule_candidates(conn: Connection, batch_id: int | None = None) -> pd.DataFrame:
+    """Items a rule may match (all, or those a batch created), with the fields rules can test."""
+    w, p, t = T["workitem"], T["person"], T["team"]
+    stmt = (sa.select(w.c.id, w.c.source, w.c.external_key, w.c.title, w.c.item_type, w.c.raw_status, w.c.priority,
+                      w.c.description, w.c.objective_id, p.c.name.label("owner"), t.c.name.label("team"),
+                      w.c.source_file, w.c.attributes)
+            .join(p, p.c.id == w.c.owner_id, isouter=True).join(t, t.c.id == w.c.team_id, isouter=True))
+    if batch_id is not None:
+        stmt = stmt.where(w.c.created_batch_id == batch_id)
+    res = conn.execute(stmt.order_by(w.c.id))
+    return pd.DataFrame([tuple(r) for r in res.fetchall()], columns=list(res.keys()))
+
+
+def rules_frame(engine_or_conn: Engine | Connection, active_only: bool = False) -> pd.DataFrame:
+    r, o = T["alignmentrule"], T["objective"]
+    stmt = (sa.select(r.c.id, r.c.field, r.c.match_type, r.c.pattern, r.c.source, r.c.objective_id,
+                      o.c.code.label("objective"), r.c.active, r.c.created_by, r.c.created_at)
+            .join(o, o.c.id == r.c.objective_id).order_by(r.c.id))
+    if active_only:
+        stmt = stmt.where(r.c.active.is_(True))
+    if isinstance(engine_or_conn, Engine):
+        return _frame(engine_or_conn, stmt)
+    res = engine_or_conn.execute(stmt)
+    return pd.DataFrame([tuple(x) for x in res.fetchall()], columns=list(res.keys()))
+
+
+def objective_references(conn: Connection, objective_id: int) -> dict[str, int]:
+    """What still points at an objective (it cannot be deleted while anything does)."""
+    refs = {"work items": (T["workitem"], "objective_id"), "KPIs": (T["kpi"], "objective_id"),
+            "child objectives": (T["objective"], "parent_id"), "expected effects": (T["expectedeffect"], "objective_id"),
+            "alignment rules": (T["alignmentrule"], "objective_id")}
+    out = {}
+    for label, (t, col) in refs.items():
+        n = conn.execute(sa.select(sa.func.count()).select_from(t).where(t.c[col] == objective_id)).scalar_one()
+        if n:
+            out[label] = int(n)
+    return out
+
+
+def kpi_references(conn: Connection, kpi_id: int) -> dict[str, int]:
+    refs = {"readings": T["kpireading"], "incentives": T["incentive"], "expected effects": T["expectedeffect"]}
+    out = {}
+    for label, t in refs.items():
+        n = conn.execute(sa.select(sa.func.count()).select_from(t).where(t.c.kpi_id == kpi_id)).scalar_one()
+        if n:
+            out[label] = int(n)
+    return out
+
+
+def people_frame(engine: Engine) -> pd.DataFrame:
+    p, t = T["person"], T["team"]
+    return _frame(engine, sa.select(p.c.id, p.c.name, p.c.name_key, p.c.role_title, t.c.name.label("team"))
+                  .join(t, t.c.id == p.c.team_id, isouter=True).order_by(p.c.name))
+
+
+def teams_frame(engine: Engine) -> pd.DataFrame:
+    t = T["team"]
+    return _frame(engine, sa.select(t.c.id, t.c.name, t.c.name_key).order_by(t.c.name))
+
+
+def editable_frames(engine: Engine) -> dict[str, pd.DataFrame]:
+    """Objectives, KPIs, incentives and expected effects with references as codes and names (as the editor shows)."""
+    o, k, p, t, i, e = T["objective"], T["kpi"], T["person"], T["team"], T["incentive"], T["expectedeffect"]
+    parent = o.alias("parent_objective")
+    objectives = (sa.select(o.c.id, o.c.code, o.c.title, o.c.description, parent.c.code.label("parent"),
+                            p.c.name.label("owner"), o.c.owner_text, o.c.period, o.c.weight, o.c.reported_rag)
+                  .join(parent, parent.c.id == o.c.parent_id, isouter=True)
+                  .join(p, p.c.id == o.c.owner_id, isouter=True).order_by(o.c.code))
+    kpis = (sa.select(k.c.id, k.c.code, k.c.name, k.c.unit, k.c.direction, k.c.baseline, k.c.target, k.c.tolerance,
+                      p.c.name.label("owner"), k.c.owner_text, o.c.code.label("objective"))
+            .join(p, p.c.id == k.c.owner_id, isouter=True).join(o, o.c.id == k.c.objective_id, isouter=True)
+            .order_by(k.c.code))
+    incentives = (sa.select(i.c.id, t.c.name.label("team"), k.c.code.label("kpi"), i.c.weight)
+                  .join(t, t.c.id == i.c.team_id).join(k, k.c.id == i.c.kpi_id).order_by(t.c.name, k.c.code))
+    effects = (sa.select(e.c.id, o.c.code.label("objective"), k.c.code.label("kpi"), e.c.effect, e.c.note)
+               .join(o, o.c.id == e.c.objective_id).join(k, k.c.id == e.c.kpi_id).order_by(o.c.code, k.c.code))
+    return {"objectives": _frame(engine, objectives), "kpis": _frame(engine, kpis),
+            "incentives": _frame(engine, incentives), "effects": _frame(engine, effects)}
