@@ -14,7 +14,7 @@ import pandas as pd
 from sqlalchemy.engine import Connection, Engine
 
 from core import repo
-from core.edits import EditBatch, edit_batch, plain
+from core.edits import edit_batch, plain
 from core.errors import EditRefused
 from core.importing.mapping import name_key
 from core.importing.plan import MULTI_OWNER
@@ -171,16 +171,19 @@ def apply_changes(engine: Engine, entity: str, inserts: list[tuple[int, dict[str
         resolve = _Resolver(eb.conn)
         for row_id in deletes:
             _refuse_if_referenced(eb.conn, spec, row_id)
-        result.deleted = eb.delete(spec.table, deletes)
         changes = [(row_id, _to_db(spec, values, resolve, f"row with id {row_id}")) for row_id, values in updates]
-        result.updated = eb.update(spec.table, changes)
+        new_rows = []
         for pos, values in inserts:
             missing = [c.name for c in spec.columns if c.required and _blank(values.get(c.name))]
             if missing:
                 raise EditRefused(f"{spec.label}, new row {pos}, column '{missing[0]}': a value is needed.")
-            eb.insert(spec.table, _to_db(spec, values, resolve, f"new row {pos}"))
+            new_rows.append(_to_db(spec, values, resolve, f"new row {pos}"))
+        _check_unique(eb.conn, spec, changes, new_rows, deletes)
+        result.deleted = eb.delete(spec.table, deletes)
+        result.updated = eb.update(spec.table, changes)
+        for values in new_rows:
+            eb.insert(spec.table, values)
             result.inserted += 1
-        _check_unique(eb, spec)
         if spec.table == "objective":
             _check_no_cycles(eb.conn)
         result.batch_id = eb.batch_id if eb.changed else None
@@ -250,16 +253,22 @@ def _refuse_if_referenced(conn: Connection, spec: Entity, row_id: int) -> None:
                           "re-link or delete those first.")
 
 
-def _check_unique(eb: EditBatch, spec: Entity) -> None:
-    """Codes (or team + KPI, objective + KPI) stay unique after the edit; the message names the duplicate."""
+def _check_unique(conn: Connection, spec: Entity, changes: list[tuple[int, dict[str, Any]]],
+                  new_rows: list[dict[str, Any]], deletes: list[int]) -> None:
+    """Codes (or team + KPI, objective + KPI) stay unique after the edit; checked before anything is written."""
     cols = [spec.column(u).db for u in spec.unique]
-    table = repo.read_table(eb.conn, spec.table)
-    if table.empty:
-        return
-    keys = table[cols].apply(lambda c: c.map(lambda v: str(v).strip().casefold() if isinstance(v, str) else v))
+    table = repo.read_table(conn, spec.table).set_index("id")
+    table = table.drop(index=[d for d in deletes if d in table.index])
+    for row_id, values in changes:
+        for c in cols:
+            if c in values and row_id in table.index:
+                table.at[row_id, c] = values[c]
+    planned = pd.concat([table[cols], pd.DataFrame([{c: r.get(c) for c in cols} for r in new_rows], columns=cols)],
+                        ignore_index=True)
+    keys = planned.apply(lambda col: col.map(lambda v: str(v).strip().casefold() if isinstance(v, str) else v))
     dup = keys.duplicated(keep=False)
     if dup.any():
-        shown = table.loc[dup, cols].iloc[0].tolist()
+        shown = planned.loc[dup, cols].iloc[0].tolist()
         raise EditRefused(f"{spec.label}: {' + '.join(spec.unique)} must be unique, and "
                           f"{' / '.join(map(str, map(plain, shown)))} would appear twice.")
 

@@ -14,7 +14,7 @@ if batches.empty:
 
 st.dataframe(last_imports_table(batches, limit=500), hide_index=True, width="stretch")
 
-labels = {int(r.id): f"#{r.id} · {r.file_name}{' · ' + r.sheet if r.sheet else ''} · {r.state}"
+labels = {int(r.id): f"#{r.id} · {r.file_name}{' · ' + r.sheet if isinstance(r.sheet, str) else ''} · {r.state}"
           for r in batches.itertuples()}
 batch_id = st.selectbox("Batch", list(labels), format_func=labels.get)
 chosen = batches.set_index("id").loc[batch_id]

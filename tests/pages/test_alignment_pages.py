@@ -121,3 +121,19 @@ def test_pages_explain_an_empty_database(db_env: str) -> None:
     for page in (STRATEGY, ALIGNMENT):
         at = AppTest.from_file(page, default_timeout=60).run()
         assert not at.exception and at.info
+
+
+def test_an_in_app_edit_is_listed_in_the_history_and_undone_there(db_env: str, engine) -> None:
+    from core.linking import Link, link_items
+
+    load_sample(engine)
+    item = int(repo.alignment_items_frame(engine).query("objective_id.isna()")["id"].iloc[0])
+    batch_id = link_items(engine, [Link(item, "O2")], "manager", "Alignment: accepted suggestion")["batch_id"]
+    at = AppTest.from_file(str(ROOT / "pages" / "history.py"), default_timeout=120).run()
+    listed = at.dataframe[0].value
+    assert "Alignment: accepted suggestion" in set(listed.astype(str).stack())
+    at.selectbox[0].select(batch_id).run()
+    at.checkbox[0].check()
+    at.button[0].click().run()
+    assert not at.exception
+    assert pd.isna(repo.alignment_items_frame(engine).set_index("id").at[item, "objective_id"])  # link undone
