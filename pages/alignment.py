@@ -46,8 +46,8 @@ with view:
              help=f"{head['open_items']:,} open items in scope")
     b.metric("Open effort linked", pct(head["open_effort_linked_share"]),
              help="Share of the effort of open items (when the trackers give effort)")
-    c.metric("Hidden work", pct(head["hidden_ratio"]), help="Items in scope that serve no objective",
-             delta=f"{head['hidden_items']:,} of {head['items']:,} items", delta_color="off")
+    c.metric("Hidden work", pct(head["hidden_ratio"]), help="Items in scope that serve no objective")
+    c.caption(f"{head['hidden_items']:,} of {head['items']:,} items serve no objective")
     by = st.radio("Hidden work by", ["team", "owner"], horizontal=True)
     st.plotly_chart(charts.hidden_work_chart(report[f"by_{by}"], by), key="hidden", on_select="rerun",
                     selection_mode="points", width="stretch")
