@@ -320,7 +320,7 @@ def selected_values(event: object) -> list[object]:
         return []
     out = []
     for p in points:
-        value = p.get("customdata")
+        value = p.get("customdata", p.get("id"))  # treemap/sunburst clicks carry the box id
         if isinstance(value, list):
             value = value[0] if value else None
         if value is not None:

@@ -24,5 +24,12 @@ def test_click_a_hidden_work_bar_and_see_the_rows(server: str, browser) -> None:
     table = page.locator('[data-testid="stDataFrame"]').first
     table.wait_for(timeout=30_000)
     page.screenshot(path=str(SHOTS / "alignment.png"), full_page=True)
+    tree = page.locator(".js-plotly-plot").nth(1)
+    tree.locator("g.slice").nth(1).click(force=True)  # a pillar's first objective box
+    wait_idle(page)
+    served = page.get_by_text("item(s) serving")
+    served.wait_for(timeout=30_000)
+    assert " / " in served.inner_text()
+    page.screenshot(path=str(SHOTS / "alignment_treemap.png"), full_page=True)
     assert "Traceback" not in page.content()
     page.close()
