@@ -47,6 +47,7 @@ class Team(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     name: str
     name_key: str = Field(unique=True, index=True)
+    stale_days: Optional[int] = None  # My work lists open items not updated for this many days (None: 14)
     created_batch_id: Optional[int] = BatchFk()
     last_batch_id: Optional[int] = BatchFk()
 
@@ -177,6 +178,23 @@ class StatusEvent(SQLModel, table=True):
     status: Optional[str] = None
     source_row: Optional[int] = None
     batch_id: Optional[int] = BatchFk()
+
+
+class FieldEdit(SQLModel, table=True):
+    """A tracker field changed in the app, with what the team's file said before (``base``, as the import reads it).
+
+    An upload that still carries ``base`` did not change the field, so the in-app value stays; one that carries
+    a third value is a conflict the user resolves (core.importing.sync). Deleted with its item.
+    """
+
+    __table_args__ = (sa.UniqueConstraint("work_item_id", "field", name="uq_fieldedit_item_field"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    work_item_id: int = Field(sa_column=sa.Column(sa.Integer, sa.ForeignKey("workitem.id", ondelete="CASCADE"),
+                                                  nullable=False))
+    field: str  # a compared workitem column (plan.TARGETS["work_items"].columns)
+    base: Optional[dict] = JsonField()  # {"v": value}: names as name keys, objectives as codes, dates as ISO text
+    edited_at: datetime = DateTimeField(default_factory=utcnow)
+    edited_by: Optional[str] = None
 
 
 class Dependency(SQLModel, table=True):
