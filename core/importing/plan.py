@@ -393,10 +393,13 @@ def diff(conn: Connection, kind: str, incoming: pd.DataFrame, resolver: Resolver
         existing = existing.set_index("external_key").loc[candidates["external_key"]]
         existing.index = candidates.index
     updates, updated_keys = [], []
+    # columns edited in the app that the upload may not overwrite (core.importing.sync decided before the plan)
+    app_kept = repo.app_edited_columns(conn, source or "") if kind == "work_items" else {}
     for i in candidates.index:
         before, after = {}, {}
+        kept = app_kept.get(int(existing.at[i, "id"]), ()) if app_kept else ()
         for c in target.columns:
-            if c in candidates and not equal(candidates.at[i, c], existing.at[i, c]):
+            if c in candidates and c not in kept and not equal(candidates.at[i, c], existing.at[i, c]):
                 before[c], after[c] = norm(existing.at[i, c]), norm(candidates.at[i, c])
         if after:
             updates.append((int(existing.at[i, "id"]), before, after))

@@ -24,6 +24,7 @@ from core.importing.commit import ImportContext, SheetResult, apply_sheet, apply
 from core.importing.fields import KIND_ORDER, KINDS
 from core.importing.mapping import Mapping, Profile, build_mapping
 from core.importing.read import ReadResult, Table, read_bytes
+from core.importing.sync import SyncReport, reconcile
 from core.importing.validate import Issue, ValidatedSheet, validate
 
 
@@ -47,6 +48,8 @@ class ImportOptions:
     kinds: dict[str | None, str] = field(default_factory=dict)  # sheet -> kind
     mappings: dict[str | None, Mapping] = field(default_factory=dict)  # sheet -> full mapping (from the page)
     strict: bool = False
+    # (source, key, column) -> "app" | "file": the user's choice where the upload meets an in-app edit (sync.py)
+    resolutions: dict[tuple[str, str, str], str] = field(default_factory=dict)
 
 
 @dataclass
@@ -81,6 +84,7 @@ class ImportResult:
     sheets: list[SheetResult]
     seconds: float
     notes: list[str] = field(default_factory=list)
+    conflicts: list[dict[str, Any]] = field(default_factory=list)  # upload vs in-app edit, undecided (app value kept)
 
     def total(self, name: str) -> int:
         return sum(getattr(s, name) for s in self.sheets)
@@ -111,6 +115,7 @@ class ImportResult:
             "rows_read": self.rows_read, "inserted": self.inserted, "updated": self.updated,
             "unchanged": self.unchanged, "rejected": self.rejected, "status_events": self.status_events,
             "issues": [i.as_dict() for i in self.issues], "seconds": round(self.seconds, 3),
+            "conflicts": self.conflicts,
             "sheets": [{"batch_id": s.batch_id if self.committed else None, "sheet": s.sheet, "kind": s.kind,
                         "source": s.source, "rows_read": s.rows_read, "inserted": s.inserted, "updated": s.updated,
                         "unchanged": s.unchanged, "rejected": s.rejected, "status_events": s.status_events,
@@ -199,15 +204,21 @@ def execute(engine: Engine, prepared: PreparedFile, options: ImportOptions | Non
     try:
         trans = conn.begin()
         # An identical file with an identical mapping, over rows nobody changed since: nothing to diff.
-        same = [unchanged_since(conn, ps, prepared.read.sha256, src) if src else None
-                for ps, src in zip(ordered, sources)]
+        # (not over in-app edits: their conflicts are reported again with every upload until decided)
+        same = [unchanged_since(conn, ps, prepared.read.sha256, src) if src and not repo.has_field_edits(conn, src)
+                else None for ps, src in zip(ordered, sources)]
         blocking = [i for ps, prev in zip(ordered, same) if prev is None for i in ps.blocking]
         if blocking:
             raise ImportBlocked(_blocking_message(name, blocking), blocking)
+        synced = SyncReport()
         for ps, src, prev in zip(ordered, sources, same):
             if prev is not None:
                 results.append(apply_unchanged(conn, ps.table, ps.mapping, prev, ctx, src))
             else:
+                if src and ps.mapping.kind == "work_items":  # in-app edits the upload must not overwrite silently
+                    one = reconcile(conn, ps.validated, src, options.resolutions, user)
+                    synced.conflicts += one.conflicts
+                    synced.kept += one.kept
                 results.append(apply_sheet(conn, ps.validated, ctx, src,
                                            fingerprint(prepared.read.sha256, ps.table, ps.mapping, src)))
         rejected = sum(r.rejected for r in results)
@@ -225,8 +236,10 @@ def execute(engine: Engine, prepared: PreparedFile, options: ImportOptions | Non
             trans.commit()
     finally:
         conn.close()
+    kept = [f"Kept {len(synced.kept)} value(s) set in the app that this file leaves as they were "
+            f"({', '.join(sorted({k['field'] for k in synced.kept}))})."] if synced.kept else []
     return ImportResult(name, prepared.read.sha256, not dry_run, results, time.perf_counter() - started,
-                        prepared.read.notes + prepared.skipped)
+                        prepared.read.notes + prepared.skipped + kept, synced.conflicts)
 
 
 def _source_of(ps: PreparedSheet, options: ImportOptions, file_name: str, n_work: int) -> str | None:
