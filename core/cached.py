@@ -187,3 +187,22 @@ def strategy_tables(key: DataKey) -> dict[str, pd.DataFrame]:
 def acting_user() -> str:
     """Who the audit trail names for this session's changes (accounts replace this with the signed-in user)."""
     return str(st.session_state.get("acting_user") or "local user")
+
+
+@st.cache_resource(show_spinner="Summarising every view…", max_entries=4)
+def overview_report(key: DataKey, period_days: int, stale_source_days: int) -> dict:
+    """The executive report (core.report.build_report) over the same cached frames the views use."""
+    from core.report import ReportOptions, build_report
+
+    items, events, deps = flow_frames(key)
+    kpi = kpi_frames(key)
+    align = alignment_frames(key)
+    frames = {"items": items, "events": events, "deps": deps, "alignment_items": align["items"],
+              "people": align["people"], "signals": signals(key), "batches": batches_all(key),
+              **{k: kpi[k] for k in ("kpis", "readings", "incentives", "effects", "objectives")}}
+    return build_report(frames, ReportOptions(period_days=period_days, stale_source_days=stale_source_days))
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def batches_all(key: DataKey) -> pd.DataFrame:
+    return repo.list_batches(_engine_for(key[0]), limit=100_000)

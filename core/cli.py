@@ -53,6 +53,10 @@ def _parser() -> argparse.ArgumentParser:
     rs = sub.add_parser("restore", help="replace the database's content with a backup file")
     rs.add_argument("path")
     rs.add_argument("--user", default=os.environ.get("USER") or "cli")
+    rp = sub.add_parser("report", help="the Overview's headline figures and attention list")
+    rp.add_argument("--json", action="store_true", help="as JSON (for a scheduled email or chat post)")
+    ex = sub.add_parser("export", help="write the steering pack (one formatted xlsx)")
+    ex.add_argument("--xlsx", required=True, metavar="PATH")
     return p
 
 
@@ -181,9 +185,47 @@ def cmd_restore(args: argparse.Namespace, engine: Any) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace, engine: Any) -> int:
+    from core.report import ReportOptions, build_report, format_change, format_value, load_frames, report_json
+
+    data = report_json(build_report(load_frames(engine), ReportOptions.from_env()))
+    if args.json:
+        print(json.dumps(data, indent=2, default=str))
+        return 0
+    print(f"Throughline report, data as of {data['as_of'] or 'n/a'} (changes over {data['period_days']} days)")
+    for row in data["headline"]:
+        change = format_change(row["change"], row["format"])
+        note = f" ({row['note']})" if row["note"] else ""
+        print(f"  {row['label']}: {format_value(row['value'], row['format'])}{note}"
+              + (f"   {change} since {data['period_days']} days earlier" if change else ""))
+    print("Needs attention:")
+    for row in data["attention"]:
+        print(f"  {row['rank']}. [{row['owner']}] {row['reason']}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, engine: Any) -> int:
+    from pathlib import Path
+
+    from core.export import steering_pack
+    from core.report import ReportOptions, build_report, load_frames
+
+    path = Path(args.xlsx)
+    if path.suffix.lower() != ".xlsx":
+        raise ThroughlineError(f"--xlsx {path}: the steering pack is an .xlsx file; give a path ending in .xlsx.")
+    if not path.parent.exists():
+        raise ThroughlineError(f"--xlsx {path}: the folder {path.parent} does not exist.")
+    data = steering_pack(build_report(load_frames(engine), ReportOptions.from_env()))
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_bytes(data)
+    tmp.replace(path)  # a reader never sees half a workbook
+    print(f"Wrote the steering pack to {path} ({len(data):,} bytes).")
+    return 0
+
+
 COMMANDS = {"import": cmd_import, "undo": cmd_undo, "batches": cmd_batches, "stats": cmd_stats,
             "load-sample": cmd_load_sample, "migrate": lambda a, e: 0, "backup": cmd_backup,
-            "restore": cmd_restore}
+            "restore": cmd_restore, "report": cmd_report, "export": cmd_export}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

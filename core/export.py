@@ -47,7 +47,8 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
     """UTF-8 CSV with a byte-order mark (Excel opens it with the right encoding), injection-safe."""
-    return safe_frame(frame).to_csv(index=False).encode("utf-8-sig")
+    # CRLF line ends, as Excel writes them; it also makes the csv module quote a cell holding a bare CR
+    return safe_frame(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
 # --------------------------------------------------------------------------- xlsx
@@ -55,7 +56,7 @@ def _cell_value(v: Any) -> Any:
     if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NaT:
         return None
     if isinstance(v, pd.Timestamp):
-        return v.to_pydatetime().replace(tzinfo=None)
+        return v.to_pydatetime(warn=False).replace(tzinfo=None)
     if isinstance(v, (list, tuple, set, dict)):
         return neutralise(", ".join(map(str, v)) if not isinstance(v, dict) else str(v))
     if hasattr(v, "item") and not isinstance(v, (str, bytes)):

@@ -6,6 +6,7 @@ the steering-pack export all read its result, so no figure is computed twice.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +35,16 @@ class ReportOptions:
     stale_status_days: int = 14  # the status-vs-reality stale-status rule
     attention: int = 5
     recent_weeks: int = 12  # the median cycle time is of items finished in these weeks
+
+    @classmethod
+    def from_env(cls) -> "ReportOptions":
+        """THROUGHLINE_REPORT_PERIOD_DAYS and THROUGHLINE_STALE_SOURCE_DAYS override the defaults."""
+        def num(name: str, default: int) -> int:
+            raw = os.environ.get(name, "").strip()
+            return int(raw) if raw.isdigit() and int(raw) > 0 else default
+
+        return cls(period_days=num("THROUGHLINE_REPORT_PERIOD_DAYS", cls.period_days),
+                   stale_source_days=num("THROUGHLINE_STALE_SOURCE_DAYS", cls.stale_source_days))
 
 
 def load_frames(engine: Engine) -> dict[str, pd.DataFrame]:
@@ -137,6 +148,28 @@ def headline(now: dict[str, Any], before: dict[str, Any]) -> list[dict[str, Any]
         rows.append({"key": key, "label": label, "value": value, "previous": prev, "change": change,
                      "better": better, "format": fmt, "view": VIEWS[view], "note": note})
     return rows
+
+
+def format_value(value: Any, fmt: str) -> str:
+    """How a headline figure reads: 29%, 26.2, 1,204; n/a when the data cannot say."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "n/a"
+    if fmt == "pct":
+        return f"{value:.0%}"
+    if fmt == "int":
+        return f"{int(value):,}"
+    return f"{value:,.1f}"
+
+
+def format_change(change: Any, fmt: str) -> str | None:
+    """The change since the previous period, signed (percentage points for shares)."""
+    if change is None or (isinstance(change, float) and np.isnan(change)):
+        return None
+    if fmt == "pct":
+        return f"{change * 100:+.1f} pts"
+    if fmt == "int":
+        return f"{int(round(change)):+,}"
+    return f"{change:+,.1f}"
 
 
 # --------------------------------------------------------------------------- attention

@@ -4,7 +4,7 @@ import streamlit as st
 from core import cached, repo
 from core.importing import review
 from core.importing.commit import undo_batch
-from core.overview import last_imports_table
+from core.overview import KIND_COUNTS, last_imports_table, sources_table
 
 key = cached.page_setup("Import history")
 engine = cached.engine()
@@ -12,6 +12,12 @@ batches = cached.batches(key)
 if batches.empty:
     cached.stop_empty("No imports yet.")
 
+counts = cached.table_counts(key)
+for col, (table, label) in zip(st.columns(len(KIND_COUNTS)), KIND_COUNTS):
+    col.metric(label, f"{counts[table]:,}")
+with st.expander("Work items by source"):
+    st.dataframe(sources_table(cached.work_item_counts(key)), hide_index=True, width="stretch")
+st.caption("Imports and in-app edits (kind 'edit'), newest first; each can be undone below.")
 st.dataframe(last_imports_table(batches, limit=500), hide_index=True, width="stretch")
 
 labels = {int(r.id): f"#{r.id} · {r.file_name}{' · ' + r.sheet if isinstance(r.sheet, str) else ''} · {r.state}"

@@ -1,23 +1,79 @@
-"""Overview: what is loaded (counts per kind) and the last imports with their counts."""
+"""Overview: is strategy being executed, where is it stuck, who owns the fix; the steering pack to take away."""
 import streamlit as st
 
 from core import cached
-from core.overview import KIND_COUNTS, last_imports_table, sources_table
+from core.export import csv_bytes, steering_pack
+from core.report import ReportOptions, format_change, format_value
 
 key = cached.page_setup("Overview")
 counts = cached.table_counts(key)
+if not (counts["workitem"] or counts["objective"] or counts["kpi"]):
+    st.info("Welcome to Throughline. Nothing is loaded yet: import the spreadsheets your teams already keep "
+            "(task lists, ServiceNow or Jira exports, milestone plans, KPI sheets), or look around with the sample "
+            "scenario first.")
+    cached.link("pages/import.py", "Import a spreadsheet", ":material/upload_file:")
+    if st.button("Load the sample scenario", type="primary"):
+        from core.sample import load_sample
 
-if not any(counts[t] for t, _ in KIND_COUNTS):
-    cached.stop_empty("No data loaded yet. Import a spreadsheet, or run `make run` (it loads the sample scenario into "
-                      "an empty database).")
+        with st.spinner("Importing the six sample files…"):
+            try:
+                load_sample(cached.engine(), user=cached.acting_user())
+            except Exception as exc:  # noqa: BLE001 - every failure becomes a message
+                cached.show_error(exc)
+            else:
+                st.rerun()
+    st.stop()
 
-cols = st.columns(len(KIND_COUNTS))
-for col, (table, label) in zip(cols, KIND_COUNTS):
-    col.metric(label, f"{counts[table]:,}")
+opts = ReportOptions.from_env()
+report = cached.overview_report(key, opts.period_days, opts.stale_source_days)
+as_of = report["as_of"]
+st.caption((f"Data as of {as_of:%d %b %Y %H:%M}" if as_of is not None else "No dated data yet")
+           + f" · arrows show the change over the previous {report['period_days']} days")
 
-st.subheader("Work items by source")
-st.dataframe(sources_table(cached.work_item_counts(key)), hide_index=True, width="stretch")
+SECTIONS = {"Alignment": ["linked_share", "hidden_ratio"],
+            "Flow": ["wip", "throughput", "median_cycle_days", "aging_past_p85", "top_wait_days"],
+            "KPI health": ["kpi_green", "kpi_amber", "kpi_red", "kpi_grey", "open_signals", "conflicts"],
+            "Status vs reality": ["green_but_red"]}
+LINKS = {"Alignment": ("pages/alignment.py", ":material/target:"),
+         "Flow": ("pages/bottlenecks.py", ":material/hourglass_top:"),
+         "KPI health": ("pages/kpi_conflicts.py", ":material/compare_arrows:"),
+         "Status vs reality": ("pages/reality.py", ":material/fact_check:")}
+by_key = {row["key"]: row for row in report["headline"]}
+for section, keys in SECTIONS.items():
+    with st.container(border=True):
+        head, link = st.columns([3, 1])
+        head.markdown(f"**{section}**")
+        with link:
+            cached.link(LINKS[section][0], f"Open {section.lower()}", LINKS[section][1])
+        for col, k in zip(st.columns(len(keys)), keys):
+            row = by_key[k]
+            colour = "off" if row["better"] is None else ("normal" if row["better"] == "higher" else "inverse")
+            col.metric(row["label"] + (f" ({row['note']})" if row["note"] else ""),
+                       format_value(row["value"], row["format"]), delta=format_change(row["change"], row["format"]),
+                       delta_color=colour, border=False)
 
-st.subheader("Last imports")
-cached.link("pages/history.py", "Open the import history (details, rejected rows, undo)", ":material/history:")
-st.dataframe(last_imports_table(cached.batches(key)), hide_index=True, width="stretch")
+st.subheader("Needs attention")
+attention = report["attention"]
+if attention.empty:
+    st.success("Nothing stands out: no red KPI, no green-but-red status, no long cross-team wait.")
+else:
+    st.dataframe(attention[["rank", "owner", "reason", "days"]], hide_index=True, width="stretch",
+                 column_config={"rank": st.column_config.NumberColumn("#", width="small"),
+                                "owner": "Owner to act", "reason": st.column_config.TextColumn("Why", width="large"),
+                                "days": st.column_config.NumberColumn("Days", help="How long it has been so")})
+
+st.subheader("Data freshness")
+fresh = report["freshness"]
+stale = fresh[fresh["stale"]] if len(fresh) else fresh
+if len(stale):
+    st.warning(f"{len(stale)} source(s) not imported for over {opts.stale_source_days} days: "
+               + ", ".join(stale["source"]) + ". Their figures may be out of date.")
+st.dataframe(fresh, hide_index=True, width="stretch",
+             column_config={"last_import": st.column_config.DatetimeColumn("Last import (UTC)",
+                                                                           format="YYYY-MM-DD HH:mm"),
+                            "days_ago": st.column_config.NumberColumn("Days ago", format="%.1f")})
+
+left, right = st.columns(2)
+left.download_button("Download the steering pack (xlsx)", steering_pack(report), file_name="steering_pack.xlsx",
+                     type="primary", icon=":material/download:")
+right.download_button("Attention list (csv)", csv_bytes(attention), file_name="attention.csv", mime="text/csv")

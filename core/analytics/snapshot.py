@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import pandas as pd
 
+from core.analytics.flow import times_of
+
 
 def items_at(items: pd.DataFrame, events: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
     """Items that existed at ``cutoff``, with the status and done date they had then."""
     created = items["created_at"]
-    first_event = events.groupby("work_item_id")["at"].min() if len(events) else pd.Series(dtype="datetime64[ns]")
-    born = created.fillna(items["id"].map(first_event))
+    born = created
+    if len(events):
+        born = created.fillna(times_of(items["id"], events.groupby("work_item_id")["at"].min()))
     out = items[born.isna() | (born <= cutoff)].copy()
     later_done = out["done_at"].notna() & (out["done_at"] > cutoff)
     out.loc[later_done, "done_at"] = pd.NaT
