@@ -5,6 +5,7 @@ st.set_page_config(page_title="Throughline", page_icon="🧭", layout="wide")
 
 pages = [
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page("pages/my_work.py", title="My work", icon=":material/checklist:"),
     st.Page("pages/alignment.py", title="Alignment", icon=":material/target:"),
     st.Page("pages/bottlenecks.py", title="Bottlenecks", icon=":material/hourglass_top:"),
     st.Page("pages/kpi_conflicts.py", title="KPI conflicts", icon=":material/compare_arrows:"),

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterable
@@ -499,7 +498,3 @@ def latest_notes(engine: Engine, item_ids: list[int]) -> dict[int, str]:
     notes = repo.latest_item_notes(engine, item_ids)
     return {int(i): f"{n} ({u or 'someone'}, {pd.Timestamp(a):%Y-%m-%d})"
             for i, n, a, u in zip(notes["work_item_id"], notes["note"], notes["at"], notes["user"])}
-
-
-def owners_in(items: pd.DataFrame) -> list[str]:
-    return [o for o, _n in Counter(items["owner"].dropna()).most_common()]

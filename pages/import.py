@@ -5,7 +5,7 @@ import streamlit as st
 
 from core import cached, repo
 from core.importing import review
-from core.importing.service import PreparedFile, PreparedSheet, execute
+from core.importing.service import ImportOptions, PreparedFile, PreparedSheet, execute
 
 key = cached.page_setup("Import")
 engine = cached.engine()
@@ -96,6 +96,19 @@ def show_plan(result, file_name: str) -> None:
                            file_name=f"rejected_{file_name.rsplit('.', 1)[0]}.xlsx", key=f"dl:{file_name}")
 
 
+def pick_conflicts(plan, fid: str) -> dict | None:
+    """Fields edited in the app that the file would overwrite: the user keeps one value each (None until all chosen)."""
+    table = review.conflicts_table(plan)
+    if table.empty:
+        return {}
+    st.warning(f"{len(table)} field(s) were edited in the app since this file's rows were last imported or "
+               "exported, and the file has other values. Choose which to keep; nothing is overwritten silently.")
+    keep = st.column_config.SelectboxColumn("Keep", options=list(review.KEEP_CHOICES.values()), required=True)
+    edited = st.data_editor(table, hide_index=True, width="stretch", key=f"conflicts:{fid}", column_config={"Keep": keep},
+                            disabled=[c for c in table.columns if c != "Keep"])
+    return review.resolutions_from(plan, edited)
+
+
 def render_upload(upload) -> None:
     """One uploaded file: sheets, mapping, preview, commit."""
     data = upload.getvalue()
@@ -129,11 +142,12 @@ def render_upload(upload) -> None:
     plan = st.session_state.get(f"plan:{fid}")
     if plan is not None:
         show_plan(plan, upload.name)
-    if commit.button("Commit import", key=f"commit:{fid}", type="primary", disabled=plan is None):
+    resolutions = pick_conflicts(plan, fid) if plan is not None else {}
+    if commit.button("Commit import", key=f"commit:{fid}", type="primary", disabled=plan is None or resolutions is None):
         done = None
         with st.status(f"Importing {upload.name}…", expanded=True) as status:
             try:
-                done = execute(engine, final, user="local user")
+                done = execute(engine, final, ImportOptions(resolutions=resolutions or {}), user="local user")
             except Exception as exc:  # noqa: BLE001
                 status.update(label="Nothing was imported", state="error")
                 cached.show_error(exc)

@@ -117,6 +117,32 @@ def changes_table(result: Any) -> pd.DataFrame:
         columns={"key": "Key", "field": "Field", "before": "Before", "after": "After"}).astype(str)
 
 
+KEEP_CHOICES = {"app": "the app's value", "file": "the file's value"}
+
+
+def conflicts_table(result: Any) -> pd.DataFrame:
+    """Fields the upload would overwrite although they were edited in the app: both values and a Keep choice."""
+    rows = [{"Key": c["key"], "Title": c["title"], "Field": c["field"], "In the app": _text(c["app"]),
+             "In the file": _text(c["file"]), "Before the app edit": _text(c["before"]),
+             "Edited in the app by": f"{c['edited_by'] or 'someone'}, {pd.Timestamp(c['edited_at']):%Y-%m-%d %H:%M}",
+             "Keep": None} for c in getattr(result, "conflicts", [])]
+    return pd.DataFrame(rows, columns=["Key", "Title", "Field", "In the app", "In the file", "Before the app edit",
+                                       "Edited in the app by", "Keep"])
+
+
+def resolutions_from(result: Any, table: pd.DataFrame) -> dict[tuple[str, str, str], str] | None:
+    """The user's choices as ImportOptions.resolutions; None while a conflict has no choice yet."""
+    by_label = {label: choice for choice, label in KEEP_CHOICES.items()}
+    picks = [by_label.get(v) for v in table["Keep"].tolist()] if len(table) else []
+    if any(p is None for p in picks):
+        return None
+    return {(c["source"], c["key"], c["column"]): p for c, p in zip(result.conflicts, picks)}
+
+
+def _text(v: Any) -> str:
+    return "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
+
+
 def issues_table(result: Any, file_name: str) -> pd.DataFrame:
     """Every problem with file, sheet, Excel row, column, value and message; errors first."""
     rows = [{"Severity": "rejected" if i.severity == "error" else i.severity, "File": file_name,

@@ -1,0 +1,171 @@
+"""My work: a team's items kept here instead of in a shadow spreadsheet, with quick updates and a round trip to Excel."""
+import hashlib
+
+import pandas as pd
+import streamlit as st
+
+from core import cached, repo
+from core.importing import review
+from core.models import RAG_VALUES, WORK_STATUSES
+from core.tracker import (DEFAULT_STALE_DAYS, QUICK, STATUS_LABELS, VIEWS, grid_frame, latest_notes, quick_update,
+                          save_items, set_stale_days, stale_items, view_items)
+from core.tracker_excel import export_items, reimport
+
+key = cached.page_setup("My work")
+engine = cached.engine()
+people, teams = cached.alignment_frames(key)["people"], repo.tracker_teams_frame(engine)
+if teams.empty:
+    cached.stop_empty("No teams yet: import a tracker with a team column, or a people sheet with teams.")
+
+names = people["name"].dropna().tolist()
+with st.sidebar:  # accounts do not exist yet: "me" is chosen here and named in the audit trail
+    saved = st.session_state.get("my_work_me")
+    me = st.selectbox("Me", names, index=names.index(saved) if saved in names else None, placeholder="Choose yourself",
+                      key="me")
+    st.session_state["my_work_me"] = me
+    if me:
+        st.session_state["acting_user"] = me
+    mine = people.loc[people["name"] == me, "team"].dropna().tolist()
+    team_names = teams["name"].tolist()
+    default = st.session_state.get("my_work_team") or (mine[0] if mine else team_names[0])
+    team = st.selectbox("Team", team_names, index=team_names.index(default) if default in team_names else 0,
+                        key="my_team")
+    st.session_state["my_work_team"] = team
+row = teams.set_index("name").loc[team]
+team_id, stale_days = int(row["id"]), int(row["stale_days"]) if pd.notna(row["stale_days"]) else DEFAULT_STALE_DAYS
+actor = cached.acting_user()
+items = repo.tracker_items_frame(engine, team_id)
+now = pd.Timestamp.now(tz="UTC").tz_localize(None)
+sources = items["source"].value_counts().index.tolist() or [f"{team} tracker"]
+st.caption(f"{team}: {len(items):,} item(s) in {', '.join(sources)} · changes are saved as {actor} (audited, "
+           "undoable from the Import history)")
+if msg := st.session_state.pop("my_work_saved", None):
+    st.success(msg)
+
+
+def done(message: str) -> None:
+    st.session_state["my_work_saved"] = message
+    st.rerun()
+
+
+grid_tab, quick_tab, stale_tab, excel_tab = st.tabs(["Items", "Quick update", "Stale", "Excel round trip"])
+with grid_tab:
+    view = st.radio("Show", list(VIEWS), format_func=VIEWS.get, horizontal=True, key="grid_view")
+    original = grid_frame(view_items(items, view, me, now, stale_days))
+    codes = cached.alignment_frames(key)["objectives"]["code"].tolist()
+    pick = st.column_config.SelectboxColumn
+    edited = st.data_editor(original, hide_index=True, width="stretch", num_rows="add", key=f"grid:{team_id}:{view}:{key[1]}",
+                            disabled=["external_key", "updated_at", "source"], column_config={
+                                "id": None, "external_key": "Key", "title": st.column_config.TextColumn("Title", width="large"),
+                                "owner": pick("Owner", options=names), "status": pick(
+                                    "Status", options=list(WORK_STATUSES), format_func=STATUS_LABELS.get, default="todo"),
+                                "reported_rag": pick("RAG", options=list(RAG_VALUES)), "objective": pick("Objective", options=codes),
+                                "due_at": st.column_config.DateColumn("Due", format="YYYY-MM-DD"),
+                                "effort": st.column_config.NumberColumn("Effort", min_value=0.0),
+                                "depends_on": "Depends on", "source": "Tracker",
+                                "updated_at": st.column_config.DatetimeColumn("Last updated", format="YYYY-MM-DD HH:mm")})
+    target = st.selectbox("New rows go to", sources, key="new_rows_source") if len(sources) > 1 else sources[0]
+    st.caption("Add rows at the bottom (a key like the tracker's own is given); close a row by setting it to Done.")
+    if st.button("Save changes", type="primary", key="save_grid"):
+        try:
+            done(save_items(engine, team_id, original, edited, actor, source=target).sentence())
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a message
+            cached.show_error(exc)
+
+with quick_tab:
+    open_mine = items[items["owner"].eq(me) & items["status"].ne("done")] if me else items.iloc[0:0]
+    if not me:
+        st.info("Choose yourself in the sidebar to see your open items.")
+    elif open_mine.empty:
+        st.info(f"{me} has no open items in {team}.")
+    else:
+        left, right = st.columns(2)
+        note = left.text_input("Note (optional, saved with your next click)", key="quick_note")
+        blocker = right.text_input("Blocked by (a person, a team or an item key)", key="quick_blocked_by")
+        notes = latest_notes(engine, open_mine["id"].astype(int).tolist())
+        for it in open_mine.itertuples():
+            c = st.columns([5, 1, 1, 1, 1])
+            c[0].markdown(f"**{it.external_key}** {it.title} · {STATUS_LABELS.get(it.status, it.status or '?')}"
+                          f"{' · ' + it.reported_rag if isinstance(it.reported_rag, str) else ''}"
+                          + (f"  \n:gray[{notes[it.id]}]" if it.id in notes else ""))
+            for col, (action, label) in zip(c[1:], QUICK.items()):
+                if col.button(label, key=f"q:{action}:{it.id}"):
+                    try:
+                        quick_update(engine, team_id, int(it.id), action, actor, note=note, blocked_by=blocker)
+                        done(f"{it.external_key}: {label.lower()}, last updated now.")
+                    except Exception as exc:  # noqa: BLE001
+                        cached.show_error(exc)
+
+with stale_tab:
+    days = st.number_input(f"Stale after (days) for {team}", 1, 365, stale_days, key="stale_days")
+    if days != stale_days and st.button("Save threshold", key="save_stale"):
+        try:
+            set_stale_days(engine, team_id, int(days), actor)
+            done(f"{team}: items are stale after {int(days)} days without an update.")
+        except Exception as exc:  # noqa: BLE001
+            cached.show_error(exc)
+    stale = stale_items(items, now, int(days))[["external_key", "title", "owner", "status", "last_update",
+                                                "days_since_update"]]
+    st.markdown(f"**Yours** ({me or 'choose yourself'}): {int(stale['owner'].eq(me).sum())} stale item(s)")
+    st.dataframe(stale[stale["owner"].eq(me)], hide_index=True, width="stretch")
+    st.markdown(f"**The team's** (for its manager): {len(stale)} stale item(s) by owner")
+    st.dataframe(stale.sort_values(["owner", "days_since_update"], ascending=[True, False]), hide_index=True,
+                 width="stretch")
+
+with excel_tab:
+    source = st.selectbox("Tracker", sources, key="excel_source")
+    if st.button("Prepare the xlsx", key="export"):
+        try:
+            st.session_state["my_work_export"] = export_items(engine, team_id, source, actor)
+        except Exception as exc:  # noqa: BLE001
+            cached.show_error(exc)
+    ex = st.session_state.get("my_work_export")
+    if ex is not None and ex.layout.source == source:
+        st.download_button(f"Download {ex.file_name} ({ex.rows} rows)", ex.data, file_name=ex.file_name,
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        st.caption(f"Columns as the team's file has them: {', '.join(ex.layout.headers)}.")
+    upload = st.file_uploader("Re-import the edited file", type=["xlsx", "xlsm", "csv"], key="reimport_file")
+    if upload is not None:
+        data = upload.getvalue()
+        fid = hashlib.sha256(data).hexdigest()[:16]
+        if st.button("Preview the re-import", key="reimport_preview"):
+            try:
+                st.session_state["my_work_plan"] = (fid, reimport(engine, data, upload.name, team_id, source, actor,
+                                                                  dry_run=True))
+            except Exception as exc:  # noqa: BLE001
+                cached.show_error(exc)
+        plan = st.session_state.get("my_work_plan")
+        if plan is not None and plan[0] == fid:
+            result = plan[1].result
+            for col, (label, value) in zip(st.columns(4), review.plan_counts(result).items()):
+                col.metric(label, f"{value:,}")
+            for line in result.notes + ([f"New rows without a key get {', '.join(plan[1].filled_keys)}."]
+                                        if plan[1].filled_keys else []):
+                st.caption(line)
+            if not (changes := review.changes_table(result)).empty:
+                st.dataframe(changes, hide_index=True, width="stretch")
+            if not (problems := review.issues_table(result, upload.name)).empty:
+                st.dataframe(problems, hide_index=True, width="stretch")
+            resolutions, table = {}, review.conflicts_table(result)
+            if len(table):
+                st.warning(f"{len(table)} field(s) were edited here after the file's rows were exported; choose which "
+                           "value to keep.")
+                table = st.data_editor(table, hide_index=True, width="stretch", key=f"conflicts:{fid}",
+                                       disabled=[c for c in table.columns if c != "Keep"], column_config={
+                                           "Keep": pick("Keep", options=list(review.KEEP_CHOICES.values()))})
+                resolutions = review.resolutions_from(result, table)
+            close = False
+            if len(missing := plan[1].missing):
+                st.warning(f"{len(missing)} of the team's row(s) are no longer in the file. They are never deleted.")
+                st.dataframe(missing.drop(columns=["id"]), hide_index=True, width="stretch")
+                close = st.radio("Those rows", ["leave", "close"], key="missing_choice", horizontal=True,
+                                 format_func={"leave": "Leave them", "close": "Close them (set to done)"}.get) == "close"
+            if st.button("Import the file", type="primary", key="reimport_commit", disabled=resolutions is None):
+                try:
+                    r = reimport(engine, data, upload.name, team_id, source, actor, dry_run=False,
+                                 resolutions=resolutions, close_missing=close)
+                    st.session_state.pop("my_work_plan", None)
+                    done(f"Imported {upload.name}: {r.result.inserted} new, {r.result.updated} updated, "
+                         f"{r.result.unchanged} unchanged" + (f", {r.closed.updated} closed" if r.closed else "") + ".")
+                except Exception as exc:  # noqa: BLE001
+                    cached.show_error(exc)

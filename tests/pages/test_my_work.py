@@ -1,0 +1,187 @@
+"""My work under AppTest: grid edits, quick updates, stale items, the Excel round trip, conflicts on the Import page."""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from streamlit.testing.v1 import AppTest
+
+from core import repo, tracker
+from core.sample import load_sample
+from core.tracker_excel import export_items
+
+ROOT = Path(__file__).resolve().parents[2]
+MY_WORK = str(ROOT / "pages" / "my_work.py")
+IMPORT = str(ROOT / "pages" / "import.py")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@pytest.fixture
+def db_env(monkeypatch: pytest.MonkeyPatch, db_url: str, engine) -> str:
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    return db_url
+
+
+def open_page(me: str = "Priya Shah", team: str | None = None) -> AppTest:
+    at = AppTest.from_file(MY_WORK, default_timeout=120).run()
+    assert not at.exception
+    at.selectbox(key="me").select(me).run()
+    if team:
+        at.selectbox(key="my_team").select(team).run()
+    assert not at.exception
+    return at
+
+
+def item(engine, key: str) -> pd.Series:
+    with engine.connect() as conn:
+        return repo.read_table(conn, "workitem", repo.T["workitem"].c.external_key == key).iloc[0]
+
+
+def count(engine, table: str) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(sa.text(f"select count(*) from {table}")).scalar_one())
+
+
+def team_ids(engine, team: str) -> set[int]:
+    tid = int(repo.tracker_teams_frame(engine).set_index("name").at[team, "id"])
+    return set(repo.tracker_items_frame(engine, tid)["id"].astype(int))
+
+
+def test_the_grid_is_scoped_to_the_chosen_team(db_env: str, engine) -> None:
+    load_sample(engine)
+    at = open_page()
+    assert at.selectbox(key="my_team").value == "Change Management"  # my own team by default
+    shown = set(at.data_editor[0].value["id"].astype(int))
+    assert shown == team_ids(engine, "Change Management") and len(shown) == 20
+    at.selectbox(key="my_team").select("Marketing").run()
+    assert not at.exception
+    shown = set(at.data_editor[0].value["id"].astype(int))
+    assert shown == team_ids(engine, "Marketing") and not shown & team_ids(engine, "Change Management")
+    at.radio(key="grid_view").set_value("blocked").run()
+    assert set(at.data_editor[0].value["status"]) <= {"blocked"}
+
+
+def test_a_grid_edit_and_a_new_row_are_saved_with_one_event_and_one_audit_entry_each(db_env: str, engine) -> None:
+    load_sample(engine)
+    at = open_page()
+    grid = at.data_editor[0]
+    row = grid.value.reset_index(drop=True)
+    pos = int(row.index[row["external_key"] == "CHG-008"][0])
+    events, audits = count(engine, "statusevent"), count(engine, "auditevent")
+    at.session_state[grid.key] = {"edited_rows": {pos: {"status": "in_progress"}},
+                                  "added_rows": [{"title": "Draft the CAB calendar", "owner": "Priya Shah"}],
+                                  "deleted_rows": []}
+    at.button(key="save_grid").click().run()
+    assert not at.exception
+    assert [s.value for s in at.success] == ["Saved: 1 added (new: CHG-041), 1 changed, 2 status change(s) "
+                                             f"recorded (batch {item(engine, 'CHG-041')['created_batch_id']})."]
+    assert item(engine, "CHG-008")["status"] == "in_progress" and item(engine, "CHG-041")["status"] == "todo"
+    assert count(engine, "statusevent") == events + 2 and count(engine, "auditevent") == audits + 2
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("select user from auditevent order by id desc")).scalar() == "Priya Shah"
+
+
+def test_a_bad_cell_is_a_message_not_a_traceback(db_env: str, engine) -> None:
+    load_sample(engine)
+    at = open_page()
+    at.session_state[at.data_editor[0].key] = {"edited_rows": {0: {"title": ""}}, "added_rows": [], "deleted_rows": []}
+    at.button(key="save_grid").click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["My work, item CHG-001, column 'title': a title is needed."]
+
+
+def test_quick_update_with_a_note(db_env: str, engine) -> None:
+    load_sample(engine)
+    at = open_page()
+    open_mine = repo.tracker_items_frame(engine, 1)
+    target = open_mine[open_mine["owner"].eq("Priya Shah") & open_mine["status"].ne("done")].iloc[0]
+    at.text_input(key="quick_note").input("CAB moved to Thursday")
+    at.button(key=f"q:at_risk:{target['id']}").click().run()
+    assert not at.exception
+    assert at.success[0].value == f"{target['external_key']}: at risk, last updated now."
+    row = item(engine, target["external_key"])
+    assert row["reported_rag"] == "amber" and pd.notna(row["updated_at"])
+    assert any("CAB moved to Thursday (Priya Shah" in m.value for m in at.markdown)
+
+
+def test_stale_items_for_me_and_the_manager_and_the_teams_threshold(db_env: str, engine) -> None:
+    load_sample(engine)
+    at = open_page()
+    at.number_input(key="stale_days").set_value(1).run()
+    at.button(key="save_stale").click().run()
+    assert not at.exception
+    assert repo.tracker_teams_frame(engine).set_index("name").at["Change Management", "stale_days"] == 1
+    assert "stale after 1 days" in at.success[0].value
+    assert any(m.value.startswith("**Yours** (Priya Shah)") for m in at.markdown)
+
+
+def test_the_excel_round_trip_on_the_page_with_a_conflict(db_env: str, engine) -> None:
+    load_sample(engine)
+    at = open_page()
+    at.button(key="export").click().run()
+    assert not at.exception
+    download = at.get("download_button")[0]
+    assert "change_programme_tracker.xlsx (20 rows)" in download.proto.label
+    data = export_items(engine, 1, "change_programme_tracker", "test")  # the same file, as the user saved it
+    wb = openpyxl.load_workbook(io.BytesIO(data.data))
+    ws = wb.active
+    headers = [c.value for c in ws[1]]
+    ws.cell(2, headers.index("Status") + 1).value = "In progress"  # CHG-001 in the file
+    ws.cell(3, headers.index("Task") + 1).value = "Weekly CAB, renamed in Excel"
+    buf = io.BytesIO()
+    wb.save(buf)
+    grid = tracker.grid_frame(repo.tracker_items_frame(engine, 1))  # meanwhile, in the app: CHG-001 blocked
+    tracker.save_items(engine, 1, grid, grid.assign(status=grid["status"].where(grid["external_key"] != "CHG-001",
+                                                                                   "blocked")), "Grace Lee")
+    at.file_uploader(key="reimport_file").upload("change_programme_tracker.xlsx", buf.getvalue(), XLSX).run()
+    at.button(key="reimport_preview").click().run()
+    assert not at.exception
+    assert {m.label: m.value for m in at.metric} == {"New": "0", "Updated": "1", "Unchanged": "19", "Rejected": "0"}
+    conflicts = next(d for d in at.data_editor if d.key and d.key.startswith("conflicts:"))
+    assert conflicts.value[["Key", "Field", "In the app", "In the file"]].values.tolist() == [
+        ["CHG-001", "Status", "blocked", "in_progress"]]
+    assert at.button(key="reimport_commit").disabled  # a conflict must be decided first
+    at.session_state[conflicts.key] = {"edited_rows": {0: {"Keep": "the file's value"}}, "added_rows": [],
+                                       "deleted_rows": []}
+    at.run()
+    at.button(key="reimport_commit").click().run()
+    assert not at.exception
+    assert at.success[0].value == "Imported change_programme_tracker.xlsx: 0 new, 2 updated, 18 unchanged."
+    assert item(engine, "CHG-001")["status"] == "in_progress"
+    assert item(engine, "CHG-002")["title"] == "Weekly CAB, renamed in Excel"
+
+
+def test_the_import_page_shows_a_conflict_and_keeps_the_app_value_when_chosen(db_env: str, engine) -> None:
+    load_sample(engine)
+    ex = export_items(engine, 1, "change_programme_tracker", "test")
+    wb = openpyxl.load_workbook(io.BytesIO(ex.data))
+    ws = wb.active
+    ws.cell(2, [c.value for c in ws[1]].index("Status") + 1).value = "In progress"
+    buf = io.BytesIO()
+    wb.save(buf)
+    grid = tracker.grid_frame(repo.tracker_items_frame(engine, 1))
+    tracker.save_items(engine, 1, grid, grid.assign(status=grid["status"].where(grid["external_key"] != "CHG-001",
+                                                                                   "blocked")), "Grace Lee")
+    at = AppTest.from_file(IMPORT, default_timeout=120).run()
+    at.file_uploader[0].upload("change_programme_tracker.xlsx", buf.getvalue(), XLSX).run()
+    next(b for b in at.button if b.label == "Preview changes").click().run()
+    assert not at.exception
+    assert any("edited in the app" in w.value for w in at.warning)
+    commit = next(b for b in at.button if b.label == "Commit import")
+    assert commit.disabled
+    conflicts = next(d for d in at.data_editor if d.key and d.key.startswith("conflicts:"))
+    at.session_state[conflicts.key] = {"edited_rows": {0: {"Keep": "the app's value"}}, "added_rows": [],
+                                       "deleted_rows": []}
+    at.run()
+    next(b for b in at.button if b.label == "Commit import").click().run()
+    assert not at.exception
+    assert item(engine, "CHG-001")["status"] == "blocked"
+
+
+def test_the_page_explains_an_empty_database(db_env: str) -> None:
+    at = AppTest.from_file(MY_WORK, default_timeout=60).run()
+    assert not at.exception and at.info
