@@ -120,20 +120,33 @@ def figures(views: dict[str, Any], opts: ReportOptions) -> dict[str, Any]:
 
 # Label, view, which way is better (None: neither), format
 FIGURES: dict[str, tuple[str, str, str | None, str]] = {
-    "linked_share": ("Open work linked to an objective", "alignment", "higher", "pct"),
-    "hidden_ratio": ("Hidden work (no objective)", "alignment", "lower", "pct"),
+    "linked_share": ("Open work linked", "alignment", "higher", "pct"),
+    "hidden_ratio": ("Hidden work", "alignment", "lower", "pct"),
     "wip": ("Work in progress", "flow", None, "int"),
-    "throughput": ("Finished per week (last 4 weeks)", "flow", "higher", "num"),
-    "median_cycle_days": ("Median cycle time (days)", "flow", "lower", "num"),
-    "aging_past_p85": ("Items aging past the 85th percentile", "flow", "lower", "int"),
-    "top_wait_days": ("Longest cross-team wait (days, total)", "flow", "lower", "num"),
+    "throughput": ("Done per week", "flow", "higher", "num"),
+    "median_cycle_days": ("Median cycle (days)", "flow", "lower", "num"),
+    "aging_past_p85": ("Aging past p85", "flow", "lower", "int"),
+    "top_wait_days": ("Top team wait (days)", "flow", "lower", "num"),
     "kpi_green": ("KPIs green", "kpi", "higher", "int"),
     "kpi_amber": ("KPIs amber", "kpi", "lower", "int"),
     "kpi_red": ("KPIs red", "kpi", "lower", "int"),
-    "kpi_grey": ("KPIs without recent data", "kpi", "lower", "int"),
+    "kpi_grey": ("KPIs without data", "kpi", "lower", "int"),
     "open_signals": ("Open signals", "signals", "lower", "int"),
-    "conflicts": ("KPI conflicts found", "kpi", "lower", "int"),
-    "green_but_red": ("Reported green, measured red", "reality", "lower", "int"),
+    "conflicts": ("KPI conflicts", "kpi", "lower", "int"),
+    "green_but_red": ("Green but red", "reality", "lower", "int"),
+}
+HELP = {
+    "linked_share": "Share of open work items linked to an objective.",
+    "hidden_ratio": "Share of all work items that serve no objective (capacity spent with no strategic value).",
+    "wip": "Items started and not done.",
+    "throughput": "Items finished per week, over the last 4 weeks.",
+    "median_cycle_days": "Median start → done of items finished in the last 12 weeks.",
+    "aging_past_p85": "Open items older than the 85th percentile of past cycle times.",
+    "top_wait_days": "Total days other teams' items have waited on the most waited-on team.",
+    "kpi_grey": "KPIs with no reading in the last 4 weeks or no target.",
+    "open_signals": "KPI signals not yet resolved.",
+    "conflicts": "Declared and observed conflicts between KPIs teams are measured on.",
+    "green_but_red": "Objectives and items reported green or amber while measured red.",
 }
 
 
@@ -146,7 +159,7 @@ def headline(now: dict[str, Any], before: dict[str, Any]) -> list[dict[str, Any]
                   else None)
         note = f"{now['top_wait_team']}" if key == "top_wait_days" and now.get("top_wait_team") else None
         rows.append({"key": key, "label": label, "value": value, "previous": prev, "change": change,
-                     "better": better, "format": fmt, "view": VIEWS[view], "note": note})
+                     "better": better, "format": fmt, "view": VIEWS[view], "note": note, "help": HELP.get(key)})
     return rows
 
 

@@ -34,23 +34,25 @@ SECTIONS = {"Alignment": ["linked_share", "hidden_ratio"],
             "Flow": ["wip", "throughput", "median_cycle_days", "aging_past_p85", "top_wait_days"],
             "KPI health": ["kpi_green", "kpi_amber", "kpi_red", "kpi_grey", "open_signals", "conflicts"],
             "Status vs reality": ["green_but_red"]}
-LINKS = {"Alignment": ("pages/alignment.py", ":material/target:"),
-         "Flow": ("pages/bottlenecks.py", ":material/hourglass_top:"),
-         "KPI health": ("pages/kpi_conflicts.py", ":material/compare_arrows:"),
-         "Status vs reality": ("pages/reality.py", ":material/fact_check:")}
+LINKS = {"Alignment": ("pages/alignment.py", "Open alignment", ":material/target:"),
+         "Flow": ("pages/bottlenecks.py", "Open bottlenecks", ":material/hourglass_top:"),
+         "KPI health": ("pages/kpi_conflicts.py", "Open KPI conflicts", ":material/compare_arrows:"),
+         "Status vs reality": ("pages/reality.py", "Open status vs reality", ":material/fact_check:")}
 by_key = {row["key"]: row for row in report["headline"]}
 for section, keys in SECTIONS.items():
     with st.container(border=True):
         head, link = st.columns([3, 1])
         head.markdown(f"**{section}**")
         with link:
-            cached.link(LINKS[section][0], f"Open {section.lower()}", LINKS[section][1])
+            cached.link(*LINKS[section])
         for col, k in zip(st.columns(len(keys)), keys):
             row = by_key[k]
-            colour = "off" if row["better"] is None else ("normal" if row["better"] == "higher" else "inverse")
-            col.metric(row["label"] + (f" ({row['note']})" if row["note"] else ""),
-                       format_value(row["value"], row["format"]), delta=format_change(row["change"], row["format"]),
-                       delta_color=colour, border=False)
+            colour = "off" if row["better"] is None or not row["change"] else (
+                "normal" if row["better"] == "higher" else "inverse")
+            col.metric(row["label"], format_value(row["value"], row["format"]),
+                       delta=format_change(row["change"], row["format"]), delta_color=colour, help=row["help"])
+            if row["note"]:
+                col.caption(f"Waited on: {row['note']}")
 
 st.subheader("Needs attention")
 attention = report["attention"]

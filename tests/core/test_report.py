@@ -106,7 +106,7 @@ def test_steering_pack_has_each_view_formatted(sample) -> None:
     summary = wb["Summary"]
     assert summary["A5"].value == "Figure" and summary["A5"].font.bold and summary["A5"].fill.fgColor.rgb.endswith(
         "1F3A5F")
-    assert summary["A6"].value == "Open work linked to an objective"
+    assert summary["A6"].value == "Open work linked"
     assert summary["B6"].value == pytest.approx(report["figures"]["linked_share"])
     assert summary["B6"].number_format == "0.0%"
     assert summary.freeze_panes == "A6"

@@ -1,4 +1,4 @@
-"""The main flow in a real browser: the server answers and the Overview shows the sample scenario."""
+"""The main flow in a real browser: open the app at /, read the headline, click through to a view."""
 from __future__ import annotations
 
 import urllib.request
@@ -14,19 +14,23 @@ def test_health_endpoint_answers(server: str) -> None:
         assert resp.read() == b"ok"
 
 
-def test_overview_in_chromium_shows_the_loaded_sample(server: str, browser) -> None:
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+def test_overview_headline_and_click_through(server: str, browser) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 1750})
     page.goto(server)
     page.wait_for_selector('[data-testid="stMetric"]', timeout=60_000)
     wait_idle(page)
     metrics = page.locator('[data-testid="stMetric"]')
     texts = [metrics.nth(i).inner_text() for i in range(metrics.count())]
-    work = next(t for t in texts if t.startswith("Work items"))
-    assert work.split("\n")[-1] == "907"
-    assert any(t.startswith("Objectives") and t.endswith("12") for t in texts)
+    hidden = next(t for t in texts if t.startswith("Hidden work"))
+    assert "29%" in hidden.split("\n")  # 261 of the sample's 907 items serve no objective
+    assert page.get_by_text("Waited on: Data Platform").is_visible()
+    assert page.get_by_text("Needs attention").is_visible()
     page.wait_for_selector('[data-testid="stDataFrame"] canvas', timeout=30_000)
-    assert page.get_by_text("Last imports").is_visible()
     assert "Traceback" not in page.content()
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "overview.png"), full_page=True)
+    page.locator('[data-testid="stMain"]').get_by_role("link", name="Open bottlenecks").click()
+    page.get_by_role("heading", name="Bottlenecks").wait_for(timeout=60_000)
+    wait_idle(page)
+    assert "Traceback" not in page.content()
     page.close()
