@@ -206,3 +206,12 @@ def overview_report(key: DataKey, period_days: int, stale_source_days: int) -> d
 @st.cache_data(show_spinner=False, max_entries=4)
 def batches_all(key: DataKey) -> pd.DataFrame:
     return repo.list_batches(_engine_for(key[0]), limit=100_000)
+
+
+def table(frame: pd.DataFrame, name: str, **kwargs: Any) -> None:
+    """A table with a CSV download of exactly its rows (formula-injection safe, unlike a raw dump)."""
+    from core.export import csv_bytes
+
+    st.dataframe(frame, hide_index=True, width="stretch", **kwargs)
+    st.download_button("CSV", csv_bytes(frame), file_name=f"{name}.csv", mime="text/csv", key=f"csv_{name}",
+                       icon=":material/download:", type="tertiary")

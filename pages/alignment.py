@@ -55,7 +55,7 @@ with view:
     if picked:
         rows = hidden_items_of(scoped, by, picked)
         st.markdown(f"**{len(rows):,} hidden item(s) of {', '.join(map(str, picked))}**")
-        st.dataframe(rows[DRILL], hide_index=True, width="stretch")
+        cached.table(rows[DRILL], "hidden_work_drill")
     else:
         st.caption("Click a bar to see the items behind it, with the file and row they came from.")
     has_effort = report["per_objective"]["effort"].sum() > 0 if len(report["per_objective"]) else False
@@ -66,7 +66,7 @@ with view:
     if path:
         rows = items_under(scoped, objectives, path[0])
         st.markdown(f"**{len(rows):,} item(s) serving {path[0]}**")
-        st.dataframe(rows[DRILL], hide_index=True, width="stretch")
+        cached.table(rows[DRILL], "objective_drill")
     else:
         st.caption("Click a box to see the items behind it.")
     left, right = st.columns(2)

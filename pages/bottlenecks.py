@@ -30,7 +30,7 @@ def drill(chart_key: str, rows: pd.DataFrame, by: str, extra: tuple[str, ...] = 
     if picked:
         shown = rows[rows[by].isin(picked)]
         st.markdown(f"**{len(shown):,} row(s) behind your selection**")
-        st.dataframe(shown[[*extra, *[c for c in DRILL_COLUMNS if c in shown]]], hide_index=True, width="stretch")
+        cached.table(shown[[*extra, *[c for c in DRILL_COLUMNS if c in shown]]], f"{chart_key}_rows")
     else:
         st.caption("Click a point or bar (or drag a box) to see the rows behind it.")
 
@@ -46,7 +46,7 @@ with aging_tab:
     drill("aging", report["aging"], "id", ("age_days",))
     beyond = report["aging"][report["aging"]["beyond_p85"]]
     st.markdown(f"**{len(beyond):,} item(s) older than the 85th percentile of past cycle times**")
-    st.dataframe(beyond[["age_days", *DRILL_COLUMNS]].round({"age_days": 1}), hide_index=True, width="stretch")
+    cached.table(beyond[["age_days", *DRILL_COLUMNS]].round({"age_days": 1}), "aging_past_p85")
 with flow_tab:
     if report["cfd_sentence"]:
         st.info(report["cfd_sentence"])

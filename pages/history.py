@@ -15,10 +15,10 @@ if batches.empty:
 counts = cached.table_counts(key)
 for col, (table, label) in zip(st.columns(len(KIND_COUNTS)), KIND_COUNTS):
     col.metric(label, f"{counts[table]:,}")
-with st.expander("Work items by source"):
-    st.dataframe(sources_table(cached.work_item_counts(key)), hide_index=True, width="stretch")
 st.caption("Imports and in-app edits (kind 'edit'), newest first; each can be undone below.")
 st.dataframe(last_imports_table(batches, limit=500), hide_index=True, width="stretch")
+with st.expander("Work items by source"):
+    st.dataframe(sources_table(cached.work_item_counts(key)), hide_index=True, width="stretch")
 
 labels = {int(r.id): f"#{r.id} · {r.file_name}{' · ' + r.sheet if isinstance(r.sheet, str) else ''} · {r.state}"
           for r in batches.itertuples()}

@@ -2,7 +2,7 @@
 import streamlit as st
 
 from core import cached
-from core.export import csv_bytes, steering_pack
+from core.export import steering_pack
 from core.report import ReportOptions, format_change, format_value
 
 key = cached.page_setup("Overview")
@@ -59,7 +59,7 @@ attention = report["attention"]
 if attention.empty:
     st.success("Nothing stands out: no red KPI, no green-but-red status, no long cross-team wait.")
 else:
-    st.dataframe(attention[["rank", "owner", "reason", "days"]], hide_index=True, width="stretch",
+    cached.table(attention[["rank", "owner", "reason", "days"]], "attention",
                  column_config={"rank": st.column_config.NumberColumn("#", width="small"),
                                 "owner": "Owner to act", "reason": st.column_config.TextColumn("Why", width="large"),
                                 "days": st.column_config.NumberColumn("Days", help="How long it has been so")})
@@ -75,7 +75,5 @@ st.dataframe(fresh, hide_index=True, width="stretch",
                                                                            format="YYYY-MM-DD HH:mm"),
                             "days_ago": st.column_config.NumberColumn("Days ago", format="%.1f")})
 
-left, right = st.columns(2)
-left.download_button("Download the steering pack (xlsx)", steering_pack(report), file_name="steering_pack.xlsx",
-                     type="primary", icon=":material/download:")
-right.download_button("Attention list (csv)", csv_bytes(attention), file_name="attention.csv", mime="text/csv")
+st.download_button("Download the steering pack (xlsx)", steering_pack(report), file_name="steering_pack.xlsx",
+                   type="primary", icon=":material/download:")

@@ -21,7 +21,7 @@ c2.metric("Objectives", int((gaps["entity"] == "objective").sum()))
 c3.metric("Longest gap (days)", f"{gaps['gap_days'].max():.0f}")
 owners = st.multiselect("Owner", sorted(gaps["owner"].dropna().unique()))
 shown = gaps[gaps["owner"].isin(owners)] if owners else gaps
-st.dataframe(shown, hide_index=True, width="stretch",
+cached.table(shown, "status_vs_reality",
              column_config={"gap_since": st.column_config.DateColumn("Gap since"),
                             "gap_days": st.column_config.NumberColumn("Gap (days)", format="%.0f"),
                             "causes": st.column_config.TextColumn("Why it measures red", width="large")})

@@ -22,8 +22,8 @@ if owners:
 unowned = int(signals["owner"].isna().sum())
 if unowned:
     st.warning(f"{unowned} signal(s) have no owner to act: their KPI has no accountable owner.")
-st.dataframe(shown[["id", "kpi", "period", "rule", "message", "owner", "state", "protocol"]], hide_index=True,
-             width="stretch", column_config={"period": st.column_config.DateColumn("Period")})
+cached.table(shown[["id", "kpi", "period", "rule", "message", "owner", "state", "protocol"]], "signals",
+             column_config={"period": st.column_config.DateColumn("Period")})
 if shown.empty:
     st.stop()
 

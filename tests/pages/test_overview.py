@@ -75,7 +75,7 @@ def test_history_page_shows_counts_and_last_imports(db_env: str, engine) -> None
     assert not at.exception
     shown = {m.label: m.value for m in at.metric}
     assert shown["Work items"] == "1,125" and shown["Status events"] == "3,418"
-    sources, batches = at.dataframe[0].value, at.dataframe[1].value
+    batches, sources = at.dataframe[0].value, at.dataframe[1].value
     assert set(sources["Source"]) == {"uk_gmpp_projects_2022", "servicenow_incident_event_log_sample"}
     assert batches["File"].tolist() == ["uk_gmpp_projects_2022.csv", "servicenow_incident_event_log_sample.csv"]
     assert batches["New"].tolist() == [235, 890] and batches["By"].tolist() == ["tester", "tester"]
