@@ -6,7 +6,7 @@ than the last import, nor data of another database.
 """
 from __future__ import annotations
 
-from typing import Any, Tuple
+from typing import Any, Optional, Tuple
 
 import pandas as pd
 import streamlit as st
@@ -16,7 +16,7 @@ from core import repo
 from core.config import database_url
 from core.db import make_engine, upgrade_schema
 
-DataKey = Tuple[str, int]
+DataKey = Tuple[str, int, Optional[str]]  # database URL, data version, the team a scoped viewer may read
 
 
 @st.cache_resource(show_spinner=False)
@@ -31,8 +31,9 @@ def engine() -> Engine:
     return _engine_for(database_url())
 
 
-def data_key() -> DataKey:
-    return database_url(), repo.data_version(engine())
+def data_key(scope: str | None = None) -> DataKey:
+    """Cached views are keyed by data version *and* the viewer's scope: one user's view never reaches another's."""
+    return database_url(), repo.data_version(engine()), scope
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -50,15 +51,130 @@ def work_item_counts(key: DataKey) -> pd.DataFrame:
     return repo.work_item_counts(_engine_for(key[0]))
 
 
-def page_setup(title: str) -> DataKey:
-    """Shared sidebar and page header; returns the key for the page's loaders.
+def page_setup(title: str, need: str = "read") -> DataKey:
+    """The guard, shared sidebar and page header; returns the key for the page's loaders.
 
-    Every page calls this itself (AppTest and direct URLs run a page without app.py).
+    Every page calls this itself (AppTest and direct URLs run a page without app.py), so a
+    page reached by URL is as protected as one reached by the menu. ``need="admin"`` or
+    ``"write"`` also refuses viewers whose role cannot use the page.
     """
-    key = data_key()
+    current = signed_in_viewer()
+    if need == "admin" and current.role != "admin":
+        st.title(title)
+        st.error("This page is for admins.")
+        st.stop()
+    if need == "write" and current.role not in ("manager", "admin"):
+        st.title(title)
+        st.error("Your role (executive) can read every view but not change anything; this page only changes data.")
+        st.stop()
+    key = data_key(current.scope)
     st.sidebar.caption(f"Throughline · data version {key[1]}")
     st.title(title)
     return key
+
+
+def viewer() -> Any:
+    """The signed-in viewer (core.auth.Viewer); page_setup has already made sure there is one."""
+    from core.auth import LOCAL_OWNER
+
+    return st.session_state.get("viewer") or LOCAL_OWNER
+
+
+def signed_in_viewer() -> Any:
+    """The viewer for this session, or a sign-in form (and stop) when there is none."""
+    from core import auth
+    from core.errors import ThroughlineError
+
+    try:
+        mode = auth.auth_mode(st.get_option("server.address"))
+    except ThroughlineError as exc:
+        st.error(str(exc))
+        st.stop()
+    if mode == "none":
+        st.session_state["viewer"] = auth.LOCAL_OWNER
+        return auth.LOCAL_OWNER
+    current = st.session_state.get("viewer")
+    if current is not None and mode == "local" and auth.session_expired(st.session_state.get("signed_in_at")):
+        auth.record_logout(engine(), current, "session expired")
+        st.session_state.pop("viewer", None)
+        st.session_state["login_note"] = "Your session expired; sign in again."
+        current = None
+    if current is None:
+        current = _oidc_viewer() if mode == "oidc" else _local_sign_in()
+    with st.sidebar:
+        st.caption(f"Signed in as **{_inert(current.username)}** · {current.role}"
+                   + (f" · {_inert(current.team)}" if current.team else ""))
+        if st.button("Sign out", key="sign_out", icon=":material/logout:"):
+            auth.record_logout(engine(), current)
+            st.session_state.pop("viewer", None)
+            if mode == "oidc":
+                st.logout()
+            st.rerun()
+    return current
+
+
+def _local_sign_in() -> Any:
+    from core import auth
+    from core.errors import ThroughlineError
+
+    st.title("Throughline")
+    eng = engine()
+    if not auth.has_users(eng):
+        st.info("No accounts yet. Create the first admin (or run `python -m core users add NAME --role admin`).")
+        with st.form("first_admin"):
+            name = st.text_input("Admin user name", key="first_admin_name")
+            pw = st.text_input("Password (at least 10 characters)", type="password", key="first_admin_pw")
+            again = st.text_input("Password again", type="password", key="first_admin_pw2")
+            if st.form_submit_button("Create admin", type="primary"):
+                if pw != again:
+                    st.error("The two passwords differ.")
+                else:
+                    try:
+                        auth.add_user(eng, name, pw, "admin", None)
+                        st.success(f"Admin '{name}' created; sign in below.")
+                    except ThroughlineError as exc:
+                        st.error(str(exc))
+        st.stop()
+    if note := st.session_state.pop("login_note", None):
+        st.info(note)
+    with st.form("sign_in"):
+        name = st.text_input("User name", key="login_name")
+        pw = st.text_input("Password", type="password", key="login_pw")
+        if st.form_submit_button("Sign in", type="primary"):
+            try:
+                found = auth.authenticate(eng, name, pw)
+            except ThroughlineError as exc:
+                st.error(str(exc))
+            else:
+                from core.models import utcnow
+
+                st.session_state["viewer"], st.session_state["signed_in_at"] = found, utcnow()
+                st.rerun()
+    st.stop()
+
+
+def _oidc_viewer() -> Any:
+    from core import auth
+    from core.errors import ThroughlineError
+
+    if not st.user.is_logged_in:
+        st.title("Throughline")
+        st.button("Sign in with your organisation account", on_click=st.login, type="primary")
+        st.stop()
+    try:
+        found = auth.viewer_for_email(engine(), str(st.user.get("email") or ""))
+    except ThroughlineError as exc:
+        st.error(str(exc))
+        st.button("Sign out", on_click=st.logout)
+        st.stop()
+    st.session_state["viewer"] = found
+    return found
+
+
+def _inert(text: Any) -> str:
+    from core.text import inert
+
+    return inert(text)
 
 
 @st.cache_resource(show_spinner="Reading the file…", max_entries=8)
@@ -78,10 +194,12 @@ def show_error(exc: Exception) -> None:
     """A user-facing message for every failure; never a traceback."""
     from core.errors import ThroughlineError
 
+    from core.text import inert, inert_lines
+
     if isinstance(exc, ThroughlineError):
-        st.error(str(exc))
+        st.error(inert_lines(str(exc)))  # messages quote file, sheet, column and cell text
     else:
-        st.error(f"Something unexpected went wrong ({type(exc).__name__}: {exc}). Nothing was changed.")
+        st.error(f"Something unexpected went wrong ({inert(type(exc).__name__)}: {inert(exc)}). Nothing was changed.")
 
 
 def link(page: str, label: str, icon: str | None = None) -> None:
@@ -185,8 +303,12 @@ def strategy_tables(key: DataKey) -> dict[str, pd.DataFrame]:
 
 
 def acting_user() -> str:
-    """Who the audit trail names for this session's changes (accounts replace this with the signed-in user)."""
-    return str(st.session_state.get("acting_user") or "local user")
+    """The name the audit trail records: the signed-in user; without accounts (auth mode none, one person on
+    their own machine), the person chosen on My work, else "local user"."""
+    current = viewer()
+    if current.username == "local user" and st.session_state.get("acting_user"):
+        return str(st.session_state["acting_user"])
+    return current.username
 
 
 @st.cache_resource(show_spinner="Summarising every view…", max_entries=4)

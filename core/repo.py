@@ -797,3 +797,39 @@ def editable_frames(engine: Engine) -> dict[str, pd.DataFrame]:
                .join(o, o.c.id == e.c.objective_id).join(k, k.c.id == e.c.kpi_id).order_by(o.c.code, k.c.code))
     return {"objectives": _frame(engine, objectives), "kpis": _frame(engine, kpis),
             "incentives": _frame(engine, incentives), "effects": _frame(engine, effects)}
+
+
+# --- accounts and the audit trail
+def users_frame(conn: Connection) -> pd.DataFrame:
+    u, t = T["user"], T["team"]
+    res = conn.execute(sa.select(u.c.id, u.c.username, u.c.email, u.c.display_name, u.c.role, u.c.team_id,
+                                 t.c.name.label("team"), u.c.scope_own_team, u.c.password_hash, u.c.failed_logins,
+                                 u.c.locked_until, u.c.active, u.c.created_at)
+                       .join(t, t.c.id == u.c.team_id, isouter=True).order_by(u.c.id))
+    return pd.DataFrame([tuple(r) for r in res.fetchall()], columns=list(res.keys()))
+
+
+def audit_frame(engine: Engine, user: str | None = None, entity: str | None = None, action: str | None = None,
+                start: datetime | None = None, end: datetime | None = None, limit: int = 20_000) -> pd.DataFrame:
+    """The audit trail, newest first, filtered in SQL (it grows with every edit)."""
+    a = T["auditevent"]
+    stmt = sa.select(a.c.id, a.c.at, a.c.user, a.c.action, a.c.entity, a.c.entity_id, a.c.before, a.c.after,
+                     a.c.detail).order_by(a.c.id.desc()).limit(limit)
+    if user:
+        stmt = stmt.where(a.c.user == user)
+    if entity:
+        stmt = stmt.where(a.c.entity == entity)
+    if action:
+        stmt = stmt.where(a.c.action == action)
+    if start is not None:
+        stmt = stmt.where(a.c.at >= start)
+    if end is not None:
+        stmt = stmt.where(a.c.at < end)
+    return _frame(engine, stmt, dates=("at",))
+
+
+def audit_choices(engine: Engine) -> dict[str, list[str]]:
+    a = T["auditevent"]
+    with engine.connect() as conn:
+        return {c: sorted(v for (v,) in conn.execute(sa.select(a.c[c]).distinct()) if v)
+                for c in ("user", "entity", "action")}

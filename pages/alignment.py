@@ -6,6 +6,7 @@ from core import cached, charts
 from core.analytics.alignment import (DRILL, MATCH_TYPES, attribute_fields, hidden_items_of, items_under, rule_counts,
                                       rule_mask)
 from core.analytics.flow import selected_values
+from core.text import inert
 from core.linking import Link, add_rule, apply_rules, delete_rule, link_items, rule_fields, set_rule_active
 
 key = cached.page_setup("Alignment")
@@ -54,7 +55,7 @@ with view:
     picked = selected_values(st.session_state.get("hidden"))
     if picked:
         rows = hidden_items_of(scoped, by, picked)
-        st.markdown(f"**{len(rows):,} hidden item(s) of {', '.join(map(str, picked))}**")
+        st.markdown(f"**{len(rows):,} hidden item(s) of {inert(', '.join(map(str, picked)))}**")
         cached.table(rows[DRILL], "hidden_work_drill")
     else:
         st.caption("Click a bar to see the items behind it, with the file and row they came from.")
@@ -65,7 +66,7 @@ with view:
     path = [str(p) for p in selected_values(st.session_state.get("tree"))][:1]
     if path:
         rows = items_under(scoped, objectives, path[0])
-        st.markdown(f"**{len(rows):,} item(s) serving {path[0]}**")
+        st.markdown(f"**{len(rows):,} item(s) serving {inert(path[0])}**")
         cached.table(rows[DRILL], "objective_drill")
     else:
         st.caption("Click a box to see the items behind it.")
@@ -104,7 +105,7 @@ with rules_tab:
             st.caption(f"Catches {int(caught.sum()):,} item(s), {int((caught & items['objective_id'].isna()).sum()):,}"
                        " of them unlinked.")
         except ValueError as exc:
-            st.error(f"Pattern: {exc}.")
+            st.error(f"Pattern: {inert(exc)}.")
     if st.button("Add rule", disabled=not (pattern and target)):
         try:
             new_id = add_rule(engine, field, match_type, pattern, target, user, source=rule_source)
@@ -131,10 +132,10 @@ with suggest_tab:
                                key="suggest_item")
         options = sugg[sugg["item_id"] == item_id]
         choice = st.radio("Link it to", options["objective"].tolist(), key="suggest_choice",
-                          format_func=lambda c: f"{label[c]} (score {options.set_index('objective').at[c, 'score']})")
+                          format_func=lambda c: inert(f"{label[c]} (score {options.set_index('objective').at[c, 'score']})"))
         if st.button("Link this item"):
             link_items(engine, [Link(int(item_id), choice)], user, "Alignment: accepted suggestion")
-            done(f"Item #{item_id} linked to {choice}.")
+            done(f"Item #{item_id} linked to {inert(choice)}.")
         floor = st.slider("Accept every top suggestion scoring at least", 0.05, 1.0, 0.2, 0.05)
         chosen = top[top["score"] >= floor]
         if st.button(f"Accept {len(chosen):,} top suggestion(s)", disabled=chosen.empty):
@@ -172,4 +173,4 @@ with bulk_tab:
     if k2.button("Link all", disabled=bulk_target is None or unlinked.empty):
         result = link_items(engine, [Link(int(i), bulk_target) for i in unlinked["id"]], user,
                             "Alignment: bulk link")
-        done(f"{result['changed']:,} item(s) linked to {bulk_target}.")
+        done(f"{result['changed']:,} item(s) linked to {inert(bulk_target)}.")

@@ -3,6 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from core import cached, charts
+from core.text import inert
 from core.analytics.flow import DRILL_COLUMNS, items_in_status_at, selected_values
 
 key = cached.page_setup("Bottlenecks")
@@ -76,7 +77,7 @@ with wait_tab:
     else:
         chart(charts.team_wait_chart(report["team_waits"]), "waits")
         if report["chain"]:
-            st.markdown(f"**Longest chain of unfinished work:** {' ← '.join(report['chain'])}")
+            st.markdown(f"**Longest chain of unfinished work:** {inert(' ← '.join(report['chain']))}")
         waits = report["waits"].rename(columns={"up_team": "team_waited_on"})
         cols = ["down_external_key", "down_title", "down_team", "up_external_key", "team_waited_on", "days_waiting",
                 "upstream_overdue", "down_source_file", "down_source_row"]

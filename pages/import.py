@@ -5,6 +5,7 @@ import streamlit as st
 
 from core import cached, repo
 from core.importing import review
+from core.text import inert
 from core.importing.service import ImportOptions, PreparedFile, PreparedSheet, execute
 
 key = cached.page_setup("Import")
@@ -38,7 +39,7 @@ def edit_mapping(ps: PreparedSheet, fid: str) -> PreparedSheet:
     """Column → field table, value maps, date orders, save as profile."""
     mapping, table, name = ps.mapping, ps.table, ps.table.sheet or "(CSV)"
     if mapping.profile_name:
-        st.success(f"Recognised: {mapping.profile_name}")
+        st.success(f"Recognised: {inert(mapping.profile_name)}")
     options = [review.IGNORE, *review.field_labels(mapping.kind).values()]
     rows = st.data_editor(review.mapping_rows(mapping, table), hide_index=True, width="stretch",
                           disabled=["Column", "Sample values", "Confidence"], key=f"map:{fid}:{name}:{mapping.kind}",
@@ -53,7 +54,7 @@ def edit_mapping(ps: PreparedSheet, fid: str) -> PreparedSheet:
             continue
         st.markdown(f"**{'Status' if field == 'status' else 'RAG'} values** (raw → normalised)")
         if values["Unmapped"].any():
-            st.warning("Unmapped: " + ", ".join(values.loc[values["Unmapped"], "Raw value"]) + ". Choose what "
+            st.warning("Unmapped: " + inert(", ".join(values.loc[values["Unmapped"], "Raw value"])) + ". Choose what "
                        "they mean, or leave them blank to import them with no normalised value.")
         edited = st.data_editor(values, hide_index=True, disabled=["Raw value", "Rows", "Unmapped"],
                                 key=f"vm:{fid}:{name}:{field}", column_config={"Maps to": st.column_config.
@@ -70,7 +71,7 @@ def edit_mapping(ps: PreparedSheet, fid: str) -> PreparedSheet:
         profile = st.text_input("Profile name", key=f"pname:{fid}:{name}")
         if st.button("Save profile", key=f"psave:{fid}:{name}", disabled=not profile):
             repo.save_profile(engine, review.profile_values(profile, mapping, table.headers), user="local user")
-            st.success(f"Saved. Files with these columns will be recognised as '{profile}'.")
+            st.success(f"Saved. Files with these columns will be recognised as '{inert(profile)}'.")
     return PreparedSheet(table, mapping, ps.file_name)
 
 
@@ -78,10 +79,10 @@ def show_plan(result, file_name: str) -> None:
     for col, (label, value) in zip(st.columns(4), review.plan_counts(result).items()):
         col.metric(label, f"{value:,}")
     for note in result.notes:
-        st.caption(note)
+        st.caption(inert(note))
     for s in result.sheets:
         for column, how in s.date_formats.items():
-            st.caption(f"{s.sheet or 'CSV'} · dates in '{column.splitlines()[0]}': {how}")
+            st.caption(f"{inert(s.sheet or 'CSV')} · dates in '{inert(column.splitlines()[0])}': {how}")
     changes = review.changes_table(result)
     if not changes.empty:
         st.markdown("**Updated rows** (before → after)")
@@ -113,7 +114,7 @@ def render_upload(upload) -> None:
     """One uploaded file: sheets, mapping, preview, commit."""
     data = upload.getvalue()
     fid = hashlib.sha256(data).hexdigest()
-    st.header(upload.name)
+    st.header(inert(upload.name))
     try:
         base = cached.prepared_file(fid, data, upload.name, tuple(st.session_state.get(f"hdrs:{fid}", {}).items()),
                                     tuple(st.session_state.get(f"kinds:{fid}", {}).items()), key)
@@ -123,7 +124,7 @@ def render_upload(upload) -> None:
     st.dataframe(review.sheet_overview(base.sheets), hide_index=True, width="stretch")
     chosen, headers, kinds = [], {}, {}
     for ps in base.sheets:
-        with st.expander(f"Sheet {ps.table.sheet or '(CSV)'}", expanded=len(base.sheets) == 1):
+        with st.expander(f"Sheet {inert(ps.table.sheet or '(CSV)')}", expanded=len(base.sheets) == 1):
             include, kinds[ps.table.sheet], headers[ps.table.sheet] = sheet_controls(ps, fid)
             if include:
                 chosen.append(edit_mapping(ps, fid))
@@ -145,17 +146,17 @@ def render_upload(upload) -> None:
     resolutions = pick_conflicts(plan, fid) if plan is not None else {}
     if commit.button("Commit import", key=f"commit:{fid}", type="primary", disabled=plan is None or resolutions is None):
         done = None
-        with st.status(f"Importing {upload.name}…", expanded=True) as status:
+        with st.status(f"Importing {inert(upload.name)}…", expanded=True) as status:
             try:
                 done = execute(engine, final, ImportOptions(resolutions=resolutions or {}), user="local user")
             except Exception as exc:  # noqa: BLE001
                 status.update(label="Nothing was imported", state="error")
                 cached.show_error(exc)
             else:
-                status.update(label=f"Imported {upload.name}", state="complete", expanded=False)
+                status.update(label=f"Imported {inert(upload.name)}", state="complete", expanded=False)
         if done is not None:
             st.session_state.pop(f"plan:{fid}", None)
-            st.success(f"Imported {upload.name}: {done.inserted:,} new, {done.updated:,} updated, "
+            st.success(f"Imported {inert(upload.name)}: {done.inserted:,} new, {done.updated:,} updated, "
                        f"{done.unchanged:,} unchanged, {done.rejected:,} rejected (batch "
                        f"{', '.join(map(str, done.batch_ids))}).")
             cached.link("pages/history.py", "See it in the import history", ":material/history:")

@@ -2,6 +2,7 @@
 import streamlit as st
 
 from core import cached, charts
+from core.text import inert
 
 key = cached.page_setup("KPI conflicts")
 frames = cached.kpi_frames(key)
@@ -19,7 +20,7 @@ st.subheader("Conflicts")
 if conflicts.empty:
     st.success("No KPI is expected or observed to worsen when another one improves.")
 for c in conflicts.itertuples():
-    st.markdown(f"{':red' if c.kind == 'declared' else ':orange'}[**{c.kind.title()}**] · {c.sentence}")
+    st.markdown(f"{':red' if c.kind == 'declared' else ':orange'}[**{c.kind.title()}**] · {inert(c.sentence)}")
 with st.expander(f"{len(report['not_judged']):,} KPI pair(s) not judged (fewer than 12 common periods)"):
     st.dataframe(report["not_judged"][["kpi_a", "kpi_b", "n"]], hide_index=True, width="stretch")
 

@@ -3,6 +3,7 @@ import streamlit as st
 
 from core import cached
 from core.export import steering_pack
+from core.text import inert
 from core.report import ReportOptions, format_change, format_value
 
 key = cached.page_setup("Overview")
@@ -52,7 +53,7 @@ for section, keys in SECTIONS.items():
             col.metric(row["label"], format_value(row["value"], row["format"]),
                        delta=format_change(row["change"], row["format"]), delta_color=colour, help=row["help"])
             if row["note"]:
-                col.caption(f"Waited on: {row['note']}")
+                col.caption(f"Waited on: {inert(row['note'])}")
 
 st.subheader("Needs attention")
 attention = report["attention"]
@@ -69,7 +70,7 @@ fresh = report["freshness"]
 stale = fresh[fresh["stale"]] if len(fresh) else fresh
 if len(stale):
     st.warning(f"{len(stale)} source(s) not imported for over {opts.stale_source_days} days: "
-               + ", ".join(stale["source"]) + ". Their figures may be out of date.")
+               + inert(", ".join(stale["source"])) + ". Their figures may be out of date.")
 st.dataframe(fresh, hide_index=True, width="stretch",
              column_config={"last_import": st.column_config.DatetimeColumn("Last import (UTC)",
                                                                            format="YYYY-MM-DD HH:mm"),

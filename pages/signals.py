@@ -4,6 +4,7 @@ import streamlit as st
 
 from core import cached, charts
 from core.analytics.kpis import xmr, xmr_signals
+from core.text import inert
 from core.signals import DEFAULT_BASELINE, set_protocol, set_state
 
 key = cached.page_setup("Signals")
@@ -38,7 +39,8 @@ limits = xmr(readings["value"], baseline)
 st.plotly_chart(charts.control_chart(readings["period"], readings["value"], limits,
                                      xmr_signals(readings["period"], readings["value"], baseline),
                                      f"{chosen['kpi']} · {kpi['name']} (XmR)"), width="stretch")
-st.markdown(f"**Owner:** {chosen['owner'] or '— none —'}  \n**Protocol:** {chosen['protocol'] or '— none yet —'}")
+st.markdown(f"**Owner:** {inert(chosen['owner']) or '— none —'}  \n"
+            f"**Protocol:** {inert(chosen['protocol']) or '— none yet —'}")
 with st.expander("Readings behind this chart (file and row)"):
     st.dataframe(readings[["period", "value", "source_file", "source_row"]], hide_index=True, width="stretch",
                  column_config={"period": st.column_config.DateColumn("Period")})

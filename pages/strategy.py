@@ -3,6 +3,7 @@ import streamlit as st
 
 from core import cached
 from core.models import RAG_VALUES
+from core.text import inert
 from core.strategy import objective_tree, save_edits, set_field, strategy_flags
 
 key = cached.page_setup("Strategy")
@@ -59,7 +60,7 @@ else:
                 row = objectives[objectives["code"] == code].iloc[0]
                 try:
                     set_field(cached.engine(), "objectives", int(row["id"]), "owner", owner, cached.acting_user())
-                    st.session_state["strategy_saved"] = f"{code}: accountable owner is now {owner}."
+                    st.session_state["strategy_saved"] = inert(f"{code}: accountable owner is now {owner}.")
                     st.rerun()
                 except Exception as exc:  # noqa: BLE001 - every failure becomes a message
                     cached.show_error(exc)

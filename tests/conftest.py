@@ -96,3 +96,10 @@ def make_xlsx() -> Callable[..., bytes]:
 @pytest.fixture
 def make_csv() -> Callable[..., bytes]:
     return csv_bytes
+
+
+def plain(markdown: str) -> str:
+    """What the user reads in a Markdown element: imported text is shown escaped (core.text.inert)."""
+    import re
+
+    return re.sub(r"\\(.)", r"\1", markdown)

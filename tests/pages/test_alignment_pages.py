@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import repo
 from core.sample import load_sample
+from core.text import inert
 
 ROOT = Path(__file__).resolve().parents[2]
 STRATEGY = str(ROOT / "pages" / "strategy.py")
@@ -47,7 +48,7 @@ def test_editing_an_objectives_owner_persists_and_is_audited(db_env: str, engine
     at.selectbox(key="fix_owner_name").select("Ben Adeyemi")
     at.button[0].click().run()
     assert not at.exception
-    assert "O6: accountable owner is now Ben Adeyemi." in [s.value for s in at.success]
+    assert inert("O6: accountable owner is now Ben Adeyemi.") in [s.value for s in at.success]
     objectives = repo.editable_frames(engine)["objectives"].set_index("code")
     assert objectives.at["O6", "owner"] == "Ben Adeyemi"
     audit = _audit(engine, "objective")

@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import repo
 from core.sample import load_sample
+from tests.conftest import plain
 
 PAGES = Path(__file__).resolve().parents[2] / "pages"
 
@@ -27,7 +28,7 @@ def page(name: str) -> AppTest:
 def test_conflicts_page_names_the_story(sample_env) -> None:
     at = page("kpi_conflicts.py")
     assert not at.exception
-    lines = [m.value for m in at.markdown]
+    lines = [plain(m.value) for m in at.markdown]
     assert any("**Declared**" in line and "K-MTTR" in line and "Service Desk" in line for line in lines)
     assert any("**Observed**" in line and "When K-VOL improves, K-LEAD worsens" in line for line in lines)
     metrics = {m.label: m.value for m in at.metric}

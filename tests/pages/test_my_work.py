@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from core import repo, tracker
 from core.sample import load_sample
 from core.tracker_excel import export_items
+from tests.conftest import plain
 
 ROOT = Path(__file__).resolve().parents[2]
 MY_WORK = str(ROOT / "pages" / "my_work.py")
@@ -91,7 +92,7 @@ def test_a_bad_cell_is_a_message_not_a_traceback(db_env: str, engine) -> None:
     at.session_state[at.data_editor[0].key] = {"edited_rows": {0: {"title": ""}}, "added_rows": [], "deleted_rows": []}
     at.button(key="save_grid").click().run()
     assert not at.exception
-    assert [e.value for e in at.error] == ["My work, item CHG-001, column 'title': a title is needed."]
+    assert [plain(e.value) for e in at.error] == ["My work, item CHG-001, column 'title': a title is needed."]
 
 
 def test_quick_update_with_a_note(db_env: str, engine) -> None:
@@ -102,10 +103,10 @@ def test_quick_update_with_a_note(db_env: str, engine) -> None:
     at.text_input(key="quick_note").input("CAB moved to Thursday")
     at.button(key=f"q:at_risk:{target['id']}").click().run()
     assert not at.exception
-    assert at.success[0].value == f"{target['external_key']}: at risk, last updated now."
+    assert plain(at.success[0].value) == f"{target['external_key']}: at risk, last updated now."
     row = item(engine, target["external_key"])
     assert row["reported_rag"] == "amber" and pd.notna(row["updated_at"])
-    assert any("CAB moved to Thursday (Priya Shah" in m.value for m in at.markdown)
+    assert any("CAB moved to Thursday (Priya Shah" in plain(m.value) for m in at.markdown)
 
 
 def test_stale_items_for_me_and_the_manager_and_the_teams_threshold(db_env: str, engine) -> None:
