@@ -54,11 +54,12 @@ with grid_tab:
     original = grid_frame(view_items(items, view, me, now, stale_days))
     codes = cached.alignment_frames(key)["objectives"]["code"].tolist()
     pick = st.column_config.SelectboxColumn
-    edited = st.data_editor(original, hide_index=True, width="stretch", num_rows="add", key=f"grid:{team_id}:{view}:{key[1]}",
+    edited = st.data_editor(original, hide_index=True, width="stretch", num_rows="add", key=f"grid:{team_id}:{view}:{key[1]}", placeholder="",
                             disabled=["external_key", "updated_at", "source"], column_config={
-                                "id": None, "external_key": "Key", "title": st.column_config.TextColumn("Title", width="large"),
+                                "id": None, "external_key": "Key", "title": st.column_config.TextColumn("Title", width="medium"),
                                 "owner": pick("Owner", options=names), "status": pick(
-                                    "Status", options=list(WORK_STATUSES), format_func=STATUS_LABELS.get, default="todo"),
+                                    "Status", options=list(WORK_STATUSES), format_func=STATUS_LABELS.get, default="todo",
+                                    required=True),
                                 "reported_rag": pick("RAG", options=list(RAG_VALUES)), "objective": pick("Objective", options=codes),
                                 "due_at": st.column_config.DateColumn("Due", format="YYYY-MM-DD"),
                                 "effort": st.column_config.NumberColumn("Effort", min_value=0.0),
