@@ -340,3 +340,21 @@ def scope_items(items: pd.DataFrame, scope: str | None, team_column: str = "team
     if scope is None or items.empty:
         return items
     return items[items[team_column] == scope]
+
+
+# --------------------------------------------------------------------------- acting users
+Actor = Any  # Viewer (a person signed in to the app) or str (the CLI or a script: trusted, like an admin)
+
+
+def actor_name(actor: Actor) -> str | None:
+    """The name the audit trail records for an actor."""
+    return actor.username if isinstance(actor, Viewer) else actor
+
+
+def checked(actor: Actor) -> Viewer | None:
+    """The viewer whose rights must be checked; None for trusted callers (CLI, scripts, the sample loader).
+
+    The command line runs with the server's own file-system access to the database, so it is as
+    trusted as an admin; the app always passes the signed-in Viewer.
+    """
+    return actor if isinstance(actor, Viewer) else None

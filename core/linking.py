@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from core import repo
 from core.analytics.alignment import ITEM_FIELDS, compile_rule, rule_matches
+from core.auth import actor_name, checked, require_admin, require_team
 from core.edits import edit_batch, plain
 from core.errors import EditRefused, NotFound
 from core.importing.mapping import name_key
@@ -33,7 +34,9 @@ class Link:
 # --------------------------------------------------------------------------- rules
 def add_rule(engine: Engine, field: str, match_type: str, pattern: str, objective: str, user: str | None,
              source: str | None = None) -> int:
-    """Create an active rule (validated: known objective, sound pattern); audited."""
+    """Create an active rule (validated: known objective, sound pattern); audited. Admins only."""
+    _admin(user)
+    user = actor_name(user)
     field = str(field or "").strip()
     if not field:
         raise EditRefused("Alignment rule, column 'field': choose the field the rule tests.")
@@ -52,7 +55,9 @@ def add_rule(engine: Engine, field: str, match_type: str, pattern: str, objectiv
     return rule_id
 
 
-def set_rule_active(engine: Engine, rule_id: int, active: bool, user: str | None) -> None:
+def set_rule_active(engine: Engine, rule_id: int, active: bool, user: Any) -> None:
+    _admin(user)
+    user = actor_name(user)
     with engine.begin() as conn:
         before = _rule(conn, rule_id)
         repo.update_rows(conn, "alignmentrule", [(rule_id, {"active": bool(active)})])
@@ -63,6 +68,8 @@ def set_rule_active(engine: Engine, rule_id: int, active: bool, user: str | None
 
 def delete_rule(engine: Engine, rule_id: int, user: str | None) -> None:
     """Remove a rule; the links it made stay (undo the batch that applied it to remove those)."""
+    _admin(user)
+    user = actor_name(user)
     with engine.begin() as conn:
         before = _rule(conn, rule_id)
         repo.delete_ids(conn, "alignmentrule", [rule_id])
@@ -73,7 +80,8 @@ def delete_rule(engine: Engine, rule_id: int, user: str | None) -> None:
 
 def apply_rules(engine: Engine, user: str | None, rule_ids: list[int] | None = None) -> dict[str, Any]:
     """Link every still-unlinked item an active rule catches; items already linked are never re-pointed."""
-    with edit_batch(engine, user, "Alignment rules applied") as eb:
+    _admin(user)
+    with edit_batch(engine, actor_name(user), "Alignment rules applied") as eb:
         rules = repo.rules_frame(eb.conn, active_only=True)
         if rule_ids is not None:
             rules = rules[rules["id"].isin(rule_ids)]
@@ -140,7 +148,10 @@ def link_items(engine: Engine, links: list[Link], user: str | None, what: str = 
     """Set objective and/or owner of many items in one transaction; a bad code or name refuses the lot."""
     if not links:
         return {"changed": 0, "batch_id": None}
-    with edit_batch(engine, user, what) as eb:
+    with edit_batch(engine, actor_name(user), what) as eb:
+        viewer = checked(user)
+        if viewer is not None:  # managers link their own team's work only
+            require_team(viewer, set(repo.item_teams(eb.conn, [link.item_id for link in links]).values()), "items")
         objectives = {str(k).casefold(): v for k, v in repo.ids_by(eb.conn, "objective", "code").items()}
         people = repo.name_lookup(eb.conn, "person")
         changes = []
@@ -156,6 +167,13 @@ def link_items(engine: Engine, links: list[Link], user: str | None, what: str = 
                 changes.append((int(link.item_id), values))
         changed = eb.update("workitem", changes, action="link")
         return {"changed": changed, "batch_id": eb.batch_id if changed else None}
+
+
+def _admin(actor: Any) -> None:
+    """Rules touch every team's work: admins manage them (a trusted CLI caller passes a plain name)."""
+    viewer = checked(actor)
+    if viewer is not None:
+        require_admin(viewer)
 
 
 def _lookup(table: dict[str, int], shown: str | None, key: str, where: str, noun: str) -> int | None:

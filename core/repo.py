@@ -519,8 +519,8 @@ def tracker_teams_frame(engine: Engine) -> pd.DataFrame:
     return _frame(engine, sa.select(t.c.id, t.c.name, t.c.stale_days).order_by(t.c.name))
 
 
-def item_teams(conn: Connection, item_ids: Sequence[int]) -> dict[int, int | None]:
-    """item id → the team it belongs to (its own, else its owner's)."""
+def item_team_ids(conn: Connection, item_ids: Sequence[int]) -> dict[int, int | None]:
+    """item id → the id of the team it belongs to (its own, else its owner's)."""
     w, p = T["workitem"], T["person"]
     out: dict[int, int | None] = {}
     for chunk in _chunks(list(item_ids)):
@@ -833,3 +833,32 @@ def audit_choices(engine: Engine) -> dict[str, list[str]]:
     with engine.connect() as conn:
         return {c: sorted(v for (v,) in conn.execute(sa.select(a.c[c]).distinct()) if v)
                 for c in ("user", "entity", "action")}
+
+
+def person_name(conn: Connection, person_id: Any) -> str | None:
+    if person_id is None or (isinstance(person_id, float) and pd.isna(person_id)):
+        return None
+    p = T["person"]
+    return conn.execute(sa.select(p.c.name).where(p.c.id == int(person_id))).scalar_one_or_none()
+
+
+def owner_names(conn: Connection, table_name: str, ids: Sequence[int]) -> dict[int, str | None]:
+    """Row id → its owner's name, for objectives and KPIs (who may change them)."""
+    t, p = T[table_name], T["person"]
+    out: dict[int, str | None] = {}
+    for chunk in _chunks(list(ids)):
+        stmt = sa.select(t.c.id, p.c.name).join(p, p.c.id == t.c.owner_id, isouter=True).where(t.c.id.in_(list(chunk)))
+        out.update({int(i): n for i, n in conn.execute(stmt)})
+    return out
+
+
+def item_teams(conn: Connection, item_ids: Sequence[int]) -> dict[int, str | None]:
+    """Work item id → its team's name (the item's own team, else its owner's)."""
+    w, t, p, pt = T["workitem"], T["team"], T["person"], T["team"].alias("owner_team")
+    out: dict[int, str | None] = {}
+    for chunk in _chunks(list(item_ids)):
+        stmt = (sa.select(w.c.id, sa.func.coalesce(t.c.name, pt.c.name))
+                .join(t, t.c.id == w.c.team_id, isouter=True).join(p, p.c.id == w.c.owner_id, isouter=True)
+                .join(pt, pt.c.id == p.c.team_id, isouter=True).where(w.c.id.in_(list(chunk))))
+        out.update({int(i): n for i, n in conn.execute(stmt)})
+    return out

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from core import repo
 from core.analytics.kpis import xmr_signals
+from core.auth import actor_name, checked, require_owner
 from core.errors import NotFound, ThroughlineError
 from core.models import utcnow
 
@@ -47,12 +48,16 @@ def refresh_kpi_signals(conn: Connection, kpi_ids: Sequence[int], batch_id: int 
     return len(new)
 
 
-def set_state(engine: Engine, signal_id: int, state: str, user: str | None, note: str = "") -> dict[str, Any]:
-    """Move a signal along open → acknowledged → resolved, logging who, when and why."""
+def set_state(engine: Engine, signal_id: int, state: str, user: Any, note: str = "") -> dict[str, Any]:
+    """Move a signal along open → acknowledged → resolved, logging who, when and why (its owner or an admin)."""
     with engine.begin() as conn:
         before = repo.signal(conn, signal_id)
         if before is None:
             raise NotFound(f"There is no signal {signal_id}.")
+        viewer = checked(user)
+        if viewer is not None:
+            require_owner(viewer, {repo.person_name(conn, before["owner_id"])}, "signals")
+        user = actor_name(user)
         if state not in TRANSITIONS.get(before["state"], ()):
             raise ThroughlineError(f"Signal {signal_id} is {before['state']}; it cannot become {state}.")
         entry = {"at": utcnow().isoformat(timespec="seconds"), "user": user, "from": before["state"], "to": state,
@@ -67,9 +72,14 @@ def set_state(engine: Engine, signal_id: int, state: str, user: str | None, note
         return {**before, **values}
 
 
-def set_protocol(engine: Engine, kpi_id: int, protocol: str, user: str | None) -> None:
-    """Edit a KPI's intervention protocol (what its owner does when it signals); audited."""
+def set_protocol(engine: Engine, kpi_id: int, protocol: str, user: Any) -> None:
+    """Edit a KPI's intervention protocol (what its owner does when it signals); audited. The KPI's owner or an
+    admin."""
     with engine.begin() as conn:
+        viewer = checked(user)
+        if viewer is not None:
+            require_owner(viewer, set(repo.owner_names(conn, "kpi", [kpi_id]).values()) or {None}, "KPIs")
+        user = actor_name(user)
         before = repo.kpi_protocol(conn, kpi_id)
         repo.update_rows(conn, "kpi", [(kpi_id, {"protocol": protocol})])
         conn.execute(sa.update(repo.table("signal")).where(repo.table("signal").c.entity == "kpi",

@@ -14,6 +14,7 @@ import pandas as pd
 from sqlalchemy.engine import Connection, Engine
 
 from core import repo
+from core.auth import AccessDenied, Viewer, actor_name, checked, require_owner, require_writer
 from core.edits import edit_batch, plain
 from core.errors import EditRefused
 from core.importing.mapping import name_key
@@ -167,7 +168,10 @@ def apply_changes(engine: Engine, entity: str, inserts: list[tuple[int, dict[str
     result = EditResult()
     if not (inserts or updates or deletes):
         return result
-    with edit_batch(engine, user, f"Strategy page: {spec.label.lower()}") as eb:
+    viewer = checked(user)
+    with edit_batch(engine, actor_name(user), f"Strategy page: {spec.label.lower()}") as eb:
+        if viewer is not None:
+            _check_rights(eb.conn, viewer, spec, inserts, updates, deletes)
         resolve = _Resolver(eb.conn)
         for row_id in deletes:
             _refuse_if_referenced(eb.conn, spec, row_id)
@@ -188,6 +192,19 @@ def apply_changes(engine: Engine, entity: str, inserts: list[tuple[int, dict[str
             _check_no_cycles(eb.conn)
         result.batch_id = eb.batch_id if eb.changed else None
     return result
+
+
+def _check_rights(conn: Connection, viewer: Viewer, spec: Entity, inserts: list, updates: list,
+                  deletes: list) -> None:
+    """Admins edit the whole strategy; managers change only the objectives and KPIs they own."""
+    require_writer(viewer)
+    if viewer.role == "admin":
+        return
+    if spec.table not in ("objective", "kpi") or inserts or deletes:
+        raise AccessDenied(f"{spec.label}: only an admin can add or delete rows or change incentives and expected "
+                           "effects; managers change the objectives and KPIs they own. Nothing was changed.")
+    require_owner(viewer, set(repo.owner_names(conn, spec.table, [i for i, _ in updates]).values()),
+                  spec.label.lower())
 
 
 class _Resolver:

@@ -25,6 +25,7 @@ from core.importing.mapping import Mapping
 from core.importing.read import Table
 from core.importing.validate import Issue, ValidatedSheet
 from core.linking import apply_rules_on_import
+from core.auth import actor_name, checked, require_own_batch
 from core.models import utcnow
 
 DELETE_ORDER = ("workitem", "expectedeffect", "incentive", "kpireading", "kpi", "objective", "person", "team")
@@ -406,12 +407,19 @@ def _write_dependencies(conn: Connection, incoming: pd.DataFrame, is_new: pd.Ser
 
 
 # --------------------------------------------------------------------------- undo
-def undo_batch(engine: Engine, batch_id: int, user: str | None) -> list[int]:
-    """Restore the state before the batch (and the batches committed with it); returns the batch ids undone."""
+def undo_batch(engine: Engine, batch_id: int, user: Any) -> list[int]:
+    """Restore the state before the batch (and the batches committed with it); returns the batch ids undone.
+
+    ``user`` is the signed-in Viewer (managers undo only their own batches) or a trusted name (CLI).
+    """
     with engine.begin() as conn:
         batch = repo.batch(conn, batch_id)
         if batch is None:
             raise NotFound(f"There is no import batch {batch_id}.")
+        viewer = checked(user)
+        if viewer is not None:
+            require_own_batch(viewer, batch["user"])
+        user = actor_name(user)
         if batch["state"] != "committed":
             raise UndoRefused(f"Batch {batch_id} was already undone on {batch['undone_at']:%Y-%m-%d %H:%M} "
                               f"by {batch['undone_by'] or 'someone'}.")

@@ -19,10 +19,11 @@ from sqlalchemy.engine import Engine
 
 from core import repo
 from core.config import ImportLimits, load_settings
+from core.auth import AccessDenied, Viewer, actor_name, checked, require_writer
 from core.errors import ImportRefused
 from core.importing.commit import ImportContext, SheetResult, apply_sheet, apply_unchanged, fingerprint, unchanged_since
 from core.importing.fields import KIND_ORDER, KINDS
-from core.importing.mapping import Mapping, Profile, build_mapping
+from core.importing.mapping import Mapping, Profile, build_mapping, name_key
 from core.importing.read import ReadResult, Table, read_bytes
 from core.importing.sync import SyncReport, reconcile
 from core.importing.validate import Issue, ValidatedSheet, validate
@@ -195,6 +196,8 @@ def execute(engine: Engine, prepared: PreparedFile, options: ImportOptions | Non
     name = prepared.read.file_name
     if not prepared.sheets:
         raise ImportRefused("no sheet was selected for import.", file=name)
+    check_import_rights(checked(user), prepared)
+    user = actor_name(user)
     ordered = sorted(prepared.sheets, key=lambda s: KIND_ORDER.index(s.mapping.kind))
     n_work = sum(1 for s in ordered if s.mapping.kind == "work_items")
     sources = [_source_of(s, options, name, n_work) for s in ordered]
@@ -240,6 +243,38 @@ def execute(engine: Engine, prepared: PreparedFile, options: ImportOptions | Non
             f"({', '.join(sorted({k['field'] for k in synced.kept}))})."] if synced.kept else []
     return ImportResult(name, prepared.read.sha256, not dry_run, results, time.perf_counter() - started,
                         prepared.read.notes + prepared.skipped + kept, synced.conflicts)
+
+
+def check_import_rights(viewer: Viewer | None, prepared: PreparedFile) -> None:
+    """Executives import nothing; managers import work items of their own team (or with no team) only."""
+    if viewer is None:
+        return
+    require_writer(viewer)
+    if viewer.role == "admin":
+        return
+    name = prepared.read.file_name
+    for ps in prepared.sheets:
+        if ps.mapping.kind != "work_items":
+            raise AccessDenied(f"'{name}', sheet '{ps.table.sheet or 'CSV'}': managers import work items; "
+                               f"{ps.mapping.kind.replace('_', ' ')} are imported by an admin. Nothing was imported.")
+        frame = ps.validated.frame
+        if "team" not in frame:
+            continue
+        own = name_key(viewer.team or "")
+        other = frame[frame["team"].notna() & (frame["team"].map(lambda t: name_key(t)) != own)]
+        if len(other):
+            first = other.iloc[0]
+            raise AccessDenied(f"'{name}', sheet '{ps.table.sheet or 'CSV'}', row {int(first['source_row'])}, "
+                               f"column '{ps.mapping.fields.get('team', 'team')}': '{first['team']}' is not your team "
+                               f"({viewer.team}); you can import rows of your own team only. Nothing was imported.")
+
+
+def save_mapping_profile(engine: Engine, values: dict[str, Any], actor: Any) -> int:
+    """Save a mapping profile: managers and admins (executives read only)."""
+    viewer = checked(actor)
+    if viewer is not None:
+        require_writer(viewer)
+    return repo.save_profile(engine, values, actor_name(actor))
 
 
 def _source_of(ps: PreparedSheet, options: ImportOptions, file_name: str, n_work: int) -> str | None:
