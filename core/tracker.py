@@ -407,7 +407,7 @@ def _write(engine: Engine, team_id: int, updates: list[tuple[int, dict[str, Any]
 
 def _check_scope(conn: Connection, team_id: int, ids: list[int], refs: _Refs) -> None:
     """Until accounts exist the chosen team scopes the grid: an item of another team is not edited through it."""
-    teams = repo.item_teams(conn, ids)
+    teams = repo.item_team_ids(conn, ids)
     outside = [i for i in ids if i in teams and teams[i] != team_id]
     if outside:
         other = refs.teams.get(teams[outside[0]], "no team")

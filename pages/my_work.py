@@ -7,6 +7,7 @@ import streamlit as st
 from core import cached, repo
 from core.importing import review
 from core.models import RAG_VALUES, WORK_STATUSES
+from core.text import inert
 from core.tracker import (DEFAULT_STALE_DAYS, QUICK, STATUS_LABELS, VIEWS, grid_frame, latest_notes, quick_update,
                           save_items, set_stale_days, stale_items, view_items)
 from core.tracker_excel import export_items, reimport
@@ -18,15 +19,18 @@ if teams.empty:
     cached.stop_empty("No teams yet: import a tracker with a team column, or a people sheet with teams.")
 
 names = people["name"].dropna().tolist()
-with st.sidebar:  # accounts do not exist yet: "me" is chosen here and named in the audit trail
-    saved = st.session_state.get("my_work_me")
+viewer = cached.viewer()  # a manager works on their own team only; an executive reads
+can_write = viewer.role in ("manager", "admin")
+with st.sidebar:  # without accounts "me" is chosen here and named in the audit trail
+    saved = st.session_state.get("my_work_me") or viewer.person
     me = st.selectbox("Me", names, index=names.index(saved) if saved in names else None, placeholder="Choose yourself",
                       key="me")
     st.session_state["my_work_me"] = me
     if me:
         st.session_state["acting_user"] = me
     mine = people.loc[people["name"] == me, "team"].dropna().tolist()
-    team_names = teams["name"].tolist()
+    team_names = [viewer.team] if viewer.role == "manager" and viewer.team in teams["name"].tolist() \
+        else teams["name"].tolist()
     default = st.session_state.get("my_work_team") or (mine[0] if mine else team_names[0])
     team = st.selectbox("Team", team_names, index=team_names.index(default) if default in team_names else 0,
                         key="my_team")
@@ -37,10 +41,11 @@ actor = cached.acting_user()
 items = repo.tracker_items_frame(engine, team_id)
 now = pd.Timestamp.now(tz="UTC").tz_localize(None)
 sources = items["source"].value_counts().index.tolist() or [f"{team} tracker"]
-st.caption(f"{team}: {len(items):,} item(s) in {', '.join(sources)} · changes are saved as {actor} (audited, "
-           "undoable from the Import history)")
+st.caption(f"{inert(team)}: {len(items):,} item(s) in {inert(', '.join(sources))} · " + (
+    f"changes are saved as {inert(actor)} (audited, undoable from the Import history)" if can_write else
+    f"your role ({viewer.role}) can read this page but not change anything"))
 if msg := st.session_state.pop("my_work_saved", None):
-    st.success(msg)
+    st.success(inert(msg))
 
 
 def done(message: str) -> None:
@@ -67,7 +72,7 @@ with grid_tab:
                                 "updated_at": st.column_config.DatetimeColumn("Last updated", format="YYYY-MM-DD HH:mm")})
     target = st.selectbox("New rows go to", sources, key="new_rows_source") if len(sources) > 1 else sources[0]
     st.caption("Add rows at the bottom (a key like the tracker's own is given); close a row by setting it to Done.")
-    if st.button("Save changes", type="primary", key="save_grid"):
+    if st.button("Save changes", type="primary", key="save_grid", disabled=not can_write):
         try:
             done(save_items(engine, team_id, original, edited, actor, source=target).sentence())
         except Exception as exc:  # noqa: BLE001 - every failure becomes a message
@@ -78,7 +83,7 @@ with quick_tab:
     if not me:
         st.info("Choose yourself in the sidebar to see your open items.")
     elif open_mine.empty:
-        st.info(f"{me} has no open items in {team}.")
+        st.info(f"{inert(me)} has no open items in {inert(team)}.")
     else:
         left, right = st.columns(2)
         note = left.text_input("Note (optional, saved with your next click)", key="quick_note")
@@ -86,11 +91,12 @@ with quick_tab:
         notes = latest_notes(engine, open_mine["id"].astype(int).tolist())
         for it in open_mine.itertuples():
             c = st.columns([5, 1, 1, 1, 1])
-            c[0].markdown(f"**{it.external_key}** {it.title} · {STATUS_LABELS.get(it.status, it.status or '?')}"
-                          f"{' · ' + it.reported_rag if isinstance(it.reported_rag, str) else ''}"
-                          + (f"  \n:gray[{notes[it.id]}]" if it.id in notes else ""))
+            c[0].markdown(f"**{inert(it.external_key)}** {inert(it.title)} · "
+                          f"{STATUS_LABELS.get(it.status, inert(it.status) or '?')}"
+                          f"{' · ' + inert(it.reported_rag) if isinstance(it.reported_rag, str) else ''}"
+                          + (f"  \n:gray[{inert(notes[it.id])}]" if it.id in notes else ""))
             for col, (action, label) in zip(c[1:], QUICK.items()):
-                if col.button(label, key=f"q:{action}:{it.id}"):
+                if col.button(label, key=f"q:{action}:{it.id}", disabled=not can_write):
                     try:
                         quick_update(engine, team_id, int(it.id), action, actor, note=note, blocked_by=blocker)
                         done(f"{it.external_key}: {label.lower()}, last updated now.")
@@ -98,8 +104,8 @@ with quick_tab:
                         cached.show_error(exc)
 
 with stale_tab:
-    days = st.number_input(f"Stale after (days) for {team}", 1, 365, stale_days, key="stale_days")
-    if days != stale_days and st.button("Save threshold", key="save_stale"):
+    days = st.number_input(f"Stale after (days) for {inert(team)}", 1, 365, stale_days, key="stale_days")
+    if days != stale_days and st.button("Save threshold", key="save_stale", disabled=not can_write):
         try:
             set_stale_days(engine, team_id, int(days), actor)
             done(f"{team}: items are stale after {int(days)} days without an update.")
@@ -107,7 +113,7 @@ with stale_tab:
             cached.show_error(exc)
     stale = stale_items(items, now, int(days))[["external_key", "title", "owner", "status", "last_update",
                                                 "days_since_update"]]
-    st.markdown(f"**Yours** ({me or 'choose yourself'}): {int(stale['owner'].eq(me).sum())} stale item(s)")
+    st.markdown(f"**Yours** ({inert(me) or 'choose yourself'}): {int(stale['owner'].eq(me).sum())} stale item(s)")
     st.dataframe(stale[stale["owner"].eq(me)], hide_index=True, width="stretch")
     st.markdown(f"**The team's** (for its manager): {len(stale)} stale item(s) by owner")
     st.dataframe(stale.sort_values(["owner", "days_since_update"], ascending=[True, False]), hide_index=True,
@@ -115,16 +121,16 @@ with stale_tab:
 
 with excel_tab:
     source = st.selectbox("Tracker", sources, key="excel_source")
-    if st.button("Prepare the xlsx", key="export"):
+    if st.button("Prepare the xlsx", key="export", disabled=not can_write):  # an export is audited
         try:
             st.session_state["my_work_export"] = export_items(engine, team_id, source, actor)
         except Exception as exc:  # noqa: BLE001
             cached.show_error(exc)
     ex = st.session_state.get("my_work_export")
     if ex is not None and ex.layout.source == source:
-        st.download_button(f"Download {ex.file_name} ({ex.rows} rows)", ex.data, file_name=ex.file_name,
+        st.download_button(f"Download {inert(ex.file_name)} ({ex.rows} rows)", ex.data, file_name=ex.file_name,
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        st.caption(f"Columns as the team's file has them: {', '.join(ex.layout.headers)}.")
+        st.caption(f"Columns as the team's file has them: {inert(', '.join(ex.layout.headers))}.")
     upload = st.file_uploader("Re-import the edited file", type=["xlsx", "xlsm", "csv"], key="reimport_file")
     if upload is not None:
         data = upload.getvalue()
@@ -142,7 +148,7 @@ with excel_tab:
                 col.metric(label, f"{value:,}")
             for line in result.notes + ([f"New rows without a key get {', '.join(plan[1].filled_keys)}."]
                                         if plan[1].filled_keys else []):
-                st.caption(line)
+                st.caption(inert(line))
             if not (changes := review.changes_table(result)).empty:
                 st.dataframe(changes, hide_index=True, width="stretch")
             if not (problems := review.issues_table(result, upload.name)).empty:
@@ -161,7 +167,8 @@ with excel_tab:
                 st.dataframe(missing.drop(columns=["id"]), hide_index=True, width="stretch")
                 close = st.radio("Those rows", ["leave", "close"], key="missing_choice", horizontal=True,
                                  format_func={"leave": "Leave them", "close": "Close them (set to done)"}.get) == "close"
-            if st.button("Import the file", type="primary", key="reimport_commit", disabled=resolutions is None):
+            if st.button("Import the file", type="primary", key="reimport_commit",
+                         disabled=resolutions is None or not can_write):
                 try:
                     r = reimport(engine, data, upload.name, team_id, source, actor, dry_run=False,
                                  resolutions=resolutions, close_missing=close)
