@@ -358,3 +358,23 @@ def checked(actor: Actor) -> Viewer | None:
     trusted as an admin; the app always passes the signed-in Viewer.
     """
     return actor if isinstance(actor, Viewer) else None
+
+
+def scope_flow(items: pd.DataFrame, events: pd.DataFrame, deps: pd.DataFrame, scope: str | None
+               ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Work items, their status events and dependencies as a team-scoped manager may read them."""
+    if scope is None:
+        return items, events, deps
+    kept = scope_items(items, scope)
+    ids = set(kept["id"])
+    return kept, events[events["work_item_id"].isin(ids)], deps[deps["work_item_id"].isin(ids)]
+
+
+def visible_batches(batches: pd.DataFrame, viewer: Viewer) -> pd.DataFrame:
+    """Import batches a viewer may open (their rejected rows hold raw rows): a scoped manager sees their own."""
+    return batches[batches["user"] == viewer.username] if viewer.scope is not None else batches
+
+
+def visible_audit(audit: pd.DataFrame, viewer: Viewer) -> pd.DataFrame:
+    """Admins and executives read the whole audit trail; managers read their own entries."""
+    return audit if viewer.role in ("admin", "executive") else audit[audit["user"] == viewer.username]

@@ -214,9 +214,13 @@ def link(page: str, label: str, icon: str | None = None) -> None:
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def flow_frames(key: DataKey) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Work items, status events and dependencies (shared read-only; analytics never mutate them)."""
+    """Work items, status events and dependencies (shared read-only; analytics never mutate them), as the
+    viewer's scope (key[2]) allows."""
+    from core.auth import scope_flow
+
     eng = _engine_for(key[0])
-    return repo.work_items_frame(eng), repo.status_events_frame(eng), repo.dependencies_frame(eng)
+    return scope_flow(repo.work_items_frame(eng), repo.status_events_frame(eng), repo.dependencies_frame(eng),
+                      key[2])
 
 
 @st.cache_resource(show_spinner="Computing flow metrics…", max_entries=16)
@@ -265,8 +269,10 @@ def stop_empty(message: str) -> None:
 @st.cache_resource(show_spinner=False, max_entries=4)
 def alignment_frames(key: DataKey) -> dict[str, pd.DataFrame]:
     """Work items with objective ids and kept attributes, objectives, rules (shared read-only)."""
+    from core.auth import scope_items
+
     eng = _engine_for(key[0])
-    return {"items": repo.alignment_items_frame(eng), "objectives": repo.objectives_frame(eng),
+    return {"items": scope_items(repo.alignment_items_frame(eng), key[2]), "objectives": repo.objectives_frame(eng),
             "rules": repo.rules_frame(eng), "people": repo.people_frame(eng)}
 
 
@@ -337,3 +343,13 @@ def table(frame: pd.DataFrame, name: str, **kwargs: Any) -> None:
     st.dataframe(frame, hide_index=True, width="stretch", **kwargs)
     st.download_button("CSV", csv_bytes(frame), file_name=f"{name}.csv", mime="text/csv", key=f"csv_{name}",
                        icon=":material/download:", type="tertiary")
+
+
+def attempt(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run a core write: its result (True when it returns nothing), or None after showing why it failed."""
+    try:
+        result = fn(*args, **kwargs)
+        return True if result is None else result
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a message
+        show_error(exc)
+        return None

@@ -14,7 +14,7 @@ frames = cached.alignment_frames(key)
 items, objectives = frames["items"], frames["objectives"]
 if items.empty:
     cached.stop_empty("No work items yet: import a tracker or a ticket export first.")
-engine, user = cached.engine(), cached.acting_user()
+engine, user = cached.engine(), cached.viewer()
 codes = objectives["code"].tolist()
 label = dict(zip(objectives["code"], objectives["code"] + " " + objectives["title"]))
 
@@ -85,11 +85,11 @@ with rules_tab:
         rule_id = r1.selectbox("Rule", counts["id"].tolist(), format_func=lambda i: f"#{i}")
         if r2.button("Switch on/off"):
             active = bool(counts.loc[counts["id"] == rule_id, "active"].iloc[0])
-            set_rule_active(engine, int(rule_id), not active, user)
-            done(f"Rule #{rule_id} is now {'off' if active else 'on'}.")
+            if cached.attempt(set_rule_active, engine, int(rule_id), not active, user):
+                done(f"Rule #{rule_id} is now {'off' if active else 'on'}.")
         if r3.button("Delete rule"):
-            delete_rule(engine, int(rule_id), user)
-            done(f"Rule #{rule_id} deleted; the links it made stay.")
+            if cached.attempt(delete_rule, engine, int(rule_id), user):
+                done(f"Rule #{rule_id} deleted; the links it made stay.")
     st.markdown("**New rule**: work items whose field matches → objective")
     f1, f2, f3 = st.columns(3)
     field = f1.selectbox("Field", rule_fields(attribute_fields(items)), key="rule_field")
@@ -113,9 +113,10 @@ with rules_tab:
         except Exception as exc:  # noqa: BLE001 - every failure becomes a message
             cached.show_error(exc)
     if st.button("Apply active rules to unlinked work", type="primary", disabled=frames["rules"].empty):
-        result = apply_rules(engine, user)
-        done(f"{result['linked']:,} item(s) linked by {result['rules']} active rule(s)"
-             + (f" (batch #{result['batch_id']}, undoable from the Import history)." if result["batch_id"] else "."))
+        result = cached.attempt(apply_rules, engine, user)
+        if result:
+            done(f"{result['linked']:,} item(s) linked by {result['rules']} active rule(s)"
+                 + (f" (batch #{result['batch_id']}, undoable from the Import history)." if result["batch_id"] else "."))
 
 with suggest_tab:
     st.caption("Text similarity (TF-IDF) between each unlinked item and each objective's title, description and "
@@ -134,14 +135,16 @@ with suggest_tab:
         choice = st.radio("Link it to", options["objective"].tolist(), key="suggest_choice",
                           format_func=lambda c: inert(f"{label[c]} (score {options.set_index('objective').at[c, 'score']})"))
         if st.button("Link this item"):
-            link_items(engine, [Link(int(item_id), choice)], user, "Alignment: accepted suggestion")
-            done(f"Item #{item_id} linked to {inert(choice)}.")
+            if cached.attempt(link_items, engine, [Link(int(item_id), choice)], user, "Alignment: accepted suggestion"):
+                done(f"Item #{item_id} linked to {inert(choice)}.")
         floor = st.slider("Accept every top suggestion scoring at least", 0.05, 1.0, 0.2, 0.05)
         chosen = top[top["score"] >= floor]
         if st.button(f"Accept {len(chosen):,} top suggestion(s)", disabled=chosen.empty):
-            result = link_items(engine, [Link(int(i), o) for i, o in zip(chosen["item_id"], chosen["objective"])],
-                                user, "Alignment: accepted suggestions")
-            done(f"{result['changed']:,} item(s) linked.")
+            result = cached.attempt(link_items, engine, [Link(int(i), o) for i, o in zip(chosen["item_id"],
+                                                                                        chosen["objective"])],
+                                    user, "Alignment: accepted suggestions")
+            if result:
+                done(f"{result['changed']:,} item(s) linked.")
 
 with bulk_tab:
     unlinked = items[items["objective_id"].isna()]
@@ -171,6 +174,7 @@ with bulk_tab:
     bulk_target = k1.selectbox(f"Link all {len(unlinked):,} filtered items to", codes, format_func=label.get,
                                index=None, key="bulk_objective")
     if k2.button("Link all", disabled=bulk_target is None or unlinked.empty):
-        result = link_items(engine, [Link(int(i), bulk_target) for i in unlinked["id"]], user,
-                            "Alignment: bulk link")
-        done(f"{result['changed']:,} item(s) linked to {inert(bulk_target)}.")
+        result = cached.attempt(link_items, engine, [Link(int(i), bulk_target) for i in unlinked["id"]], user,
+                                "Alignment: bulk link")
+        if result:
+            done(f"{result['changed']:,} item(s) linked to {inert(bulk_target)}.")

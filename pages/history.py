@@ -3,12 +3,13 @@ import streamlit as st
 
 from core import cached, repo
 from core.importing import review
+from core.auth import visible_batches
 from core.importing.commit import undo_batch
 from core.overview import KIND_COUNTS, last_imports_table, sources_table
 
 key = cached.page_setup("Import history")
 engine = cached.engine()
-batches = cached.batches(key)
+batches = visible_batches(cached.batches(key), cached.viewer())
 if batches.empty:
     cached.stop_empty("No imports yet.")
 
@@ -44,7 +45,7 @@ if chosen["state"] == "committed":
                 st.warning("Tick the box to confirm.")
             else:
                 try:
-                    undone = undo_batch(engine, batch_id, "local user")
+                    undone = undo_batch(engine, batch_id, cached.viewer())
                 except Exception as exc:  # noqa: BLE001 - every failure becomes a message
                     cached.show_error(exc)
                 else:

@@ -6,7 +6,7 @@ import streamlit as st
 from core import cached, repo
 from core.importing import review
 from core.text import inert
-from core.importing.service import ImportOptions, PreparedFile, PreparedSheet, execute
+from core.importing.service import ImportOptions, PreparedFile, PreparedSheet, execute, save_mapping_profile
 
 key = cached.page_setup("Import")
 engine = cached.engine()
@@ -70,8 +70,9 @@ def edit_mapping(ps: PreparedSheet, fid: str) -> PreparedSheet:
     with st.popover("Save this mapping as a profile"):
         profile = st.text_input("Profile name", key=f"pname:{fid}:{name}")
         if st.button("Save profile", key=f"psave:{fid}:{name}", disabled=not profile):
-            repo.save_profile(engine, review.profile_values(profile, mapping, table.headers), user="local user")
-            st.success(f"Saved. Files with these columns will be recognised as '{inert(profile)}'.")
+            if cached.attempt(save_mapping_profile, engine, review.profile_values(profile, mapping, table.headers),
+                              cached.viewer()):
+                st.success(f"Saved. Files with these columns will be recognised as '{inert(profile)}'.")
     return PreparedSheet(table, mapping, ps.file_name)
 
 
@@ -148,7 +149,7 @@ def render_upload(upload) -> None:
         done = None
         with st.status(f"Importing {inert(upload.name)}…", expanded=True) as status:
             try:
-                done = execute(engine, final, ImportOptions(resolutions=resolutions or {}), user="local user")
+                done = execute(engine, final, ImportOptions(resolutions=resolutions or {}), user=cached.viewer())
             except Exception as exc:  # noqa: BLE001
                 status.update(label="Nothing was imported", state="error")
                 cached.show_error(exc)

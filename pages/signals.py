@@ -52,7 +52,7 @@ with st.form(f"act:{sid}"):
     res = r.form_submit_button("Resolve", disabled=chosen["state"] == "resolved")
 if ack or res:
     try:
-        set_state(engine, sid, "acknowledged" if ack else "resolved", "local user", note)
+        set_state(engine, sid, "acknowledged" if ack else "resolved", cached.viewer(), note)
     except Exception as exc:  # noqa: BLE001 - every failure becomes a message
         cached.show_error(exc)
     else:
@@ -61,5 +61,5 @@ with st.expander("Edit the KPI's intervention protocol"):
     text = st.text_area("Protocol", value=kpi["protocol"] if pd.notna(kpi.get("protocol")) else "",
                         key=f"proto:{kpi['id']}")
     if st.button("Save protocol", key=f"psave:{kpi['id']}"):
-        set_protocol(engine, int(kpi["id"]), text, "local user")
-        st.rerun()
+        if cached.attempt(set_protocol, engine, int(kpi["id"]), text, cached.viewer()):
+            st.rerun()

@@ -59,7 +59,7 @@ else:
             if st.form_submit_button("Save owner", type="primary"):
                 row = objectives[objectives["code"] == code].iloc[0]
                 try:
-                    set_field(cached.engine(), "objectives", int(row["id"]), "owner", owner, cached.acting_user())
+                    set_field(cached.engine(), "objectives", int(row["id"]), "owner", owner, cached.viewer())
                     st.session_state["strategy_saved"] = inert(f"{code}: accountable owner is now {owner}.")
                     st.rerun()
                 except Exception as exc:  # noqa: BLE001 - every failure becomes a message
@@ -80,7 +80,7 @@ for tab, entity in zip(tabs, ["objectives", "kpis", "incentives", "effects"]):
         if st.button("Save changes", key=f"save_{entity}", type="primary"):
             try:
                 result = save_edits(cached.engine(), entity, original, edited.drop(columns=["tree"], errors="ignore"),
-                                    cached.acting_user())
+                                    cached.viewer())
                 st.session_state["strategy_saved"] = (
                     f"Saved: {result.inserted} added, {result.updated} changed, {result.deleted} deleted."
                     if result.changed else "Nothing had changed.")
