@@ -14,5 +14,6 @@ pages = [
     st.Page("pages/strategy.py", title="Strategy", icon=":material/account_tree:"),
     st.Page("pages/import.py", title="Import", icon=":material/upload_file:"),
     st.Page("pages/history.py", title="Import history", icon=":material/history:"),
+    st.Page("pages/audit.py", title="Audit trail", icon=":material/policy:"),
 ]
 st.navigation(pages).run()

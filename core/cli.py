@@ -53,6 +53,27 @@ def _parser() -> argparse.ArgumentParser:
     rs = sub.add_parser("restore", help="replace the database's content with a backup file")
     rs.add_argument("path")
     rs.add_argument("--user", default=os.environ.get("USER") or "cli")
+    us = sub.add_parser("users", help="accounts: add, set-role, reset-password, list")
+    usub = us.add_subparsers(dest="users_command", required=True)
+    ua = usub.add_parser("add", help="create an account (the first one must be an admin)")
+    ua.add_argument("username")
+    ua.add_argument("--role", required=True, choices=["executive", "manager", "admin"])
+    ua.add_argument("--team", help="the manager's team")
+    ua.add_argument("--own-team-only", action="store_true", help="a manager who reads only their own team")
+    ua.add_argument("--email", help="for OIDC sign-in: the e-mail the identity provider gives")
+    ua.add_argument("--name", help="the person's name as in the data (owner of objectives, KPIs)")
+    ua.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    ua.add_argument("--no-password", action="store_true", help="OIDC only: an account with no local password")
+    ur = usub.add_parser("set-role", help="change an account's role (and team)")
+    ur.add_argument("username")
+    ur.add_argument("--role", required=True, choices=["executive", "manager", "admin"])
+    ur.add_argument("--team")
+    ur.add_argument("--own-team-only", action=argparse.BooleanOptionalAction, default=None)
+    up = usub.add_parser("reset-password", help="set a new password and unlock the account")
+    up.add_argument("username")
+    up.add_argument("--password-stdin", action="store_true")
+    ul = usub.add_parser("list", help="list accounts")
+    ul.add_argument("--json", action="store_true")
     rp = sub.add_parser("report", help="the Overview's headline figures and attention list")
     rp.add_argument("--json", action="store_true", help="as JSON (for a scheduled email or chat post)")
     ex = sub.add_parser("export", help="write the steering pack (one formatted xlsx)")
@@ -185,6 +206,45 @@ def cmd_restore(args: argparse.Namespace, engine: Any) -> int:
     return 0
 
 
+def _password(args: argparse.Namespace) -> str:
+    """From stdin (scripts, CI) or a hidden prompt typed twice; never from the command line (shell history)."""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    if not sys.stdin.isatty():
+        raise ThroughlineError("No terminal to ask for a password: pass --password-stdin and pipe it in.")
+    import getpass
+
+    first, second = getpass.getpass("Password: "), getpass.getpass("Again: ")
+    if first != second:
+        raise ThroughlineError("The two passwords differ.")
+    return first
+
+
+def cmd_users(args: argparse.Namespace, engine: Any) -> int:
+    """The CLI acts with the server's own access to the database: as trusted as an admin (core.auth.checked)."""
+    from core import auth
+
+    admin = auth.Viewer(os.environ.get("USER") or "cli", "admin")
+    if args.users_command == "add":
+        password = None if args.no_password else _password(args)
+        auth.add_user(engine, args.username, password, args.role, admin if auth.has_users(engine) else None,
+                      team=args.team, email=args.email, display_name=args.name, scope_own_team=args.own_team_only)
+        print(f"Added {args.role} '{args.username}'.")
+    elif args.users_command == "set-role":
+        auth.set_role(engine, args.username, args.role, admin, team=args.team, scope_own_team=args.own_team_only)
+        print(f"'{args.username}' is now {args.role}.")
+    elif args.users_command == "reset-password":
+        auth.reset_password(engine, args.username, _password(args), admin)
+        print(f"Password of '{args.username}' reset; the account is unlocked.")
+    else:
+        users = auth.list_users(engine)
+        if args.json:
+            print(users.to_json(orient="records", date_format="iso"))
+        else:
+            print(users.to_string(index=False) if len(users) else "No accounts yet.")
+    return 0
+
+
 def cmd_report(args: argparse.Namespace, engine: Any) -> int:
     from core.report import ReportOptions, build_report, format_change, format_value, load_frames, report_json
 
@@ -225,7 +285,8 @@ def cmd_export(args: argparse.Namespace, engine: Any) -> int:
 
 COMMANDS = {"import": cmd_import, "undo": cmd_undo, "batches": cmd_batches, "stats": cmd_stats,
             "load-sample": cmd_load_sample, "migrate": lambda a, e: 0, "backup": cmd_backup,
-            "restore": cmd_restore, "report": cmd_report, "export": cmd_export}
+            "restore": cmd_restore, "report": cmd_report, "export": cmd_export,
+            "users": cmd_users}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
