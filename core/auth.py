@@ -188,37 +188,44 @@ def has_users(engine: Engine) -> bool:
 
 
 def authenticate(engine: Engine, username: str, password: str, now: datetime | None = None) -> Viewer:
-    """A viewer for the right password; counts failures and locks the account after MAX_FAILURES."""
+    """A viewer for the right password; counts failures and locks the account after MAX_FAILURES.
+
+    Failures are committed before the error is raised (a rollback would forget them and never lock).
+    """
     now = now or utcnow()
+    failure: str | None = None
     with engine.begin() as conn:
         users = repo.users_frame(conn)
         match = users[users["username"].str.casefold() == (username or "").strip().casefold()]
         if match.empty:
             repo.audit(conn, user=(username or "")[:80], action="login_failed", entity="user",
                        detail="unknown user name")
-            raise LoginFailed("Wrong user name or password.")
-        user = match.iloc[0]
-        uid = int(user["id"])
-        locked = user["locked_until"]
-        if locked is not None and not pd.isna(locked) and pd.Timestamp(locked) > pd.Timestamp(now):
-            repo.audit(conn, user=user["username"], action="login_refused", entity="user", entity_id=uid,
-                       detail="account locked")
-            raise LoginFailed(f"This account is locked after {MAX_FAILURES} failed sign-ins; try again after "
-                              f"{pd.Timestamp(locked):%H:%M} UTC or ask an admin to reset the password.")
-        if not bool(user["active"]):
-            raise LoginFailed("This account is switched off; ask an admin.")
-        if not _verify(user["password_hash"], password):
-            failures = int(user["failed_logins"] or 0) + 1
-            values: dict[str, Any] = {"failed_logins": failures}
-            if failures >= MAX_FAILURES:
-                values["locked_until"] = now + timedelta(minutes=LOCK_MINUTES)
-            repo.update_rows(conn, "user", [(uid, values)])
-            repo.audit(conn, user=user["username"], action="login_failed", entity="user", entity_id=uid,
-                       detail=f"failure {failures}" + (", account locked" if failures >= MAX_FAILURES else ""))
-            raise LoginFailed("Wrong user name or password.")
-        repo.update_rows(conn, "user", [(uid, {"failed_logins": 0, "locked_until": None})])
-        repo.audit(conn, user=user["username"], action="login", entity="user", entity_id=uid)
-        return _viewer(conn, user)
+            failure = "Wrong user name or password."
+        else:
+            user = match.iloc[0]
+            uid = int(user["id"])
+            locked = user["locked_until"]
+            if locked is not None and not pd.isna(locked) and pd.Timestamp(locked) > pd.Timestamp(now):
+                repo.audit(conn, user=user["username"], action="login_refused", entity="user", entity_id=uid,
+                           detail="account locked")
+                failure = (f"This account is locked after {MAX_FAILURES} failed sign-ins; try again after "
+                           f"{pd.Timestamp(locked):%H:%M} UTC or ask an admin to reset the password.")
+            elif not bool(user["active"]):
+                failure = "This account is switched off; ask an admin."
+            elif not _verify(user["password_hash"], password):
+                failures = int(user["failed_logins"] or 0) + 1
+                values: dict[str, Any] = {"failed_logins": failures}
+                if failures >= MAX_FAILURES:
+                    values["locked_until"] = now + timedelta(minutes=LOCK_MINUTES)
+                repo.update_rows(conn, "user", [(uid, values)])
+                repo.audit(conn, user=user["username"], action="login_failed", entity="user", entity_id=uid,
+                           detail=f"failure {failures}" + (", account locked" if failures >= MAX_FAILURES else ""))
+                failure = "Wrong user name or password."
+            else:
+                repo.update_rows(conn, "user", [(uid, {"failed_logins": 0, "locked_until": None})])
+                repo.audit(conn, user=user["username"], action="login", entity="user", entity_id=uid)
+                return _viewer(conn, user)
+    raise LoginFailed(failure or "Wrong user name or password.")
 
 
 def viewer_for_email(engine: Engine, email: str) -> Viewer:
