@@ -91,7 +91,7 @@ def test_a_manager_sees_and_edits_only_their_own_team(db_env: str, engine, monke
     at.button(key="save_grid").click().run()
     assert not at.exception
     with engine.connect() as conn:
-        assert conn.execute(sa.text("select user from auditevent order by id desc")).scalar() == "manager-account"
+        assert conn.execute(sa.text("select \"user\" from auditevent order by id desc")).scalar() == "manager-account"
 
 
 def test_an_executive_reads_but_cannot_change(db_env: str, engine, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -120,7 +120,7 @@ def test_a_grid_edit_and_a_new_row_are_saved_with_one_event_and_one_audit_entry_
     assert item(engine, "CHG-008")["status"] == "in_progress" and item(engine, "CHG-041")["status"] == "todo"
     assert count(engine, "statusevent") == events + 2 and count(engine, "auditevent") == audits + 2
     with engine.connect() as conn:
-        assert conn.execute(sa.text("select user from auditevent order by id desc")).scalar() == "Priya Shah"
+        assert conn.execute(sa.text("select \"user\" from auditevent order by id desc")).scalar() == "Priya Shah"
 
 
 def test_a_bad_cell_is_a_message_not_a_traceback(db_env: str, engine) -> None:
