@@ -357,7 +357,8 @@ def _write(engine: Engine, team_id: int, updates: list[tuple[int, dict[str, Any]
             _check_unchanged(before, updates, expected, refs)
         changes, events, deps = [], [], {}
         audit_rows = []
-        words: dict[str, list[tuple[Any, ...]]] = {}
+        words: dict[str, list[tuple[Any, ...]]] = {}  # per tracker: its status words, its status value map
+        value_maps: dict[str, dict[str, str] | None] = {}
         for item_id, values in updates:
             old = before.loc[item_id]
             new: dict[str, Any] = {}
@@ -366,7 +367,8 @@ def _write(engine: Engine, team_id: int, updates: list[tuple[int, dict[str, Any]
             src = str(old["source"])
             if src not in words:
                 words[src] = repo.source_value_counts(eb.conn, src, "raw_status", "status")
-            new.update(_status_side_effects(new, old, now, words[src], _status_map(eb.conn, src)))
+                value_maps[src] = _status_map(eb.conn, src)
+            new.update(_status_side_effects(new, old, now, words[src], value_maps[src]))
             real = {c: v for c, v in new.items() if _plain(old[c]) != _plain(v)}
             if not real and not touch:
                 continue
