@@ -157,7 +157,7 @@ def _oidc_viewer() -> Any:
     from core import auth
     from core.errors import ThroughlineError
 
-    if not st.user.is_logged_in:
+    if not getattr(st.user, "is_logged_in", False):
         st.title("Throughline")
         st.button("Sign in with your organisation account", on_click=st.login, type="primary")
         st.stop()

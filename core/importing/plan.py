@@ -254,9 +254,14 @@ def build_incoming(vs: ValidatedSheet, resolver: Resolver, source: str | None) -
                   "priority", "description", "created_at", "started_at", "due_at", "done_at", "updated_at", "effort",
                   "depends_on", "attributes"):
             out[c] = col(c)
-        out["owner_id"] = owners()
-        out["team_id"] = _names_to_keys(col("team"), names["team"])
-        out["objective_id"] = ref_codes("objective", "objective", required=False)
+        # References only when the sheet has the column: a tracker without an Objective (Owner, Team) column must
+        # not clear links made in the app (alignment rules, suggestions, the bulk editor) when its rows change.
+        if "owner" in f:
+            out["owner_id"] = owners()
+        if "team" in f:
+            out["team_id"] = _names_to_keys(col("team"), names["team"])
+        if "objective" in f:
+            out["objective_id"] = ref_codes("objective", "objective", required=False)
         out["source_file"], out["source_sheet"] = vs.file_name, sheet
     # rows whose required reference is unknown are rejected
     required_refs = {"kpi_readings": ["kpi_id"], "incentives": ["kpi_id"], "expected_effects": ["objective_id", "kpi_id",

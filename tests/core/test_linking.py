@@ -156,3 +156,20 @@ def test_the_sample_campaign_inquiries_are_the_service_desks_hidden_work(engine)
     categories = tickets["attributes"].map(lambda a: a.get("category"))
     assert len(tickets) == 257 and set(categories) == {"Account inquiry"}
     assert tickets["created_at"].min() >= pd.Timestamp("2026-08-17")  # all after the campaign started
+
+
+def test_a_changed_reimport_without_an_objective_column_keeps_the_links(engine) -> None:
+    """Links made in the app survive an upload whose file has no Objective column, even when the rows changed."""
+    from tests.conftest import csv_bytes
+    from core.importing.service import import_file
+
+    apply_changes(engine, "objectives", [(1, {"code": "O1", "title": "Resolve incidents faster"})], [], [], "t")
+    rows = [["Key", "Title", "Status"], ["T-1", "Fix the printer", "To do"], ["T-2", "New laptop", "To do"]]
+    import_file(engine, csv_bytes(rows), "desk.csv", user="t")
+    items = repo.alignment_items_frame(engine)
+    link_items(engine, [Link(int(i), "O1") for i in items["id"]], "t")
+    rows[1][2] = rows[2][2] = "In progress"  # both rows change
+    result = import_file(engine, csv_bytes(rows), "desk.csv", user="t")
+    assert result.sheets[0].updated == 2
+    after = repo.alignment_items_frame(engine)
+    assert set(after["objective"]) == {"O1"} and set(after["status"]) == {"in_progress"}
