@@ -385,3 +385,14 @@ def visible_batches(batches: pd.DataFrame, viewer: Viewer) -> pd.DataFrame:
 def visible_audit(audit: pd.DataFrame, viewer: Viewer) -> pd.DataFrame:
     """Admins and executives read the whole audit trail; managers read their own entries."""
     return audit if viewer.role in ("admin", "executive") else audit[audit["user"] == viewer.username]
+
+
+def require_team_id(actor: Actor, team_id: int) -> None:
+    """Writes to one team's tracker: that team's manager or an admin (trusted callers pass)."""
+    viewer = checked(actor)
+    if viewer is None:
+        return
+    require_writer(viewer)
+    if viewer.role != "admin" and viewer.team_id != team_id:
+        raise AccessDenied(f"You manage {viewer.team or 'no team'}; you can change only its items. "
+                           "Nothing was changed.")

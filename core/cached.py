@@ -308,6 +308,13 @@ def strategy_tables(key: DataKey) -> dict[str, pd.DataFrame]:
     return repo.editable_frames(_engine_for(key[0]))
 
 
+def actor() -> Any:
+    """What core write functions get: the signed-in Viewer (rights checked in core); without accounts, the
+    name of the person chosen on My work (the local owner of the machine may do everything)."""
+    current = viewer()
+    return acting_user() if current.username == "local user" else current
+
+
 def acting_user() -> str:
     """The name the audit trail records: the signed-in user; without accounts (auth mode none, one person on
     their own machine), the person chosen on My work, else "local user"."""

@@ -20,6 +20,7 @@ from typing import Any, Iterable
 import pandas as pd
 from sqlalchemy.engine import Connection, Engine
 
+from core.auth import actor_name, require_team_id
 from core import repo
 from core.edits import EditBatch, edit_batch, plain
 from core.errors import EditRefused, NotFound
@@ -250,6 +251,8 @@ def set_stale_days(engine: Engine, team_id: int, days: int, actor: str | None) -
     """A team's own 'stale after N days' (1-365); audited."""
     if not 1 <= int(days) <= 365:
         raise EditRefused(f"Stale after: {days} days is outside 1-365.")
+    require_team_id(actor, team_id)
+    actor = actor_name(actor)
     with engine.begin() as conn:
         teams = repo.ids_by(conn, "team", "id")
         if team_id not in teams:
@@ -342,6 +345,8 @@ def _write(engine: Engine, team_id: int, updates: list[tuple[int, dict[str, Any]
     result = SaveResult()
     if not updates and not inserts:
         return result
+    require_team_id(actor, team_id)
+    actor = actor_name(actor)
     with edit_batch(engine, actor, what) as eb:
         refs = _Refs(eb.conn)
         if team_id not in refs.teams:

@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy.engine import Connection, Engine
 
+from core.auth import actor_name, require_team_id
 from core import repo
 from core.errors import ImportRefused
 from core.export_safety import SheetSpec, write_xlsx
@@ -149,8 +150,13 @@ def export_file_name(source: str) -> str:
     return (re.sub(r'[\\/:*?"<>|]+', "_", source).strip(" ._") or "tracker") + ".xlsx"
 
 
-def export_items(engine: Engine, team_id: int, source: str, actor: str | None) -> Export:
-    """The team's items of one tracker as an xlsx in the team's layout; the export is audited."""
+def export_items(engine: Engine, team_id: int, source: str, actor: Any) -> Export:
+    """The team's items of one tracker as an xlsx in the team's layout; the export is audited.
+
+    It records what the file says (the base later uploads are compared with), so it is a write: the team's
+    manager or an admin."""
+    require_team_id(actor, team_id)
+    actor = actor_name(actor)
     started = time.perf_counter()
     items = repo.tracker_items_frame(engine, team_id, source)
     with engine.begin() as conn:
@@ -178,10 +184,11 @@ def read_back(conn: Connection, data: bytes, file_name: str, layout: Layout) -> 
 
 
 # --------------------------------------------------------------------------- re-import
-def reimport(engine: Engine, data: bytes, file_name: str, team_id: int, source: str, actor: str | None, *,
+def reimport(engine: Engine, data: bytes, file_name: str, team_id: int, source: str, actor: Any, *,
              dry_run: bool, resolutions: dict[tuple[str, str, str], str] | None = None,
              close_missing: bool = False) -> Reimport:
     """Import the team's file onto its tracker (a dry run for the preview); list rows the file no longer has."""
+    require_team_id(actor, team_id)
     items = repo.tracker_items_frame(engine, team_id, source)
     with engine.connect() as conn:
         layout = layout_of(conn, source, items)

@@ -37,12 +37,12 @@ with st.sidebar:  # without accounts "me" is chosen here and named in the audit 
     st.session_state["my_work_team"] = team
 row = teams.set_index("name").loc[team]
 team_id, stale_days = int(row["id"]), int(row["stale_days"]) if pd.notna(row["stale_days"]) else DEFAULT_STALE_DAYS
-actor = cached.acting_user()
+actor = cached.actor()
 items = repo.tracker_items_frame(engine, team_id)
 now = pd.Timestamp.now(tz="UTC").tz_localize(None)
 sources = items["source"].value_counts().index.tolist() or [f"{team} tracker"]
 st.caption(f"{inert(team)}: {len(items):,} item(s) in {inert(', '.join(sources))} · " + (
-    f"changes are saved as {inert(actor)} (audited, undoable from the Import history)" if can_write else
+    f"changes are saved as {inert(cached.acting_user())} (audited, undoable from the Import history)" if can_write else
     f"your role ({viewer.role}) can read this page but not change anything"))
 if msg := st.session_state.pop("my_work_saved", None):
     st.success(inert(msg))

@@ -21,6 +21,7 @@ from core.models import utcnow
 from core.sample import load_sample
 from core.signals import set_state
 from core.strategy import apply_changes, set_field
+from core.tracker import quick_update, set_stale_days
 from tests.conftest import csv_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,6 +55,12 @@ def actions(w: dict[str, Any]) -> dict[str, Callable[[auth.Viewer], Any]]:
     e, items, obj = w["engine"], w["items"], w["objectives"]
     desk_item = int(items[(items["team"] == "Service Desk") & items["objective_id"].isna()]["id"].iloc[0])
     mttr_signal = int(w["signals"][w["signals"]["kpi"] == "K-MTTR"]["id"].iloc[0])
+    teams = repo.teams_frame(e).set_index("name")["id"]
+    desk_team, infra_team = int(teams["Service Desk"]), int(teams["Infrastructure"])
+    tracked = repo.work_items_frame(e)
+    open_ = tracked[tracked["status"] != "done"]
+    desk_tracked = int(open_[open_["team"] == "Service Desk"]["id"].iloc[0])
+    infra_tracked = int(open_[open_["team"] == "Infrastructure"]["id"].iloc[0])
     sample_batch = int(repo.list_batches(e)["id"].max())  # the sample loader's last import (nothing depends on it)
     return {
         "import own-team tracker": lambda v: import_file(e, desk_tracker(), "desk.csv", user=v),
@@ -67,6 +74,9 @@ def actions(w: dict[str, Any]) -> dict[str, Callable[[auth.Viewer], Any]]:
         "link a Service Desk item": lambda v: link_items(e, [Link(desk_item, "O1")], v),
         "add an alignment rule": lambda v: add_rule(e, "title", "contains", "CAB", "O2", v),
         "acknowledge a K-MTTR signal": lambda v: set_state(e, mttr_signal, "acknowledged", v, "seen"),
+        "quick-update a Service Desk item": lambda v: quick_update(e, desk_team, desk_tracked, "at_risk", v),
+        "quick-update an Infrastructure item": lambda v: quick_update(e, infra_team, infra_tracked, "at_risk", v),
+        "set the Service Desk's stale days": lambda v: set_stale_days(e, desk_team, 10, v),
     }
 
 
@@ -80,6 +90,9 @@ ALLOWED = {  # action -> roles that may do it
     "link a Service Desk item": {"desk manager", "admin"},
     "add an alignment rule": {"admin"},
     "acknowledge a K-MTTR signal": {"desk manager", "admin"},
+    "quick-update a Service Desk item": {"desk manager", "admin"},
+    "quick-update an Infrastructure item": {"infra manager", "admin"},
+    "set the Service Desk's stale days": {"desk manager", "admin"},
 }
 
 
