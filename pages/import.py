@@ -8,7 +8,7 @@ from core.importing import review
 from core.text import inert
 from core.importing.service import ImportOptions, PreparedFile, PreparedSheet, execute, save_mapping_profile
 
-key = cached.page_setup("Import")
+key = cached.page_setup("Import", need="write")
 engine = cached.engine()
 st.caption("Upload the spreadsheets you already keep. Nothing is written until you commit, and every import can "
            "be undone from the import history.")
