@@ -19,20 +19,14 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
+from core.export_safety import neutralise
+
 HEADER_FILL = PatternFill("solid", fgColor="1F3A5F")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 RAG_FILLS = {"green": "C6EFCE", "amber": "FFEB9C", "red": "FFC7CE", "grey": "E7E6E6"}
 RAG_COLUMNS = {"status", "reported", "measured_status", "reported_rag", "kpi status"}
 PCT_COLUMNS = {"hidden_ratio", "share"}
 MAX_WIDTH = 60
-
-
-def neutralise(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula, made inert; everything else unchanged."""
-    if isinstance(value, str) and value.startswith(DANGEROUS_START):
-        return "'" + value
-    return value
 
 
 def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:

@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from core.export_safety import neutralise
 from core.importing.fields import KIND_LABELS, KINDS, fields_of
 from core.importing.mapping import Mapping, canonical_rag, canonical_status, name_key
 from core.importing.read import column_letter
@@ -18,7 +19,6 @@ from core.importing.read import column_letter
 IGNORE = "— ignore —"
 STATUS_CHOICES = ("todo", "in_progress", "blocked", "done")
 RAG_CHOICES = ("green", "amber", "red")
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def field_labels(kind: str) -> dict[str, str]:
@@ -153,13 +153,6 @@ def issues_table(result: Any, file_name: str) -> pd.DataFrame:
         s) if s.name == "Severity" else s, kind="stable").reset_index(drop=True)
 
 
-def safe_cell(value: Any) -> Any:
-    """Neutralise text that a spreadsheet would run as a formula (OWASP CSV injection)."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
 def rejected_workbook(rows: list[dict[str, Any]]) -> bytes:
     """The rejected rows with their original values and a Reason column, to fix and upload again."""
     import openpyxl
@@ -178,7 +171,7 @@ def rejected_workbook(rows: list[dict[str, Any]]) -> bytes:
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row_number, entry in sorted(merged.items(), key=lambda kv: kv[0]):
-        ws.append([safe_cell("; ".join(entry["_reasons"])), row_number, *[safe_cell(entry.get(c)) for c in columns]])
+        ws.append([neutralise("; ".join(entry["_reasons"])), row_number, *[neutralise(entry.get(c)) for c in columns]])
     ws.freeze_panes = "A2"
     ws.column_dimensions["A"].width = 60
     buf = io.BytesIO()
