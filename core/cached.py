@@ -131,9 +131,14 @@ def _local_sign_in() -> Any:
                 else:
                     try:
                         auth.add_user(eng, name, pw, "admin", None)
-                        st.success(f"Admin '{name}' created; sign in below.")
+                        found = auth.authenticate(eng, name, pw)  # the person who set it up is signed in
                     except ThroughlineError as exc:
                         st.error(str(exc))
+                    else:
+                        from core.models import utcnow
+
+                        st.session_state["viewer"], st.session_state["signed_in_at"] = found, utcnow()
+                        st.rerun()
         st.stop()
     if note := st.session_state.pop("login_note", None):
         st.info(note)

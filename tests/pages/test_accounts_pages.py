@@ -1,0 +1,72 @@
+"""First admin, session expiry and the audit trail page under AppTest (auth mode local)."""
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core import auth, repo
+from core.linking import Link, link_items
+from core.models import utcnow
+from core.sample import load_sample
+
+PAGES = Path(__file__).resolve().parents[2] / "pages"
+
+
+@pytest.fixture
+def local(monkeypatch, db_url, engine):
+    monkeypatch.setenv("THROUGHLINE_AUTH", "local")
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    return engine
+
+
+def test_first_start_asks_for_the_first_admin(local) -> None:
+    at = AppTest.from_file(str(PAGES / "overview.py"), default_timeout=120).run()
+    assert "No accounts yet" in at.info[0].value
+    at.text_input(key="first_admin_name").input("ada")
+    at.text_input(key="first_admin_pw").input("a long passphrase")
+    at.text_input(key="first_admin_pw2").input("a long passphrase")
+    at.button[0].click().run()
+    assert not at.exception
+    assert auth.list_users(local)["role"].tolist() == ["admin"]
+    assert at.session_state["viewer"].username == "ada"  # whoever set it up is signed in as that admin
+    assert any("Welcome to Throughline" in i.value for i in at.info)  # and sees the first-run overview
+
+
+def test_an_expired_session_signs_out(local) -> None:
+    auth.add_user(local, "ada", "a long passphrase", "admin", None)
+    at = AppTest.from_file(str(PAGES / "overview.py"), default_timeout=120)
+    at.session_state["viewer"] = auth.Viewer("ada", "admin")
+    at.session_state["signed_in_at"] = utcnow() - timedelta(hours=auth.session_hours() + 1)
+    at.run()
+    assert not at.exception
+    assert "Your session expired" in at.info[0].value and [b.label for b in at.button] == ["Sign in"]
+    with local.connect() as conn:
+        audit = repo.read_table(conn, "auditevent")
+    assert audit.iloc[-1]["action"] == "logout" and audit.iloc[-1]["detail"] == "session expired"
+
+
+def test_audit_trail_page_filters_and_exports(local) -> None:
+    load_sample(local)
+    auth.add_user(local, "ada", "a long passphrase", "admin", None)
+    item = int(repo.alignment_items_frame(local).query("objective_id.isna()")["id"].iloc[0])
+    link_items(local, [Link(item, "O2")], auth.Viewer("ada", "admin"))
+    at = AppTest.from_file(str(PAGES / "audit.py"), default_timeout=120)
+    at.session_state["viewer"] = auth.Viewer("ada", "admin")
+    at.session_state["signed_in_at"] = utcnow()
+    at.run()
+    assert not at.exception
+    everything = at.dataframe[0].value
+    assert {"import", "create", "link"} <= set(everything["action"])
+    at.sidebar.selectbox[0].select("ada").run()  # user
+    mine = at.dataframe[0].value
+    assert set(mine["user"]) == {"ada"} and "link" in set(mine["action"])
+    linked = mine[mine["action"] == "link"].iloc[0]
+    assert "'objective_id': None" in linked["before"] and linked["entity_id"] == item
+    manager = AppTest.from_file(str(PAGES / "audit.py"), default_timeout=120)
+    manager.session_state["viewer"] = auth.Viewer("marcus", "manager", "Service Desk")
+    manager.session_state["signed_in_at"] = utcnow()
+    manager.run()
+    assert manager.dataframe[0].value.empty  # a manager reads only his own entries (none yet)
