@@ -1,4 +1,4 @@
-"""The upload flow in a real browser: upload a tracker, see the mapping and the plan, commit, see it on the Overview."""
+"""The upload flow in a real browser: upload a tracker, see the mapping and the plan, commit, see it counted."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -19,7 +19,7 @@ def metric_values(page) -> dict[str, str]:
     return out
 
 
-def test_upload_preview_commit_then_overview(server: str, browser, tmp_path: Path) -> None:
+def test_upload_preview_commit_then_counted(server: str, browser, tmp_path: Path) -> None:
     tracker = tmp_path / "facilities_tracker.xlsx"
     tracker.write_bytes(xlsx_bytes({"Jobs": [
         ["Facilities jobs — kept by Sam"], [],
@@ -31,6 +31,8 @@ def test_upload_preview_commit_then_overview(server: str, browser, tmp_path: Pat
     page = browser.new_page(viewport={"width": 1400, "height": 1100})
     page.goto(server)
     page.wait_for_selector('[data-testid="stMetric"]', timeout=60_000)
+    page.get_by_role("link", name="Import history", exact=True).click()  # where the counts per kind live
+    page.get_by_text("Work items by source").wait_for(timeout=30_000)
     wait_idle(page)
     before = int(metric_values(page)["Work items"].replace(",", ""))
     page.get_by_role("link", name="Import", exact=True).click()
@@ -47,7 +49,7 @@ def test_upload_preview_commit_then_overview(server: str, browser, tmp_path: Pat
     page.screenshot(path=str(SHOTS / "import_preview.png"), full_page=True)
     page.get_by_role("button", name="Commit import").click()
     page.get_by_text("Imported facilities_tracker.xlsx: 5 new").wait_for(timeout=60_000)
-    page.get_by_role("link", name="Overview", exact=True).click()
+    page.get_by_role("link", name="Import history", exact=True).click()
     page.get_by_text("Work items by source").wait_for(timeout=30_000)
     wait_idle(page)
     assert int(metric_values(page)["Work items"].replace(",", "")) == before + 5
