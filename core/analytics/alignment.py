@@ -115,16 +115,23 @@ def work_per_objective(items: pd.DataFrame, objectives: pd.DataFrame) -> pd.Data
 
 
 def _subtree_counts(items: pd.DataFrame, objectives: pd.DataFrame) -> pd.DataFrame:
-    """Items and open items per objective, counting the work of its key results and children too."""
+    """Items and open items per objective, counting the work of its key results and children too.
+
+    Counted per linked code first (one groupby over the items), then rolled up the small objective tree.
+    """
     paths = objective_paths(objectives).set_index("code")
     linked = items[is_linked(items)]
-    rows = [(anc, bool(o)) for code, o in zip(linked["objective"], is_open(linked)) if code in paths.index
-            for anc in paths.at[code, "ancestors"]]
-    counted = pd.DataFrame(rows, columns=["code", "open"])
-    agg = counted.groupby("code").agg(items=("open", "size"), open_items=("open", "sum"))
+    per_code = pd.DataFrame({"code": linked["objective"], "open": is_open(linked).astype(int)}).groupby("code").agg(
+        items=("open", "size"), open_items=("open", "sum"))
+    totals = {code: [0, 0] for code in objectives["code"]}
+    for code, row in per_code.iterrows():
+        if code in paths.index:
+            for anc in paths.at[code, "ancestors"]:
+                totals[anc][0] += int(row["items"])
+                totals[anc][1] += int(row["open_items"])
     out = objectives[["code", "title", "owner"]].copy()
-    out["items"] = out["code"].map(agg["items"]).fillna(0).astype(int)
-    out["open_items"] = out["code"].map(agg["open_items"]).fillna(0).astype(int)
+    out["items"] = out["code"].map(lambda c: totals[c][0]).astype(int)
+    out["open_items"] = out["code"].map(lambda c: totals[c][1]).astype(int)
     return out
 
 
