@@ -28,9 +28,11 @@ class ImportLimits:
     max_file_mb: int = 200
     max_uncompressed_mb: int = 400
     max_compression_ratio: int = 250
-    max_rows: int = 1_100_000
+    max_rows: int = 1_048_576  # Excel's own sheet limit
     max_columns: int = 2_000
-    max_cell_chars: int = 32_767
+    max_cells: int = 1_500_000  # filled cells per sheet: 100k rows × 15 columns stays under 512 MB
+    max_area: int = 5_000_000  # rows × columns of the used range, empty cells included (the parser's grid)
+    max_cell_chars: int = 32_767  # Excel's own limit per cell
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ def load_settings() -> Settings:
         max_uncompressed_mb=_int_env("THROUGHLINE_MAX_UNCOMPRESSED_MB", ImportLimits.max_uncompressed_mb),
         max_compression_ratio=_int_env("THROUGHLINE_MAX_COMPRESSION_RATIO", ImportLimits.max_compression_ratio),
         max_rows=_int_env("THROUGHLINE_MAX_ROWS", ImportLimits.max_rows),
+        max_cells=_int_env("THROUGHLINE_MAX_CELLS", ImportLimits.max_cells),
     )
     return Settings(database_url=database_url(), limits=limits,
                     stale_days=_int_env("THROUGHLINE_STALE_DAYS", 14))

@@ -93,8 +93,11 @@ def upgrade_schema(engine: Engine, revision: str = "head") -> None:
     """Bring the database to ``revision`` in place (creates it when empty); rows are kept."""
     from alembic import command
 
+    from core.repo import lock_schema_changes
+
     cfg = alembic_config(engine)
     with engine.begin() as conn:
+        lock_schema_changes(conn)
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
     if revision == "head":

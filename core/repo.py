@@ -55,6 +55,19 @@ def bump_data_version(conn: Connection) -> int:
     return data_version(conn)
 
 
+SCHEMA_LOCK_KEY = 7_126_001  # any constant; one advisory lock shared by every Throughline process
+
+
+def lock_schema_changes(conn: Connection) -> None:
+    """Serialise schema upgrades of replicas starting together, until ``conn``'s transaction ends.
+
+    PostgreSQL only: without it, two replicas both saw an empty database and the second failed creating tables
+    the first had just made. (SQLite's BEGIN IMMEDIATE already serialises writers.)
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+
+
 def ensure_data_version(engine: Engine) -> None:
     """Create the data_version row once, so concurrent commits only ever update it."""
     meta = T["appmeta"]

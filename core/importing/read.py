@@ -19,6 +19,7 @@ import pandas as pd
 
 from core.config import ImportLimits
 from core.errors import ImportRefused
+from core.importing import sheet_extent
 
 HEADER_SCAN_ROWS = 30
 XML_PROBE_BYTES = 4096
@@ -108,7 +109,37 @@ def _check_zip(data: bytes, file_name: str, limits: ImportLimits) -> str:
             if b"<!DOCTYPE" in probe or b"<!ENTITY" in probe:
                 raise ImportRefused(f"the workbook part '{info.filename}' declares XML entities, which "
                                     "spreadsheets never need (an XML bomb?). It was not opened.", file=file_name)
+    _check_extents(zf, file_name, limits)
     return "xlsm" if "xl/vbaProject.bin" in names else "xlsx"
+
+
+def _check_extents(zf: zipfile.ZipFile, file_name: str, limits: ImportLimits) -> None:
+    """Refuse sheets too large to hold in memory, measured from the XML before the parser allocates them."""
+    for sheet, extent in sheet_extent.worksheets(zf).items():
+        last = f"column {sheet_extent.column_letters(extent.columns)}, row {extent.rows:,}"
+        if extent.columns > limits.max_columns:
+            raise ImportRefused(f"the sheet's used area is {extent.columns:,} columns wide (up to {last}), above "
+                                f"the limit of {limits.max_columns:,}. If the columns on the right are empty, "
+                                "select them in Excel, delete them and save.", file=file_name, sheet=sheet)
+        if extent.rows > limits.max_rows:
+            raise ImportRefused(f"the sheet's used area is {extent.rows:,} rows long, above the limit of "
+                                f"{limits.max_rows:,}. Split it into smaller files.", file=file_name, sheet=sheet)
+        if extent.cells > limits.max_cells:
+            raise ImportRefused(f"the sheet holds {extent.cells:,} cells ({extent.rows:,} rows), above the limit "
+                                f"of {limits.max_cells:,} cells one upload may hold in memory. Split it into "
+                                f"files of at most {_rows_per_file(extent, limits):,} rows, or raise "
+                                "THROUGHLINE_MAX_CELLS on a server with more memory.", file=file_name, sheet=sheet)
+        if extent.area > limits.max_area:
+            raise ImportRefused(f"the sheet's used area reaches {last}: {extent.area:,} cells including empty "
+                                f"ones, above the limit of {limits.max_area:,}. Something far below or right of "
+                                "the data (a stray value or format) stretches it: delete the empty rows and "
+                                "columns around the data in Excel and save.", file=file_name, sheet=sheet)
+
+
+def _rows_per_file(extent: sheet_extent.Extent, limits: ImportLimits) -> int:
+    """A row count to suggest for splitting: the cell limit over the cells per row, rounded down to thousands."""
+    rows = limits.max_cells // max(1, extent.cells // max(1, extent.rows))
+    return rows // 1000 * 1000 if rows >= 1000 else max(1, rows)
 
 
 # --------------------------------------------------------------------------- text files
@@ -277,6 +308,7 @@ def read_bytes(data: bytes, file_name: str, limits: ImportLimits | None = None,
         text = text.replace("\x00", "")
         notes.append("NUL characters were removed from the file.")
     delimiter = detect_delimiter(text)
+    _check_text_size(text, delimiter, file_name, limits)
     grid = _read_csv_grid(text, delimiter, file_name)
     if grid.shape[0] > limits.max_rows:
         raise ImportRefused(f"the file has {grid.shape[0]:,} rows, above the limit of {limits.max_rows:,}.",
@@ -288,12 +320,26 @@ def read_bytes(data: bytes, file_name: str, limits: ImportLimits | None = None,
     return ReadResult(file_name, sha, "csv", [table], encoding=encoding, delimiter=delimiter, notes=notes)
 
 
+def _check_text_size(text: str, delimiter: str, file_name: str, limits: ImportLimits) -> None:
+    """Estimate the cells of a CSV from its line count and widest header before parsing it into objects."""
+    lines = text.count("\n") + 1
+    width = max((line.count(delimiter) + 1 for line in text[:65536].splitlines()[:HEADER_SCAN_ROWS]), default=1)
+    if lines > limits.max_rows:
+        raise ImportRefused(f"the file has {lines:,} lines, above the limit of {limits.max_rows:,} rows. "
+                            "Split it into smaller files.", file=file_name)
+    if lines * width > limits.max_cells:
+        raise ImportRefused(f"the file has about {lines * width:,} cells ({lines:,} lines × {width} columns), above "
+                            f"the limit of {limits.max_cells:,} cells one upload may hold in memory. Split it into "
+                            f"files of at most {max(1, limits.max_cells // width):,} lines, or raise "
+                            "THROUGHLINE_MAX_CELLS on a server with more memory.", file=file_name)
+
+
 def _read_workbook(data: bytes, file_name: str, limits: ImportLimits,
                    header_rows: dict[str | None, int]) -> list[Table]:
     """Every sheet through calamine (python-calamine, the engine behind pandas' ``engine="calamine"``).
 
     Called directly: pandas' wrapper converts each cell in Python, which cost 0.7 s
-    of 2.0 s on the 100k-row benchmark workbook.
+    of 2.0 s on the 100k-row benchmark workbook. The sheet sizes were checked by ``_check_extents`` already.
     """
     from python_calamine import CalamineWorkbook
 
@@ -303,12 +349,6 @@ def _read_workbook(data: bytes, file_name: str, limits: ImportLimits,
         names = list(workbook.sheet_names)
         for name in names:
             sheet = workbook.get_sheet_by_name(name)
-            if sheet.total_height > limits.max_rows:
-                raise ImportRefused(f"the sheet has {sheet.total_height:,} rows, above the limit of "
-                                    f"{limits.max_rows:,}.", file=file_name, sheet=str(name))
-            if sheet.total_width > limits.max_columns:
-                raise ImportRefused(f"the sheet has {sheet.total_width:,} columns, above the limit of "
-                                    f"{limits.max_columns:,}.", file=file_name, sheet=str(name))
             rows = sheet.to_python(skip_empty_area=False)
             grid = pd.DataFrame(rows, dtype=object)
             if grid.empty or (grid.isna() | grid.eq("")).all().all():

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from core.config import ImportLimits
 from core.importing.dates import is_text, describe, parse_date_column, parse_number_column
 from core.importing.fields import fields_of
 from core.importing.mapping import Mapping, canonical_rag, canonical_status, normalize_header, required_present
@@ -59,7 +60,16 @@ class ValidatedSheet:
         return [i for i in self.issues if i.severity == "blocking"]
 
     def raw_row(self, pos: int) -> dict[str, Any]:
-        return {h: _jsonable(v) for h, v in self.table.data.iloc[pos].items()}
+        """The row as read, kept with its issue for the rejected-rows workbook (an over-long cell is clipped)."""
+        return {h: _clip(_jsonable(v)) for h, v in self.table.data.iloc[pos].items()}
+
+
+def _clip(v: Any) -> Any:
+    limit = ImportLimits.max_cell_chars
+    if isinstance(v, str) and len(v) > limit:
+        note = f" … [clipped: the cell held {len(v):,} characters]"
+        return v[: limit - len(note)] + note
+    return v
 
 
 def _jsonable(v: Any) -> Any:
@@ -162,6 +172,7 @@ def validate(table: Table, mapping: Mapping, file_name: str) -> ValidatedSheet:
                                 sheet=sheet))
         rejected.loc[mask[mask].index] = True
 
+    _reject_overlong_cells(data, rows, rejected, issues, sheet)
     notes: dict[int, dict[str, str]] = {}
 
     def keep_notes(found: dict[int, str], header: str, label: str, what: str) -> None:
@@ -270,6 +281,26 @@ def _finish_work_items(frame: pd.DataFrame, data: pd.DataFrame, mapping: Mapping
     mapped = set(mapping.fields.values())
     extra = [c for c in data.columns if c not in mapped]
     frame["attributes"] = build_attributes(data[extra]) if extra else None
+
+
+def _reject_overlong_cells(data: pd.DataFrame, rows: pd.Series, rejected: pd.Series, issues: list[Issue],
+                           sheet: str | None) -> None:
+    """A cell longer than Excel allows (32,767 characters) is a pasted file or a broken export, not a value.
+
+    Its row is rejected, naming the column, so that megabytes of text never reach the database or the screen.
+    """
+    limit = ImportLimits.max_cell_chars
+    for header in data.columns:
+        col = data[header]
+        if max((len(v) for v in col if type(v) is str), default=0) <= limit:
+            continue
+        for i in col.index:
+            v = col.at[i]
+            if type(v) is str and len(v) > limit:
+                issues.append(Issue(f"the cell holds {len(v):,} characters, above the limit of {limit:,} (Excel's "
+                                    "own limit per cell); shorten it or keep the text elsewhere", row=int(rows[i]),
+                                    column=header, value=v[:200] + "…", sheet=sheet))
+                rejected.loc[i] = True
 
 
 def build_attributes(data: pd.DataFrame) -> pd.Series:
