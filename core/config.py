@@ -13,7 +13,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB_PATH = REPO_ROOT / "data" / "throughline.db"
 
 
-def _int_env(name: str, default: int) -> int:
+def int_env(name: str, default: int) -> int:
     raw = os.environ.get(name, "").strip()
     try:
         return int(raw) if raw else default
@@ -49,11 +49,11 @@ def database_url() -> str:
 
 def load_settings() -> Settings:
     limits = ImportLimits(
-        max_file_mb=_int_env("THROUGHLINE_MAX_FILE_MB", ImportLimits.max_file_mb),
-        max_uncompressed_mb=_int_env("THROUGHLINE_MAX_UNCOMPRESSED_MB", ImportLimits.max_uncompressed_mb),
-        max_compression_ratio=_int_env("THROUGHLINE_MAX_COMPRESSION_RATIO", ImportLimits.max_compression_ratio),
-        max_rows=_int_env("THROUGHLINE_MAX_ROWS", ImportLimits.max_rows),
-        max_cells=_int_env("THROUGHLINE_MAX_CELLS", ImportLimits.max_cells),
+        max_file_mb=int_env("THROUGHLINE_MAX_FILE_MB", ImportLimits.max_file_mb),
+        max_uncompressed_mb=int_env("THROUGHLINE_MAX_UNCOMPRESSED_MB", ImportLimits.max_uncompressed_mb),
+        max_compression_ratio=int_env("THROUGHLINE_MAX_COMPRESSION_RATIO", ImportLimits.max_compression_ratio),
+        max_rows=int_env("THROUGHLINE_MAX_ROWS", ImportLimits.max_rows),
+        max_cells=int_env("THROUGHLINE_MAX_CELLS", ImportLimits.max_cells),
     )
     return Settings(database_url=database_url(), limits=limits,
-                    stale_days=_int_env("THROUGHLINE_STALE_DAYS", 14))
+                    stale_days=int_env("THROUGHLINE_STALE_DAYS", 14))

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import StaticPool
 
-from core.config import database_url
+from core.config import int_env, database_url
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 10_000
@@ -68,7 +68,10 @@ def make_engine(url: str | None = None) -> Engine:
     url = url or database_url()
     parsed = sa.engine.make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return sa.create_engine(url, pool_pre_ping=True)
+        # Per process; replicas × (pool + overflow) must stay under the server's max_connections.
+        return sa.create_engine(url, pool_pre_ping=True,
+                                pool_size=int_env("THROUGHLINE_DB_POOL_SIZE", 5),
+                                max_overflow=int_env("THROUGHLINE_DB_MAX_OVERFLOW", 10))
     path = _sqlite_file(parsed)
     kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000}}
     if path is None:
