@@ -321,9 +321,13 @@ def read_bytes(data: bytes, file_name: str, limits: ImportLimits | None = None,
 
 
 def _check_text_size(text: str, delimiter: str, file_name: str, limits: ImportLimits) -> None:
-    """Estimate the cells of a CSV from its line count and widest header before parsing it into objects."""
+    """Estimate the cells of a CSV from its line count and widest header before parsing it into objects.
+
+    The width comes from the csv module on the first lines, so commas inside quoted text are not columns.
+    """
     lines = text.count("\n") + 1
-    width = max((line.count(delimiter) + 1 for line in text[:65536].splitlines()[:HEADER_SCAN_ROWS]), default=1)
+    head = csv.reader(io.StringIO(text[:65536]), delimiter=delimiter)
+    width = max((len(row) for _, row in zip(range(HEADER_SCAN_ROWS), head)), default=1)
     if lines > limits.max_rows:
         raise ImportRefused(f"the file has {lines:,} lines, above the limit of {limits.max_rows:,} rows. "
                             "Split it into smaller files.", file=file_name)

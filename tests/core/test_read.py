@@ -122,3 +122,16 @@ def test_truncated_workbook_is_named() -> None:
 def test_oversize_file_refused_before_parsing() -> None:
     with pytest.raises(ImportRefused, match="above the limit"):
         read_bytes(b"a,b\n" + b"1,2\n" * 400_000, "big.csv", ImportLimits(max_file_mb=1))
+
+
+def test_csv_cell_estimate_counts_columns_not_commas_inside_quotes() -> None:
+    """A description full of commas must not make a narrow CSV look wide (and be refused as too big)."""
+    note = '"' + ", ".join(f"step {n}" for n in range(60)) + '"'
+    lines = ["ID,Title,Status,Owner,Note", f"1,Set up,Open,Ana,{note}"]
+    lines += [f"{n},Task {n},Open,Ana,short" for n in range(2, 200)]
+    data = "\n".join(lines).encode()
+    limits = ImportLimits(max_cells=1_500)  # 200 lines × 5 columns = 1,000 cells; 65 "columns" would be 13,000
+    assert read_bytes(data, "notes.csv", limits).tables[0].data.shape == (199, 5)
+    with pytest.raises(ImportRefused) as err:
+        read_bytes(data, "notes.csv", ImportLimits(max_cells=900))
+    assert "about 1,000 cells (200 lines × 5 columns)" in str(err.value) and "notes.csv" in str(err.value)
