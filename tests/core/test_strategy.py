@@ -1,0 +1,47 @@
+"""strategy: accountability flags and the editor diff, on hand-built frames with hand-computed answers."""
+from __future__ import annotations
+
+import pandas as pd
+
+from core.strategy import diff_rows, strategy_flags
+
+OBJECTIVES = pd.DataFrame({
+    "code": ["P1", "O1", "O2", "O3"],
+    "title": ["Pillar", "One owner", "Two named", "Nobody"],
+    "owner": ["Ann", "Bob", None, None],
+    "owner_text": ["Ann", "Bob", "Cy; Dee", None],
+})
+KPIS = pd.DataFrame({
+    "code": ["K1", "K2", "K3", "K4"],
+    "name": ["Measured", "Orphan", "Effect only", "Unowned"],
+    "owner": ["Ann", "Bob", "Cy", None],
+    "objective": ["O1", None, None, "O2"],
+})
+EFFECTS = pd.DataFrame({"kpi": ["K3", None]})
+
+
+def test_flags_no_owner_double_owner_unowned_and_unused_kpis() -> None:
+    flags = strategy_flags(OBJECTIVES, KPIS, EFFECTS)
+    found = sorted(zip(flags["what"], flags["code"], flags["problem"]))
+    assert found == [
+        ("KPI", "K2", "no objective uses it (not the measure of an objective, no expected effect)"),
+        ("KPI", "K4", "no owner"),
+        ("objective", "O2", "2 owners named ('Cy; Dee'): exactly one must be accountable"),
+        ("objective", "O3", "no accountable owner"),
+    ]
+
+
+def test_flags_are_empty_when_every_owner_is_single_and_every_kpi_used() -> None:
+    objectives = OBJECTIVES.iloc[:2]
+    kpis = KPIS.iloc[[0, 2]]
+    assert strategy_flags(objectives, kpis, EFFECTS).empty
+
+
+def test_diff_rows_finds_inserts_updates_and_deletes_by_hidden_id() -> None:
+    original = pd.DataFrame({"id": [1, 2, 3], "code": ["A", "B", "C"], "owner": ["Ann", "Bob", None]})
+    edited = pd.DataFrame({"id": [1, 3, None, None], "code": ["A", "C", "D", None],
+                           "owner": ["Ann", "Cy", "Dee", None]})
+    inserts, updates, deleted = diff_rows(original, edited, ["code", "owner"])
+    assert inserts == [(3, {"code": "D", "owner": "Dee"})]  # the empty row the editor adds is ignored
+    assert updates == [(3, {"owner": "Cy"})]
+    assert deleted == [2]
