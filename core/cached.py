@@ -6,6 +6,7 @@ than the last import, nor data of another database.
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Optional, Tuple
 
 import pandas as pd
@@ -349,11 +350,16 @@ def batches_all(key: DataKey) -> pd.DataFrame:
 
 
 def table(frame: pd.DataFrame, name: str, **kwargs: Any) -> None:
-    """A table with a CSV download of exactly its rows (formula-injection safe, unlike a raw dump)."""
+    """A table with a CSV download of exactly its rows, formula-injection safe.
+
+    Every read-only table goes through here: Streamlit's own toolbar download writes cells like
+    ``=HYPERLINK(…)`` raw, so it is switched off (``client.disableDataExport`` in .streamlit/config.toml).
+    """
     from core.export import csv_bytes
 
     st.dataframe(frame, hide_index=True, width="stretch", **kwargs)
-    st.download_button("CSV", csv_bytes(frame), file_name=f"{name}.csv", mime="text/csv", key=f"csv_{name}",
+    stem = re.sub(r"[^\w.-]+", "_", name).strip("_.") or "table"
+    st.download_button("CSV", csv_bytes(frame), file_name=f"{stem}.csv", mime="text/csv", key=f"csv_{name}",
                        icon=":material/download:", type="tertiary")
 
 

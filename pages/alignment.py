@@ -71,16 +71,18 @@ with view:
     else:
         st.caption("Click a box to see the items behind it.")
     left, right = st.columns(2)
-    left.markdown("**Objectives with no open work** (strategy not being executed)")
-    left.dataframe(report["no_open_work"], hide_index=True, width="stretch")
-    right.markdown("**Work all done, KPIs not green** (output delivered, outcome missing)")
-    right.dataframe(report["done_not_green"], hide_index=True, width="stretch")
+    with left:
+        st.markdown("**Objectives with no open work** (strategy not being executed)")
+        cached.table(report["no_open_work"], "objectives_without_open_work")
+    with right:
+        st.markdown("**Work all done, KPIs not green** (output delivered, outcome missing)")
+        cached.table(report["done_not_green"], "done_but_not_green")
 
 with rules_tab:
     counts = rule_counts(items, frames["rules"])
     if len(counts):
-        st.dataframe(counts[["id", "field", "match_type", "pattern", "source", "objective", "active", "matches",
-                             "unlinked", "linked_here", "created_by"]], hide_index=True, width="stretch")
+        cached.table(counts[["id", "field", "match_type", "pattern", "source", "objective", "active", "matches",
+                             "unlinked", "linked_here", "created_by"]], "alignment_rules")
         r1, r2, r3 = st.columns([2, 1, 1])
         rule_id = r1.selectbox("Rule", counts["id"].tolist(), format_func=lambda i: f"#{i}")
         if r2.button("Switch on/off"):
@@ -127,8 +129,7 @@ with suggest_tab:
     else:
         titles = items.set_index("id")["title"]
         top = sugg[sugg["rank"] == 1].assign(title=lambda d: d["item_id"].map(titles))
-        st.dataframe(top[["item_id", "title", "objective", "objective_title", "score"]], hide_index=True,
-                     width="stretch")
+        cached.table(top[["item_id", "title", "objective", "objective_title", "score"]], "suggestions")
         item_id = st.selectbox("Item", top["item_id"].tolist(), format_func=lambda i: f"#{i} {titles[i]}",
                                key="suggest_item")
         options = sugg[sugg["item_id"] == item_id]

@@ -58,7 +58,7 @@ with flow_tab:
         ids = items_in_status_at(events, pd.Timestamp(week) + pd.Timedelta(hours=23, minutes=59, seconds=59), status)
         in_band = tl[tl["id"].isin(ids)]
         st.markdown(f"**{len(in_band):,} item(s) '{status.replace('_', ' ')}' at the end of the week of {week}**")
-        st.dataframe(in_band[DRILL_COLUMNS], hide_index=True, width="stretch")
+        cached.table(in_band[DRILL_COLUMNS], "cfd_band_rows")
     done = report["finished"]
     chart(charts.cycle_time_chart(done, report["percentiles"]), "cycle")
     drill("cycle", done, "id", ("cycle_days",))
@@ -68,9 +68,9 @@ with flow_tab:
         week_of = done["finish"].dt.to_period("W-SUN").dt.end_time.dt.normalize()
         drill_rows = done[week_of.isin(weeks)]
         st.markdown(f"**{len(drill_rows):,} item(s) finished in the selected week(s)**")
-        st.dataframe(drill_rows[["finish", *DRILL_COLUMNS]], hide_index=True, width="stretch")
+        cached.table(drill_rows[["finish", *DRILL_COLUMNS]], "throughput_rows")
     st.markdown("**Lead time (created → done) by team**")
-    st.dataframe(report["lead_by_team"].round(1), hide_index=True, width="stretch")
+    cached.table(report["lead_by_team"].round(1), "lead_time_by_team")
 with wait_tab:
     if report["team_waits"].empty:
         st.success("No item waits on an unfinished item of another team.")
@@ -84,16 +84,16 @@ with wait_tab:
         picked = selected_values(st.session_state.get("waits"))
         shown = waits[waits["team_waited_on"].isin(picked)] if picked else waits
         st.markdown(f"**{len(shown):,} row(s) behind your selection**" if picked else "**Every wait**")
-        st.dataframe(shown[cols], hide_index=True, width="stretch")
+        cached.table(shown[cols], "cross_team_waits")
     if not report["blocked_alone"].empty:
         st.markdown("**Blocked with nothing recorded to wait on** (ask the owner what blocks them)")
-        st.dataframe(report["blocked_alone"][["days_blocked", *DRILL_COLUMNS]], hide_index=True, width="stretch")
+        cached.table(report["blocked_alone"][["days_blocked", *DRILL_COLUMNS]], "blocked_alone")
 with load_tab:
     by = st.radio("Load by", ["owner", "team"], horizontal=True, format_func=str.title)
     load = report[f"{by}_load"]
     chart(charts.owner_load_chart(load, by=by), f"load_{by}")
     drill(f"load_{by}", tl[tl["is_wip"]].assign(**{by: tl[by].fillna(f"(no {by})")}), by)
-    st.dataframe(load.round(1), hide_index=True, width="stretch")
+    cached.table(load.round(1), f"load_by_{by}")
 with late_tab:
     late = report["overdue"]
     if late.empty:

@@ -17,9 +17,9 @@ counts = cached.table_counts(key)
 for col, (table, label) in zip(st.columns(len(KIND_COUNTS)), KIND_COUNTS):
     col.metric(label, f"{counts[table]:,}")
 st.caption("Imports and in-app edits (kind 'edit'), newest first; each can be undone below.")
-st.dataframe(last_imports_table(batches, limit=500), hide_index=True, width="stretch")
+cached.table(last_imports_table(batches, limit=500), "imports")
 with st.expander("Work items by source"):
-    st.dataframe(sources_table(cached.work_item_counts(key)), hide_index=True, width="stretch")
+    cached.table(sources_table(cached.work_item_counts(key)), "work_items_by_source")
 
 labels = {int(r.id): f"#{r.id} · {r.file_name}{' · ' + r.sheet if isinstance(r.sheet, str) else ''} · {r.state}"
           for r in batches.itertuples()}
@@ -29,7 +29,7 @@ chosen = batches.set_index("id").loc[batch_id]
 issues = repo.issues_of(engine, batch_id)
 if not issues.empty:
     st.markdown(f"**Problems found in batch #{batch_id}**")
-    st.dataframe(issues[["severity", "sheet", "row", "column", "value", "message"]], hide_index=True, width="stretch")
+    cached.table(issues[["severity", "sheet", "row", "column", "value", "message"]], f"import_{batch_id}_issues")
 rejected = repo.rejected_rows_of(engine, batch_id)
 if rejected:
     st.download_button("Download rejected rows (xlsx)", review.rejected_workbook(rejected),

@@ -87,11 +87,11 @@ def show_plan(result, file_name: str) -> None:
     changes = review.changes_table(result)
     if not changes.empty:
         st.markdown("**Updated rows** (before → after)")
-        st.dataframe(changes, hide_index=True, width="stretch")
+        cached.table(changes, f"{file_name}_changes")
     problems = review.issues_table(result, file_name)
     if not problems.empty:
         st.markdown("**Rejected rows and warnings**")
-        st.dataframe(problems, hide_index=True, width="stretch")
+        cached.table(problems, f"{file_name}_problems")
     rejected = [r for s in result.sheets for r in s.rejected_rows]
     if rejected:
         st.download_button("Download rejected rows (xlsx)", review.rejected_workbook(rejected),
@@ -122,7 +122,7 @@ def render_upload(upload) -> None:
     except Exception as exc:  # noqa: BLE001 - every failure becomes a message
         cached.show_error(exc)
         return
-    st.dataframe(review.sheet_overview(base.sheets), hide_index=True, width="stretch")
+    cached.table(review.sheet_overview(base.sheets), f"{upload.name}_sheets")
     chosen, headers, kinds = [], {}, {}
     for ps in base.sheets:
         with st.expander(f"Sheet {inert(ps.table.sheet or '(CSV)')}", expanded=len(base.sheets) == 1):

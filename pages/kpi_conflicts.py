@@ -22,21 +22,21 @@ if conflicts.empty:
 for c in conflicts.itertuples():
     st.markdown(f"{':red' if c.kind == 'declared' else ':orange'}[**{c.kind.title()}**] · {inert(c.sentence)}")
 with st.expander(f"{len(report['not_judged']):,} KPI pair(s) not judged (fewer than 12 common periods)"):
-    st.dataframe(report["not_judged"][["kpi_a", "kpi_b", "n"]], hide_index=True, width="stretch")
+    cached.table(report["not_judged"][["kpi_a", "kpi_b", "n"]], "kpi_pairs_not_judged")
 
 st.plotly_chart(charts.conflict_heatmap(report["matrix"]), width="stretch")
 
 st.subheader("KPI status")
 table = status[["code", "name", "owner", "objective", "direction", "target", "tolerance", "latest_period",
                 "latest_value", "status", "worsening_periods"]]
-st.dataframe(table, hide_index=True, width="stretch",
+cached.table(table, "kpi_status",
              column_config={"latest_period": st.column_config.DateColumn("Latest period")})
 st.plotly_chart(charts.kpi_small_multiples(status, frames["readings"]), width="stretch")
 code = st.selectbox("Readings behind a KPI", status["code"].tolist())
 behind = frames["readings"][frames["readings"]["kpi_id"] == status.set_index("code").loc[code, "id"]]
-st.dataframe(behind[["period", "value", "source_file", "source_row"]], hide_index=True, width="stretch",
+cached.table(behind[["period", "value", "source_file", "source_row"]], "kpi_readings",
              column_config={"period": st.column_config.DateColumn("Period")})
 
 st.subheader("Objectives: weakest KPI")
-st.dataframe(report["objectives"][["code", "title", "owner", "reported_rag", "measured_status", "weakest_kpi"]],
-             hide_index=True, width="stretch")
+cached.table(report["objectives"][["code", "title", "owner", "reported_rag", "measured_status", "weakest_kpi"]],
+             "objectives_by_weakest_kpi")

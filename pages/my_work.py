@@ -114,10 +114,9 @@ with stale_tab:
     stale = stale_items(items, now, int(days))[["external_key", "title", "owner", "status", "last_update",
                                                 "days_since_update"]]
     st.markdown(f"**Yours** ({inert(me) or 'choose yourself'}): {int(stale['owner'].eq(me).sum())} stale item(s)")
-    st.dataframe(stale[stale["owner"].eq(me)], hide_index=True, width="stretch")
+    cached.table(stale[stale["owner"].eq(me)], "my_stale_items")
     st.markdown(f"**The team's** (for its manager): {len(stale)} stale item(s) by owner")
-    st.dataframe(stale.sort_values(["owner", "days_since_update"], ascending=[True, False]), hide_index=True,
-                 width="stretch")
+    cached.table(stale.sort_values(["owner", "days_since_update"], ascending=[True, False]), "team_stale_items")
 
 with excel_tab:
     source = st.selectbox("Tracker", sources, key="excel_source")
@@ -150,9 +149,9 @@ with excel_tab:
                                         if plan[1].filled_keys else []):
                 st.caption(inert(line))
             if not (changes := review.changes_table(result)).empty:
-                st.dataframe(changes, hide_index=True, width="stretch")
+                cached.table(changes, "reimport_changes")
             if not (problems := review.issues_table(result, upload.name)).empty:
-                st.dataframe(problems, hide_index=True, width="stretch")
+                cached.table(problems, "reimport_problems")
             resolutions, table = {}, review.conflicts_table(result)
             if len(table):
                 st.warning(f"{len(table)} field(s) were edited here after the file's rows were exported; choose which "
@@ -164,7 +163,7 @@ with excel_tab:
             close = False
             if len(missing := plan[1].missing):
                 st.warning(f"{len(missing)} of the team's row(s) are no longer in the file. They are never deleted.")
-                st.dataframe(missing.drop(columns=["id"]), hide_index=True, width="stretch")
+                cached.table(missing.drop(columns=["id"]), "rows_missing_from_file")
                 close = st.radio("Those rows", ["leave", "close"], key="missing_choice", horizontal=True,
                                  format_func={"leave": "Leave them", "close": "Close them (set to done)"}.get) == "close"
             if st.button("Import the file", type="primary", key="reimport_commit",

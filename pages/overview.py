@@ -71,7 +71,7 @@ stale = fresh[fresh["stale"]] if len(fresh) else fresh
 if len(stale):
     st.warning(f"{len(stale)} source(s) not imported for over {opts.stale_source_days} days: "
                + inert(", ".join(stale["source"])) + ". Their figures may be out of date.")
-st.dataframe(fresh, hide_index=True, width="stretch",
+cached.table(fresh, "data_freshness",
              column_config={"last_import": st.column_config.DatetimeColumn("Last import (UTC)",
                                                                            format="YYYY-MM-DD HH:mm"),
                             "days_ago": st.column_config.NumberColumn("Days ago", format="%.1f")})

@@ -42,7 +42,7 @@ st.plotly_chart(charts.control_chart(readings["period"], readings["value"], limi
 st.markdown(f"**Owner:** {inert(chosen['owner']) or '— none —'}  \n"
             f"**Protocol:** {inert(chosen['protocol']) or '— none yet —'}")
 with st.expander("Readings behind this chart (file and row)"):
-    st.dataframe(readings[["period", "value", "source_file", "source_row"]], hide_index=True, width="stretch",
+    cached.table(readings[["period", "value", "source_file", "source_row"]], "signal_readings",
                  column_config={"period": st.column_config.DateColumn("Period")})
 
 with st.form(f"act:{sid}"):

@@ -48,7 +48,7 @@ if flags.empty:
     st.success("Every objective has exactly one accountable owner; every KPI has an owner and serves an objective.")
 else:
     st.warning(f"{len(flags)} accountability gap(s): work cannot be steered where nobody owns the outcome.")
-    st.dataframe(flags, hide_index=True, width="stretch")
+    cached.table(flags, "accountability_flags")
     unowned = flags[flags["what"].eq("objective")]
     if len(unowned):
         with st.form("fix_owner"):
