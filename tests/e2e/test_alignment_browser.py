@@ -1,6 +1,8 @@
 """Alignment in a real browser: click the worst hidden-work bar, see the service desk's unlinked tickets."""
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 from tests.e2e.conftest import open_view, wait_idle
@@ -24,6 +26,12 @@ def test_click_a_hidden_work_bar_and_see_the_rows(server: str, browser) -> None:
     table = page.locator('[data-testid="stDataFrame"]').first
     table.wait_for(timeout=30_000)
     page.screenshot(path=str(SHOTS / "alignment.png"), full_page=True)
+    # the table's own CSV button (built on click) downloads exactly the rows shown
+    with page.expect_download(timeout=30_000) as download:
+        page.get_by_role("button", name="CSV").first.click()
+    assert download.value.suggested_filename == "hidden_work_drill.csv"
+    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8-sig"))))
+    assert len(rows) == 259 and {r["team"] for r in rows} == {"Service Desk"} and not any(r["objective"] for r in rows)
     tree = page.locator(".js-plotly-plot").nth(1)
     tree.locator("g.slice").nth(1).click(force=True)  # a pillar's first objective box
     wait_idle(page)
