@@ -34,5 +34,5 @@ st.dataframe(shown, hide_index=True, width="stretch",
              column_config={"at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm:ss"),
                             "before": st.column_config.TextColumn("Before", width="medium"),
                             "after": st.column_config.TextColumn("After", width="medium")})
-st.download_button("Export these entries (csv)", csv_bytes(shown), file_name="audit_trail.csv", mime="text/csv",
+st.download_button("Export these entries (csv)", lambda: csv_bytes(shown), file_name="audit_trail.csv", mime="text/csv",
                    icon=":material/download:")

@@ -32,7 +32,7 @@ if not issues.empty:
     cached.table(issues[["severity", "sheet", "row", "column", "value", "message"]], f"import_{batch_id}_issues")
 rejected = repo.rejected_rows_of(engine, batch_id)
 if rejected:
-    st.download_button("Download rejected rows (xlsx)", review.rejected_workbook(rejected),
+    st.download_button("Download rejected rows (xlsx)", lambda: review.rejected_workbook(rejected),
                        file_name=f"rejected_batch_{batch_id}.xlsx")
 
 if chosen["state"] == "committed":

@@ -94,7 +94,7 @@ def show_plan(result, file_name: str) -> None:
         cached.table(problems, f"{file_name}_problems")
     rejected = [r for s in result.sheets for r in s.rejected_rows]
     if rejected:
-        st.download_button("Download rejected rows (xlsx)", review.rejected_workbook(rejected),
+        st.download_button("Download rejected rows (xlsx)", lambda: review.rejected_workbook(rejected),
                            file_name=f"rejected_{file_name.rsplit('.', 1)[0]}.xlsx", key=f"dl:{file_name}")
 
 

@@ -76,5 +76,5 @@ cached.table(fresh, "data_freshness",
                                                                            format="YYYY-MM-DD HH:mm"),
                             "days_ago": st.column_config.NumberColumn("Days ago", format="%.1f")})
 
-st.download_button("Download the steering pack (xlsx)", steering_pack(report), file_name="steering_pack.xlsx",
+st.download_button("Download the steering pack (xlsx)", lambda: steering_pack(report), file_name="steering_pack.xlsx",
                    type="primary", icon=":material/download:")

@@ -310,9 +310,6 @@ def read_bytes(data: bytes, file_name: str, limits: ImportLimits | None = None,
     delimiter = detect_delimiter(text)
     _check_text_size(text, delimiter, file_name, limits)
     grid = _read_csv_grid(text, delimiter, file_name)
-    if grid.shape[0] > limits.max_rows:
-        raise ImportRefused(f"the file has {grid.shape[0]:,} rows, above the limit of {limits.max_rows:,}.",
-                            file=file_name)
     table = table_from_grid(grid, None, header_rows.get(None))
     if table.data.empty:
         raise ImportRefused(f"the file has a header row (row {table.header_row}) but no data rows under it.",

@@ -292,10 +292,7 @@ def _reject_overlong_cells(data: pd.DataFrame, rows: pd.Series, rejected: pd.Ser
     limit = ImportLimits.max_cell_chars
     for header in data.columns:
         col = data[header]
-        if max((len(v) for v in col if type(v) is str), default=0) <= limit:
-            continue
-        for i in col.index:
-            v = col.at[i]
+        for i, v in zip(col.index, col.tolist()):
             if type(v) is str and len(v) > limit:
                 issues.append(Issue(f"the cell holds {len(v):,} characters, above the limit of {limit:,} (Excel's "
                                     "own limit per cell); shorten it or keep the text elsewhere", row=int(rows[i]),

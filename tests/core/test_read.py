@@ -135,3 +135,11 @@ def test_csv_cell_estimate_counts_columns_not_commas_inside_quotes() -> None:
     with pytest.raises(ImportRefused) as err:
         read_bytes(data, "notes.csv", ImportLimits(max_cells=900))
     assert "about 1,000 cells (200 lines × 5 columns)" in str(err.value) and "notes.csv" in str(err.value)
+
+
+def test_a_csv_with_more_lines_than_the_row_limit_is_refused_before_parsing() -> None:
+    data = "\n".join(["ID,Title"] + [f"{n},Task {n}" for n in range(1, 100)]).encode()
+    assert read_bytes(data, "t.csv", ImportLimits(max_rows=100)).tables[0].data.shape == (99, 2)
+    with pytest.raises(ImportRefused) as err:
+        read_bytes(data, "t.csv", ImportLimits(max_rows=99))
+    assert "the file has 100 lines, above the limit of 99 rows" in str(err.value) and "t.csv" in str(err.value)

@@ -1,8 +1,11 @@
 """The main flow in a real browser: open the app at /, read the headline, click through to a view."""
 from __future__ import annotations
 
+import io
 import urllib.request
 from pathlib import Path
+
+import openpyxl
 
 from tests.e2e.conftest import wait_idle
 
@@ -29,6 +32,11 @@ def test_overview_headline_and_click_through(server: str, browser) -> None:
     assert "Traceback" not in page.content()
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "overview.png"), full_page=True)
+    with page.expect_download(timeout=60_000) as download:  # the pack is built on click, not on every rerun
+        page.get_by_role("button", name="Download the steering pack (xlsx)").click()
+    assert download.value.suggested_filename == "steering_pack.xlsx"
+    pack = openpyxl.load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
+    assert pack.sheetnames[:2] == ["Summary", "Alignment"] and pack["Summary"].max_row > 4
     page.locator('[data-testid="stMain"]').get_by_role("link", name="Open bottlenecks").click()
     page.get_by_role("heading", name="Bottlenecks").wait_for(timeout=60_000)
     wait_idle(page)
