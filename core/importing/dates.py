@@ -14,22 +14,21 @@ from datetime import date, datetime, time
 import numpy as np
 import pandas as pd
 
-ISO_RE = r"^\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$"
-NUMERIC_RE = (r"^(?P<a>\d{1,2})[/.-](?P<b>\d{1,2})[/.-](?P<y>\d{4}|\d{2})"
-              r"(?:[ T]+(?P<H>\d{1,2})[:h](?P<M>\d{2})(?::(?P<S>\d{2}))?(?:\s*(?P<ampm>[AaPp][Mm]))?)?$")
-NAMED_RE = (r"^(?P<d>\d{1,2})[ /.-](?P<mon>[^\W\d_]{3,9})\.?[ /.-](?P<y>\d{4}|\d{2})"
-            r"(?:[ T]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?(?:\s*(?P<ampm>[AaPp][Mm]))?)?$")
-NAMED_US_RE = r"^(?P<mon>[^\W\d_]{3,9})\.? (?P<d>\d{1,2}),? (?P<y>\d{4})$"
-SERIAL_TEXT_RE = r"^\d{5}(?:\.\d+)?$"
+from core.importing.date_words import month_number, relative_seconds, resolve_relative
 
-MONTHS = {
-    **{m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
-                                   "dec"], 1)},
-    **{m: i for i, m in enumerate(["january", "february", "march", "april", "may", "june", "july", "august",
-                                   "september", "october", "november", "december"], 1)},
-    "sept": 9, "janv": 1, "fevr": 2, "févr": 2, "mars": 3, "avr": 4, "mai": 5, "juin": 6, "juil": 7, "aout": 8,
-    "août": 8, "oct.": 10, "nov.": 11, "dec.": 12, "déc": 12,
-}
+ISO_RE = r"^\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}:?\d{2})?)?$"
+OFFSET_RE = r"\s*(?:Z|[+-]\d{2}:?\d{2}|UTC|GMT)$"
+_TIME = r"(?:[ T,]+(?P<H>\d{1,2})[:h](?P<M>\d{2})(?::(?P<S>\d{2}))?(?:\.\d+)?(?:\s*(?P<ampm>[AaPp]\.?[Mm]\.?))?)?"
+_ZONE = r"(?:\s*(?:Z|[+-]\d{2}:?\d{2}|UTC|GMT|[A-Z]{3,4}))?"
+NUMERIC_RE = r"^(?P<a>\d{1,2})[/.-](?P<b>\d{1,2})[/.-](?P<y>\d{4}|\d{2})" + _TIME + _ZONE + "$"
+YMD_RE = r"^(?P<y>\d{4})[/.](?P<m>\d{1,2})[/.](?P<d>\d{1,2})" + _TIME + _ZONE + "$"
+NAMED_RE = (r"^(?:[^\W\d_]{2,9}\.?,?\s+)?(?P<d>\d{1,2})\.?[ /.-]+(?:de\s+)?(?P<mon>[^\W\d_]{3,9})\.?,?[ /.-]+(?:de\s+)?(?P<y>\d{4}|\d{2})"
+            + _TIME + _ZONE + "$")
+NAMED_US_RE = (r"^(?:[^\W\d_]{2,9}\.?,?\s+)?(?P<mon>[^\W\d_]{3,9})\.? (?P<d>\d{1,2})(?:st|nd|rd|th)?,? (?P<y>\d{4})"
+               + _TIME + _ZONE + "$")
+SERIAL_TEXT_RE = r"^\d{5}(?:\.\d+)?$"
+EPOCH_TEXT_RE = r"^\d{10}(?:\.\d+)?$|^\d{13}$"
+EARLIEST, LATEST = pd.Timestamp("1900-01-01"), pd.Timestamp("2200-12-31 23:59:59")
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 EXCEL_MAX_SERIAL = 2_958_465
 
@@ -61,13 +60,24 @@ def _assemble(y: pd.Series, m: pd.Series, d: pd.Series, parts: pd.DataFrame) -> 
     frame = pd.DataFrame({"year": _year(y), "month": m.astype(int), "day": d.astype(int)})
     hour = pd.to_numeric(parts.get("H"), errors="coerce").fillna(0).astype(int) if "H" in parts else 0
     if "ampm" in parts:
-        pm = parts["ampm"].fillna("").str.lower().eq("pm")
-        am = parts["ampm"].fillna("").str.lower().eq("am")
+        flag = parts["ampm"].fillna("").str.lower().str.replace(".", "", regex=False)
+        pm, am = flag.eq("pm"), flag.eq("am")
         hour = np.where(pm & (hour < 12), hour + 12, np.where(am & (hour == 12), 0, hour))
     frame["hour"] = hour
     frame["minute"] = pd.to_numeric(parts.get("M"), errors="coerce").fillna(0).astype(int) if "M" in parts else 0
     frame["second"] = pd.to_numeric(parts.get("S"), errors="coerce").fillna(0).astype(int) if "S" in parts else 0
     return pd.to_datetime(frame, errors="coerce")
+
+
+def _place(result: "DateColumn", parsed: pd.Series, raw: pd.Series) -> None:
+    """Store parsed values; a real date outside 1900–2200 (9999-12-31, 0001-01-01) is one bad value, not a crash."""
+    parsed = pd.to_datetime(parsed, errors="coerce")
+    wild = parsed.notna() & ((parsed < EARLIEST) | (parsed > LATEST))
+    for i in parsed.index[wild.to_numpy()]:
+        result.reasons[i] = (f"'{raw.get(i, parsed[i])}' is outside the dates this import accepts (1900 to 2200); "
+                             "it looks like a placeholder or a typing error")
+    result.bad.loc[parsed.index[wild.to_numpy()]] = True
+    result.values.loc[parsed.index] = parsed.where(~wild).astype("datetime64[ns]")
 
 
 def excel_serial_to_datetime(serial: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -90,8 +100,12 @@ def _python_dt(v: object) -> datetime | None:
     return None
 
 
-def parse_date_column(raw: pd.Series, order: str | None = None) -> DateColumn:
-    """Parse one column; ``order`` ('dmy'/'mdy') settles numeric dates the values leave ambiguous."""
+def parse_date_column(raw: pd.Series, order: str | None = None, anchor: datetime | None = None) -> DateColumn:
+    """Parse one column; ``order`` ('dmy'/'mdy') settles numeric dates the values leave ambiguous.
+
+    ``anchor`` is the export time that relative dates ("2 hours ago") count back from: the caller passes the
+    latest absolute time in the file; without one, the column's own latest date (else now) is used.
+    """
     out = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
     bad = pd.Series(False, index=raw.index)
     result = DateColumn(out, bad)
@@ -103,41 +117,87 @@ def parse_date_column(raw: pd.Series, order: str | None = None) -> DateColumn:
         text = values.astype(str).str.strip()
         fast = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
         if fast.notna().all():  # the common case (ISO dates as text) in one vectorised call
-            out.loc[fast.index] = fast
+            _place(result, fast, text)
             result.formats.append("ISO (YYYY-MM-DD)")
             return result
-        _parse_text(text, order, result)
+        _parse_text(text, order, result, anchor)
         return result
     inferred = pd.api.types.infer_dtype(values, skipna=True)
     if inferred in ("datetime", "date", "datetime64"):  # all date cells (xlsx): one vectorised conversion
-        out.loc[values.index] = pd.to_datetime(values, errors="coerce")
+        _place(result, values.map(_python_dt) if inferred != "datetime64" else values, values)
         result.formats.append("date cells")
         return result
     kinds = values.map(type)
     # native datetimes (xlsx cells)
     is_dt = kinds.map(lambda t: issubclass(t, (datetime, date)))
     if is_dt.any():
-        out.loc[is_dt[is_dt].index] = pd.to_datetime(values[is_dt].map(_python_dt), errors="coerce")
+        _place(result, values[is_dt].map(_python_dt), values)
         result.formats.append("date cells")
-    # numbers (Excel serials)
+    # numbers: Excel serials, or epoch seconds/milliseconds (far above any serial)
     is_num = kinds.map(lambda t: issubclass(t, (int, float, np.integer, np.floating)) and not issubclass(t, bool))
     if is_num.any():
         idx = is_num[is_num].index
-        converted, serial_bad = excel_serial_to_datetime(values[idx].astype(float))
-        out.loc[idx] = converted.where(~serial_bad)
-        for i in serial_bad[serial_bad].index:
-            v = values[i]
-            result.reasons[i] = ("Excel serial 60 is 29 February 1900, a date that does not exist"
-                                 if 60 <= float(v) < 61 else f"{v} is not a valid Excel date number")
-        bad.loc[serial_bad[serial_bad].index] = True
-        result.formats.append("Excel serial numbers")
+        nums = values[idx].astype(float)
+        epoch = nums > 1e8
+        if epoch.any():
+            _place(result, _from_epoch(nums[epoch]), values)
+            result.formats.append("Unix time (seconds)")
+        idx = nums.index[~epoch.to_numpy()]
+        if len(idx):
+            converted, serial_bad = excel_serial_to_datetime(nums[idx])
+            _place(result, converted.where(~serial_bad), values)
+            for i in serial_bad[serial_bad].index:
+                v = values[i]
+                result.reasons[i] = ("Excel serial 60 is 29 February 1900, a date that does not exist"
+                                     if 60 <= float(v) < 61 else f"{v} is not a valid Excel date number")
+            bad.loc[serial_bad[serial_bad].index] = True
+            result.formats.append("Excel serial numbers")
     rest_mask = ~is_dt & ~is_num
     if rest_mask.any():
-        _parse_text(values[rest_mask].astype(str).str.strip(), order, result)
+        _parse_text(values[rest_mask].astype(str).str.strip(), order, result, anchor)
     return result
 
 
-def _parse_text(text: pd.Series, order: str | None, result: DateColumn) -> None:
+def _from_epoch(nums: pd.Series) -> pd.Series:
+    """Unix seconds (10 digits) or milliseconds (13 digits) as naive UTC datetimes."""
+    seconds = nums.where(nums < 1e11, nums / 1000.0)
+    return pd.to_datetime(seconds, unit="s", errors="coerce").dt.round("s")
+
+
+def _numeric_dates(rest: pd.Series, order: str | None, result: DateColumn, remaining: pd.Series,
+                   undecided: pd.Series) -> None:
+    """d/m/y or m/d/y numbers: one order for the whole column, decided by a value that only fits one."""
+    parts = rest.str.extract(NUMERIC_RE)
+    numeric = parts["a"].notna()
+    if not numeric.any():
+        return
+    p = parts[numeric]
+    a, b = p["a"].astype(int), p["b"].astype(int)
+    day_first, month_first = (a > 12).sum(), (b > 12).sum()
+    decided = order
+    if decided is None:
+        if day_first and not month_first:
+            decided = "dmy"
+        elif month_first and not day_first:
+            decided = "mdy"
+        elif day_first and month_first:
+            decided = "dmy" if day_first >= month_first else "mdy"
+        elif (a == b).all():
+            decided = "dmy"
+        else:
+            result.ambiguous = True
+    if decided is not None:
+        result.order = decided
+        d, m = (a, b) if decided == "dmy" else (b, a)
+        _place(result, _assemble(p["y"], m, d, p), rest)
+        result.formats.append("day-first (DD/MM/YYYY)" if decided == "dmy" else "month-first (MM/DD/YYYY)")
+    else:
+        undecided.loc[p.index] = True
+    remaining.loc[p.index] = False
+
+
+def _parse_text(text: pd.Series, order: str | None, result: DateColumn, anchor: datetime | None = None) -> None:
+    """Each format in turn over the values no earlier format took; whatever is left is prose or bad."""
     out, bad = result.values, result.bad
     text = text[text.ne("")]
     remaining = pd.Series(True, index=text.index)
@@ -145,64 +205,59 @@ def _parse_text(text: pd.Series, order: str | None, result: DateColumn) -> None:
     iso = text.str.match(ISO_RE)
     if iso.any():
         idx = iso[iso].index
-        parsed = pd.to_datetime(text[idx], format="ISO8601", errors="coerce", utc=True).dt.tz_convert(None)
-        out.loc[idx] = parsed
+        # A written offset is dropped, not converted: '2024-03-05T23:30+05:00' stays on its own calendar day.
+        local = text[idx].str.replace(OFFSET_RE, "", regex=True)
+        _place(result, pd.to_datetime(local, format="ISO8601", errors="coerce"), text)
         remaining.loc[idx] = False
         result.formats.append("ISO (YYYY-MM-DD)")
-    rest = text[remaining]
-    if not rest.empty:
-        parts = rest.str.extract(NUMERIC_RE)
-        numeric = parts["a"].notna()
-        if numeric.any():
-            p = parts[numeric]
-            a, b = p["a"].astype(int), p["b"].astype(int)
-            day_first, month_first = (a > 12).sum(), (b > 12).sum()
-            decided = order
-            if decided is None:
-                if day_first and not month_first:
-                    decided = "dmy"
-                elif month_first and not day_first:
-                    decided = "mdy"
-                elif day_first and month_first:
-                    decided = "dmy" if day_first >= month_first else "mdy"
-                elif (a == b).all():
-                    decided = "dmy"
-                else:
-                    result.ambiguous = True
-            if decided is not None:
-                result.order = decided
-                d, m = (a, b) if decided == "dmy" else (b, a)
-                out.loc[p.index] = _assemble(p["y"], m, d, p)
-                result.formats.append("day-first (DD/MM/YYYY)" if decided == "dmy" else "month-first (MM/DD/YYYY)")
-            else:
-                undecided.loc[p.index] = True
-            remaining.loc[p.index] = False
+    if remaining.any():
+        _numeric_dates(text[remaining], order, result, remaining, undecided)
+    if remaining.any():
         rest = text[remaining]
-    if not rest.empty:
-        for regex in (NAMED_RE, NAMED_US_RE):
-            parts = rest.str.extract(regex)
-            hit = parts["d"].notna()
-            if not hit.any():
-                continue
+        parts = rest.str.extract(YMD_RE)
+        hit = parts["y"].notna()
+        if hit.any():
             p = parts[hit]
-            months = p["mon"].str.casefold().map(lambda m: MONTHS.get(m, MONTHS.get(m[:3])))
-            ok = months.notna()
-            out.loc[p.index[ok]] = _assemble(p["y"][ok], months[ok], p["d"][ok], p[ok])
-            remaining.loc[p.index[ok]] = False
-            result.formats.append("day month-name year" if regex is NAMED_RE else "month-name day, year")
-            rest = text[remaining]
-    if not rest.empty:
-        serial = rest[rest.str.match(SERIAL_TEXT_RE)]
-        if not serial.empty:
-            converted, serial_bad = excel_serial_to_datetime(serial.astype(float))
-            out.loc[serial.index] = converted.where(~serial_bad)
-            remaining.loc[serial.index[~serial_bad.to_numpy()]] = False
-            result.formats.append("Excel serial numbers")
+            _place(result, _assemble(p["y"], p["m"], p["d"], p), rest)
+            remaining.loc[p.index] = False
+            result.formats.append("year-first (YYYY/MM/DD)")
+    for regex, label in ((NAMED_RE, "day month-name year"), (NAMED_US_RE, "month-name day, year")):
+        if not remaining.any():
+            break
+        rest = text[remaining]
+        parts = rest.str.extract(regex)
+        hit = parts["d"].notna()
+        if not hit.any():
+            continue
+        p = parts[hit]
+        months = p["mon"].map(month_number)
+        ok = months.notna()
+        if ok.any():
+            _place(result, _assemble(p["y"][ok], months[ok], p["d"][ok], p[ok]), rest)
+            remaining.loc[p.index[ok.to_numpy()]] = False
+            result.formats.append(label)
+    if remaining.any():
+        rest = text[remaining]
+        for regex, convert, label in ((SERIAL_TEXT_RE, excel_serial_to_datetime, "Excel serial numbers"),
+                                      (EPOCH_TEXT_RE, None, "Unix time (seconds)")):
+            hit = rest[rest.str.match(regex)]
+            if hit.empty:
+                continue
+            if convert is None:
+                _place(result, _from_epoch(hit.astype(float)), text)
+                remaining.loc[hit.index] = False
+            else:
+                converted, serial_bad = convert(hit.astype(float))
+                _place(result, converted.where(~serial_bad), text)
+                remaining.loc[hit.index[~serial_bad.to_numpy()]] = False
+            result.formats.append(label)
+    if remaining.any():
+        _relative(text[remaining], result, remaining, anchor)
     prose = remaining & text.map(is_prose)
     for i in text.index[prose.to_numpy()]:
         result.notes[i] = text[i]
     unparsed = remaining & ~prose
-    converted_bad = out.loc[text.index].isna() & ~remaining & ~undecided
+    converted_bad = out.loc[text.index].isna() & ~remaining & ~undecided & ~bad.loc[text.index]
     for i in text.index[converted_bad.to_numpy()]:
         result.reasons.setdefault(i, f"'{text[i]}' is not a real calendar date")
     for i in text.index[unparsed.to_numpy()]:
@@ -210,6 +265,19 @@ def _parse_text(text: pd.Series, order: str | None, result: DateColumn) -> None:
     bad.loc[text.index[(unparsed | converted_bad).to_numpy()]] = True
     if result.ambiguous:
         result.formats.append("numeric dates, day/month order undecided")
+
+
+def _relative(rest: pd.Series, result: DateColumn, remaining: pd.Series, anchor: datetime | None) -> None:
+    """'2 hours ago', 'yesterday', 'vor 3 Tagen': counted back from the export time, which the preview states."""
+    found = {i: r for i, v in rest.items() if (r := relative_seconds(v)) is not None}
+    if not found:
+        return
+    if anchor is None:
+        latest = result.values.max()
+        anchor = latest.to_pydatetime() if pd.notna(latest) else datetime.now().replace(microsecond=0)
+    _place(result, resolve_relative(found, anchor), rest)
+    remaining.loc[list(found)] = False
+    result.formats.append(f"relative dates counted back from {anchor:%Y-%m-%d %H:%M} (the export time)")
 
 
 def is_prose(text: object) -> bool:

@@ -9,6 +9,35 @@ from __future__ import annotations
 
 import pandas as pd
 
+from core.importing.assign import Choice
+from core.importing.mapping import Mapping
+from core.importing.profile import ColumnProfile
+
+
+def recognise_event_log(mapping: Mapping, columns: dict[str, ColumnProfile]) -> None:
+    """Repeated keys plus a timestamp column make an event log, whatever the headers say.
+
+    The time of each row is the mapped "updated" column when there is one, else the unmapped column of
+    dates with times of day that changes most often (``time:timestamp``, ``… Change Date+Time``).
+    """
+    if mapping.kind != "work_items" or mapping.options.get("event_log") is False:
+        return
+    key = columns.get(mapping.fields.get("external_key", ""))
+    if key is None or key.filled < 2 or key.distinct_ratio > 0.9 or key.max_repeat < 2:
+        return
+    if "updated_at" not in mapping.fields:
+        used = set(mapping.fields.values())
+        stamps = [p for h, p in columns.items() if h not in used and p.date_share >= 0.9 and p.fill >= 0.9
+                  and p.date_time_share >= 0.5 and not p.date_serial_only]
+        if not stamps:
+            return
+        best = max(stamps, key=lambda p: (p.distinct, p.date_time_share))
+        mapping.fields["updated_at"] = best.header
+        mapping.confidence[best.header] = 90.0
+        mapping.choices[best.header] = Choice("updated_at", 90.0, 0.0, best.evidence(),
+                                              "the time of each event: keys repeat, so this is an event log")
+    mapping.options["event_log"] = True
+
 
 def split_event_log(frame: pd.DataFrame, rejected: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
     """(one current row per key, status events, rejected mask of the current rows)."""

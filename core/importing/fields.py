@@ -88,6 +88,7 @@ KINDS: dict[str, tuple[FieldSpec, ...]] = {
         F("kpi", "KPI", "kpi", "kpi", "kpi code", "metric", "indicator", "measure", required=True),
         F("period", "Period", "date", "period", "week", "date", "month", "week starting", "as of", required=True),
         F("value", "Value", "number", "value", "actual", "reading", "result", "measurement", required=True),
+        F("segment", "Segment", "text", "segment", "region", "site", "dimension", "breakdown"),
     ),
     "incentives": (
         F("team", "Team", "team", "team", "department", "group", required=True),
@@ -123,8 +124,25 @@ KINDS: dict[str, tuple[FieldSpec, ...]] = {
         F("target_date", "Target date", "date", "target date", "date cible", "deadline"),
         F("direction", "Direction", "direction", "direction", "polarity", "sens"),
         F("owner", "Owner", "person", "owner", "responsable", "accountable"),
+        F("segment", "Segment", "text", "segment", "maille geographique", "region", "site", "level", "breakdown"),
     ),
 }
+
+
+
+def _with_other_languages(kinds: dict[str, tuple[FieldSpec, ...]]) -> dict[str, tuple[FieldSpec, ...]]:
+    """Each field's English synonyms plus the other languages' and tools' words from ``synonyms.py``."""
+    from core.importing.synonyms import EXTRA
+
+    out = {}
+    for kind, specs in kinds.items():
+        extra = EXTRA.get(kind, {})
+        out[kind] = tuple(FieldSpec(s.name, s.label, s.type, tuple(dict.fromkeys(s.synonyms + extra.get(s.name, ()))),
+                                    s.required) for s in specs)
+    return out
+
+
+KINDS = _with_other_languages(KINDS)
 
 KIND_LABELS = {
     "work_items": "Work items (tasks, tickets, milestones, projects)",

@@ -1,8 +1,7 @@
-"""Headers → fields: suggestions with a confidence, kind detection, profiles and value maps.
+"""Headers and contents → fields: kind detection, profiles, overrides, and the Mapping a sheet is read with.
 
-Similarity is rapidfuzz's (ratio, token sort and token set); this module only
-decides which headers may compete for which field and resolves conflicts greedily,
-best score first.
+The scoring and the one-column-per-field assignment live in ``assign.py``; this module decides where the
+mapping comes from (a named or recognised profile, else inference, then the user's overrides).
 """
 from __future__ import annotations
 
@@ -11,11 +10,11 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from rapidfuzz import fuzz
-
+from core.importing.assign import Choice, assign
 from core.importing.fields import KINDS, SHEET_HINTS, fields_of
+from core.importing.profile import ColumnProfile
+from core.importing.vocabulary import name_key  # noqa: F401 - re-exported: callers match names through mapping
 
-SUGGEST_THRESHOLD = 80.0
 
 
 # --------------------------------------------------------------------------- normalising
@@ -30,9 +29,6 @@ def normalize_header(header: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def name_key(value: Any) -> str:
-    """How people, teams and objectives are matched: case- and space-insensitive."""
-    return re.sub(r"\s+", " ", str(value)).strip().casefold()
 
 
 # --------------------------------------------------------------------------- suggestions
@@ -42,36 +38,10 @@ class Suggestion:
     confidence: float  # 0-100
 
 
-def _score(header_norm: str, synonym: str) -> float:
-    if header_norm == synonym:
-        return 100.0
-    best = max(fuzz.ratio(header_norm, synonym), fuzz.token_sort_ratio(header_norm, synonym))
-    if len(header_norm.split()) <= len(synonym.split()) + 1:
-        best = max(best, 0.95 * fuzz.token_set_ratio(header_norm, synonym))
-    return float(best)
-
-
-def suggest_fields(headers: list[str], kind: str) -> dict[str, Suggestion]:
-    """One suggested field per header (or none); each field goes to its best-scoring header."""
-    specs = KINDS[kind]
-    candidates: list[tuple[float, int, str, str]] = []
-    for pos, header in enumerate(headers):
-        norm = normalize_header(header)
-        if not norm:
-            continue
-        for spec in specs:
-            score = max((_score(norm, s) for s in spec.synonyms), default=0.0)
-            if score >= SUGGEST_THRESHOLD:
-                candidates.append((score, -pos, header, spec.name))
-    candidates.sort(reverse=True)
-    taken_headers: dict[str, Suggestion] = {}
-    taken_fields: set[str] = set()
-    for score, _neg, header, field_name in candidates:
-        if header in taken_headers or field_name in taken_fields:
-            continue
-        taken_headers[header] = Suggestion(field_name, round(score, 1))
-        taken_fields.add(field_name)
-    return {h: taken_headers.get(h, Suggestion(None, 0.0)) for h in headers}
+def suggest_fields(headers: list[str], kind: str,
+                   columns: dict[str, ColumnProfile] | None = None) -> dict[str, Suggestion]:
+    """One suggested field per header (or none), from headers and, when given, what the columns hold."""
+    return {h: Suggestion(c.field, c.confidence) for h, c in assign(headers, kind, columns).items()}
 
 
 def required_present(kind: str, mapped_fields: Iterable[str]) -> list[str]:
@@ -84,18 +54,30 @@ def required_present(kind: str, mapped_fields: Iterable[str]) -> list[str]:
     return [f.name for f in KINDS[kind] if f.required and f.name not in present]
 
 
-def detect_kind(headers: list[str], sheet_name: str | None = None) -> tuple[str, float]:
-    """The kind whose fields the headers fill best (required fields must be there)."""
+# Fields that every kind has in some form: a sheet that fills only these says nothing about its kind.
+_NAMING_FIELDS = {"code", "title", "name", "external_key", "description", "owner"}
+
+
+def detect_kind(headers: list[str], sheet_name: str | None = None,
+                columns: dict[str, ColumnProfile] | None = None) -> tuple[str, float]:
+    """The kind whose fields the columns fill best; anything but work items must show a field of its own.
+
+    A list of keys and titles (a ticket extract) is work, not objectives; a KPI sheet has a unit, a target or
+    a value, a people sheet an e-mail, team or role.
+    """
     best, best_score = "work_items", -1.0
     hint = normalize_header(re.sub(r"\.\w+$", "", sheet_name or ""))
     for kind in KINDS:
-        sugg = suggest_fields(headers, kind)
-        mapped = [s.field for s in sugg.values() if s.field]
+        choices = assign(headers, kind, columns)
+        mapped = [c.field for c in choices.values() if c.field]
         if required_present(kind, mapped):
             continue
-        score = sum(s.confidence for s in sugg.values() if s.field) / 100.0
+        hinted = bool(hint) and hint in SHEET_HINTS.get(kind, ())
+        if kind != "work_items" and not hinted and not set(mapped) - _NAMING_FIELDS - {"kpi_name", "objective"}:
+            continue
+        score = sum(c.confidence for c in choices.values() if c.field) / 100.0
         score += 0.5 * len(mapped) / len(KINDS[kind])  # ties go to the kind the headers cover best
-        if hint and hint in SHEET_HINTS.get(kind, ()):
+        if hinted:
             score += 3
         if score > best_score:
             best, best_score = kind, score
@@ -113,6 +95,7 @@ class Mapping:
     options: dict[str, Any] = field(default_factory=dict)
     profile_name: str | None = None
     confidence: dict[str, float] = field(default_factory=dict)  # header -> confidence of its field
+    choices: dict[str, Choice] = field(default_factory=dict)  # header -> why it got its field (or none)
 
     def to_json(self) -> dict[str, Any]:
         return {"kind": self.kind, "fields": self.fields, "value_maps": self.value_maps,
@@ -132,8 +115,8 @@ class Profile:
     builtin: bool = False
 
     def matches(self, headers: list[str]) -> bool:
-        have = {normalize_header(h) for h in headers}
-        need = {normalize_header(h) for h in self.headers}
+        have = {exact_key(h) for h in headers}
+        need = {exact_key(h) for h in self.headers}
         return bool(need) and need <= have
 
 
@@ -169,10 +152,18 @@ def recognise_profile(headers: list[str], profiles: Iterable[Profile]) -> Profil
     return max(matching, key=lambda p: (len(p.headers), not p.builtin), default=None)
 
 
-def resolve_header(wanted: str, headers: list[str]) -> str | None:
-    """A header named in a profile or a ``--map`` flag: exact, normalised, or a unique prefix."""
+def exact_key(header: str) -> str:
+    """A header as a profile names it: only case and spacing are ignored, brackets and punctuation count."""
+    return re.sub(r"\s+", " ", str(header)).strip().casefold()
+
+
+def resolve_header(wanted: str, headers: list[str], exact: bool = False) -> str | None:
+    """A header named in a profile (``exact``: that header only) or a ``--map`` flag (also a unique prefix)."""
     if wanted in headers:
         return wanted
+    same = [h for h in headers if exact_key(h) == exact_key(wanted)]
+    if same or exact:
+        return same[0] if same else None
     norm = normalize_header(wanted)
     exact = [h for h in headers if normalize_header(h) == norm]
     if exact:
@@ -183,8 +174,9 @@ def resolve_header(wanted: str, headers: list[str]) -> str | None:
 
 def build_mapping(headers: list[str], sheet_name: str | None = None, *, kind: str | None = None,
                   profiles: Iterable[Profile] = (), profile_name: str | None = None,
-                  overrides: dict[str, str] | None = None) -> Mapping:
-    """Profile (named or recognised) first, then suggestions; ``overrides`` (field → header) last."""
+                  overrides: dict[str, str] | None = None,
+                  columns: dict[str, ColumnProfile] | None = None) -> Mapping:
+    """Profile (named or recognised) first, then inference from headers and ``columns``; ``overrides`` last."""
     profiles = list(profiles) + list(BUILTIN_PROFILES)
     profile = None
     if profile_name:
@@ -197,82 +189,30 @@ def build_mapping(headers: list[str], sheet_name: str | None = None, *, kind: st
         profile = recognise_profile(headers, [p for p in profiles if kind in (None, "auto") or p.kind == kind])
     if profile is not None:
         kind = profile.kind
-        fields = {f: h for f, col in profile.fields.items() if (h := resolve_header(col, headers))}
+        fields = {f: h for f, col in profile.fields.items() if (h := resolve_header(col, headers, exact=True))}
+        evidence = {h: p.evidence() for h, p in (columns or {}).items()}
+        by_header = {h: f for f, h in fields.items()}
+        choices = {h: Choice(by_header.get(h), 100.0 if h in by_header else 0.0, 100.0 if h in by_header else 0.0,
+                             evidence.get(h, ""), f"from the profile '{profile.name}'" if h in by_header else "")
+                   for h in headers}
         mapping = Mapping(kind, fields, {k: dict(v) for k, v in profile.value_maps.items()},
-                          dict(profile.options), profile.name, {h: 100.0 for h in fields.values()})
+                          dict(profile.options), profile.name, {h: 100.0 for h in fields.values()}, choices)
     else:
         if kind in (None, "auto"):
-            kind, _ = detect_kind(headers, sheet_name)
-        sugg = suggest_fields(headers, kind)
-        fields = {s.field: h for h, s in sugg.items() if s.field}
-        mapping = Mapping(kind, fields, {}, {}, None, {h: s.confidence for h, s in sugg.items() if s.field})
+            kind, _ = detect_kind(headers, sheet_name, columns)
+        choices = assign(headers, kind, columns)
+        fields = {c.field: h for h, c in choices.items() if c.field}
+        mapping = Mapping(kind, fields, {}, {}, None, {h: c.confidence for h, c in choices.items() if c.field},
+                          choices)
     for field_name, header in (overrides or {}).items():
         mapping.fields = {f: h for f, h in mapping.fields.items() if h != header}
         mapping.fields[field_name] = header
         mapping.confidence[header] = 100.0
+        old = mapping.choices.get(header, Choice(None, 0.0))
+        mapping.choices[header] = Choice(field_name, 100.0, old.header_score, old.evidence, "chosen by you")
     return mapping
 
 
-# --------------------------------------------------------------------------- value maps
-STATUS_WORDS: dict[str, str] = {
-    **dict.fromkeys(["new", "to do", "todo", "open", "not started", "backlog", "planned", "tbc", "tbd", "draft",
-                     "pending", "proposed", "ready", "selected for development", "queued", "a faire", "à faire"],
-                    "todo"),
-    **dict.fromkeys(["active", "in progress", "wip", "doing", "in prog", "started", "ongoing", "in review",
-                     "review", "testing", "in test", "underway", "under way", "on track", "in flight",
-                     "en cours", "work in progress", "implementing", "assess", "authorize", "scheduled"],
-                    "in_progress"),
-    **dict.fromkeys(["blocked", "on hold", "waiting", "awaiting user info", "awaiting problem", "awaiting vendor",
-                     "awaiting evidence", "awaiting", "stalled", "stuck", "paused", "impeded", "hold"],
-                    "blocked"),
-    **dict.fromkeys(["done", "complete", "completed", "closed", "resolved", "finished", "delivered", "cancelled",
-                     "canceled", "won't do", "wont do", "rejected", "duplicate", "live", "termine", "terminé"],
-                    "done"),
-}
-STATUS_STEMS = (("block", "blocked"), ("hold", "blocked"), ("await", "blocked"), ("wait", "blocked"),
-                ("progress", "in_progress"), ("review", "in_progress"), ("complet", "done"), ("close", "done"),
-                ("resolv", "done"), ("done", "done"), ("not start", "todo"), ("to do", "todo"))
-
-RAG_WORDS: dict[str, str] = {
-    **dict.fromkeys(["g", "green", "on track", "ok", "good", "vert", "g/a"], "green"),
-    **dict.fromkeys(["a", "amber", "at risk", "yellow", "a/g", "amber/green", "amber green", "a/r", "amber/red",
-                     "orange", "some concerns", "watch"], "amber"),
-    **dict.fromkeys(["r", "red", "off track", "critical", "late", "rouge", "r/a", "red/amber"], "red"),
-}
-NO_RATING_WORDS = {"na", "n/a", "none", "not rated", "no rating", "-", "tbc", "grey", "gray"}
-
-
-def canonical_status(raw: Any, overrides: dict[str, str] | None = None) -> str | None:
-    """todo / in_progress / blocked / done, or None when the word is unknown (reported, not guessed)."""
-    if raw is None or (isinstance(raw, float) and raw != raw):
-        return None
-    key = name_key(raw)
-    if not key:
-        return None
-    if overrides and key in {name_key(k): v for k, v in overrides.items()}:
-        return {name_key(k): v for k, v in overrides.items()}[key] or None
-    if key in STATUS_WORDS:
-        return STATUS_WORDS[key]
-    for stem, status in STATUS_STEMS:
-        if stem in key:
-            return status
-    return None
-
-
-def canonical_rag(raw: Any, overrides: dict[str, str] | None = None) -> tuple[str | None, str | None]:
-    """(green/amber/red or None, note): text that is not a rating is kept as the note."""
-    if raw is None or (isinstance(raw, float) and raw != raw):
-        return None, None
-    text = str(raw).strip()
-    key = name_key(text)
-    if not key:
-        return None, None
-    if overrides:
-        norm = {name_key(k): v for k, v in overrides.items()}
-        if key in norm:
-            return (norm[key] or None), None if norm[key] else text
-    if key in RAG_WORDS:
-        return RAG_WORDS[key], None
-    if key in NO_RATING_WORDS:
-        return None, None
-    return None, text
+# --------------------------------------------------------------------------- value maps (vocabulary.py)
+from core.importing.vocabulary import (NO_RATING_WORDS, RAG_WORDS, STATUS_WORDS, canonical_rag,  # noqa: E402,F401
+                                       canonical_status)

@@ -23,7 +23,9 @@ from core.auth import AccessDenied, Viewer, actor_name, checked, require_writer
 from core.errors import ImportRefused
 from core.importing.commit import ImportContext, SheetResult, apply_sheet, apply_unchanged, fingerprint, unchanged_since
 from core.importing.fields import KIND_ORDER, KINDS
+from core.importing.events import recognise_event_log
 from core.importing.mapping import Mapping, Profile, build_mapping, name_key
+from core.importing.profile import ColumnProfile, export_time, profile_table
 from core.importing.read import ReadResult, Table, read_bytes
 from core.importing.sync import SyncReport, reconcile
 from core.importing.validate import Issue, ValidatedSheet, validate
@@ -60,6 +62,7 @@ class PreparedSheet:
     table: Table
     mapping: Mapping
     file_name: str
+    columns: dict[str, ColumnProfile] = field(default_factory=dict)  # what each column holds (the evidence)
 
     @cached_property
     def validated(self) -> ValidatedSheet:
@@ -150,11 +153,19 @@ def prepare(data: bytes, file_name: str, options: ImportOptions | None = None,
         if options.sheets and table.sheet is not None and table.sheet not in options.sheets:
             prepared.skipped.append(f"{table.sheet}: not selected")
             continue
+        columns = profile_table(table.data)
         mapping = options.mappings.get(table.sheet)
         if mapping is None:
             overrides = _resolve_overrides(options.overrides, table.headers, file_name, table.sheet)
-            mapping = build_mapping(table.headers, table.sheet or file_name, kind=options.kinds.get(table.sheet, options.kind),
-                                    profiles=profiles or [], profile_name=options.profile, overrides=overrides)
+            mapping = build_mapping(table.headers, table.sheet or file_name,
+                                    kind=options.kinds.get(table.sheet, options.kind), profiles=profiles or [],
+                                    profile_name=options.profile, overrides=overrides, columns=columns)
+            recognise_event_log(mapping, columns)
+        if options.strict:
+            mapping.options["strict"] = True
+        anchor = export_time(columns)
+        if anchor is not None:
+            mapping.options.setdefault("export_time", anchor.isoformat(sep=" "))
         if options.date_orders:
             orders = dict(mapping.options.get("date_orders") or {})
             for header, order in options.date_orders.items():
@@ -165,7 +176,7 @@ def prepare(data: bytes, file_name: str, options: ImportOptions | None = None,
 
                     orders[resolve_header(header, table.headers) or header] = order
             mapping.options["date_orders"] = orders
-        prepared.sheets.append(PreparedSheet(table, mapping, file_name))
+        prepared.sheets.append(PreparedSheet(table, mapping, file_name, columns))
     if options.sheets:
         missing = [s for s in options.sheets if s not in {t.sheet for t in read.tables}]
         if missing:
@@ -226,6 +237,14 @@ def execute(engine: Engine, prepared: PreparedFile, options: ImportOptions | Non
                                            fingerprint(prepared.read.sha256, ps.table, ps.mapping, src)))
         rejected = sum(r.rejected for r in results)
         changed = sum(r.inserted + r.updated + r.status_events for r in results)
+        kept_rows = sum(r.inserted + r.updated + r.unchanged for r in results)
+        if rejected and not kept_rows:
+            trans.rollback()
+            errors = [i for r in results for i in r.issues if i.severity == "error"]
+            raise ImportBlocked(f"'{name}': every one of its {rejected:,} row(s) would be rejected, so nothing was "
+                                "imported. The first problems:\n" + "\n".join(
+                                    f"  - row {i.row}, column '{(i.column or '').splitlines()[0]}': {i.message}"
+                                    for i in errors[:5]), errors[:10])
         if options.strict and rejected:
             trans.rollback()
             errors = [i for r in results for i in r.issues if i.severity == "error"]

@@ -19,9 +19,11 @@ from core.config import ImportLimits
 from core.importing.dates import is_text, describe, parse_date_column, parse_number_column
 from core.importing.fields import fields_of
 from core.importing.mapping import Mapping, canonical_rag, canonical_status, normalize_header, required_present
+from core.importing.profile import blank_nulls
 from core.importing.read import Table, base_header
 
-DEFAULT_NULLS = ("", "n/a", "#n/a", "null", "nan", "none", "#value!", "#ref!", "#div/0!", "#name?")
+MAX_NUMBER = 1e15  # no effort, KPI value or budget is larger; 1e308 and inf are typing or export errors
+NON_NEGATIVE = {"effort", "weight", "tolerance", "baseline_periods"}
 KEY_FIELDS = {"work_items": ("external_key",), "objectives": ("code",), "kpis": ("code",),
               "kpi_readings": ("kpi", "period"), "incentives": ("team", "kpi"),
               "expected_effects": ("objective", "kpi"), "people": ("name",), "scorecard": ("kpi_code",)}
@@ -110,16 +112,17 @@ def to_text(s: pd.Series) -> pd.Series:
 
 
 def apply_nulls(data: pd.DataFrame, extra: list[str] | None) -> pd.DataFrame:
-    """Blank out cells that mean 'empty' ('?' in ServiceNow, '#N/A' in Excel)."""
-    tokens = set(DEFAULT_NULLS) | {str(x) for x in (extra or [])}
-    tokens |= {t.upper() for t in tokens} | {t.title() for t in tokens}
-    out = data.copy()
-    for col in out.columns:
-        s = out[col]
-        mask = s.isin(tokens)
-        if mask.any():
-            out[col] = s.mask(mask, None)
-    return out
+    """Blank out cells that mean 'empty' ('?' in ServiceNow, '#N/A' in Excel, "Nicht zugewiesen" in Jira)."""
+    return blank_nulls(data, extra)
+
+
+def _anchor(opts: dict[str, Any]) -> datetime | None:
+    """The export time relative dates count back from (set at prepare time from the whole file)."""
+    raw = opts.get("export_time")
+    try:
+        return datetime.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
 
 
 def _map_unique(s: pd.Series, fn: Any) -> pd.Series:
@@ -185,13 +188,36 @@ def validate(table: Table, mapping: Mapping, file_name: str) -> ValidatedSheet:
                                 f"the {what} is left empty and the text is kept with the row", row=int(rows[first]),
                                 column=header, value=str(found[first])[:200], severity="warning", sheet=sheet))
 
+    anchor = _anchor(opts)
+    questioned: list[str] = []
+
+    def question(fname: str, header: str, bad: pd.Series, present: pd.Series, what: str) -> bool:
+        """A column that fails on most of its rows was mapped wrong: unmap it (say so) rather than reject them."""
+        n_bad, n_present = int(bad.sum()), int(present.sum())
+        if n_bad < 2 or n_bad * 2 <= n_present:
+            return False
+        spec = specs[fname]
+        example = next((str(_jsonable(v)) for v in data.loc[bad, header].head(1)), "")
+        message = (f"'{header.splitlines()[0]}' holds {what} ({n_bad:,} of {n_present:,} values, such as "
+                   f"'{example[:60]}'), not {'a number' if spec.type == 'number' else 'dates'}")
+        if opts.get("strict") or spec.required:
+            issues.append(Issue(message + f"; map another column to {spec.label} or none", column=header,
+                                value=example[:200], severity="blocking", sheet=sheet))
+        else:
+            issues.append(Issue(message + f": left unmapped as {spec.label} (its values are kept with each row)",
+                                column=header, value=example[:200], severity="warning", sheet=sheet))
+        questioned.append(fname)
+        return True
+
     for fname, header in mapping.fields.items():
         if header not in data.columns or fname not in specs:
             continue
         spec, raw = specs[fname], data[header]
         if spec.type == "date":
             order = (opts.get("date_orders") or {}).get(header) or opts.get("date_order")
-            col = parse_date_column(raw, order)
+            col = parse_date_column(raw, order, anchor)
+            if question(fname, header, col.bad, raw.notna(), "text that is not a date"):
+                continue
             date_formats[header] = describe(col)
             if col.ambiguous:
                 sample = next((str(v) for v in raw.dropna() if isinstance(v, str)), "")
@@ -203,8 +229,16 @@ def validate(table: Table, mapping: Mapping, file_name: str) -> ValidatedSheet:
             keep_notes(col.notes, header, spec.label, "date")
         elif spec.type == "number":
             nums, bad, prose = parse_number_column(raw)
-            frame[fname] = nums
+            if question(fname, header, bad, raw.notna() & ~prose, "text that is not a number"):
+                continue
+            wild = nums.notna() & (~np.isfinite(nums) | (nums.abs() > MAX_NUMBER))
+            negative = nums.notna() & (nums < 0) & (fname in NON_NEGATIVE)
+            frame[fname] = nums.where(~wild & ~negative)
             reject(bad, header, lambda i, s=spec: f"{s.label}: '{data.at[i, header]}' is not a number")
+            reject(wild, header, lambda i, s=spec: f"{s.label}: '{data.at[i, header]}' is not a finite amount "
+                                                   f"(above {MAX_NUMBER:,.0f} or infinite)")
+            reject(negative, header, lambda i, s=spec: f"{s.label}: '{data.at[i, header]}' is negative; "
+                                                       f"{s.label.lower()} cannot be below zero")
             keep_notes({i: data.at[i, header] for i in prose[prose].index}, header, spec.label, "number")
         elif spec.type == "status":
             text = to_text(raw)
@@ -227,6 +261,10 @@ def validate(table: Table, mapping: Mapping, file_name: str) -> ValidatedSheet:
         else:
             frame[fname] = to_text(raw)
 
+    if questioned:
+        mapping = Mapping(mapping.kind, {f: h for f, h in mapping.fields.items() if f not in questioned},
+                          mapping.value_maps, mapping.options, mapping.profile_name, mapping.confidence,
+                          mapping.choices)
     if kind == "work_items":
         _finish_work_items(frame, data, mapping)
         for i, extra in notes.items():
