@@ -29,8 +29,8 @@ class ImportLimits:
     max_uncompressed_mb: int = 400
     max_compression_ratio: int = 250
     max_rows: int = 1_048_576  # Excel's own sheet limit
-    max_columns: int = 2_000
-    max_cells: int = 1_500_000  # filled cells per sheet; an import at the limit peaked at 580 MB xlsx, 643 MB csv
+    max_columns: int = 2_000  # csv, xlsx, HTML and XML alike; a wider indicator sheet is refused naming the env var
+    max_cells: int = 5_000_000  # filled cells per sheet: the full ServiceNow log (120k × 36 = 4.3M) fits; ~740 MB
     max_area: int = 5_000_000  # rows × columns of the used range, empty cells included (the parser's grid)
     max_cell_chars: int = 32_767  # Excel's own limit per cell
 
@@ -54,6 +54,8 @@ def load_settings() -> Settings:
         max_compression_ratio=int_env("THROUGHLINE_MAX_COMPRESSION_RATIO", ImportLimits.max_compression_ratio),
         max_rows=int_env("THROUGHLINE_MAX_ROWS", ImportLimits.max_rows),
         max_cells=int_env("THROUGHLINE_MAX_CELLS", ImportLimits.max_cells),
+        max_columns=int_env("THROUGHLINE_MAX_COLUMNS", ImportLimits.max_columns),
+        max_area=int_env("THROUGHLINE_MAX_AREA", ImportLimits.max_area),
     )
     return Settings(database_url=database_url(), limits=limits,
                     stale_days=int_env("THROUGHLINE_STALE_DAYS", 14))

@@ -2,7 +2,9 @@
 
 Nothing here knows about fields or the database; the output is a list of
 :class:`Table` objects whose cells are still raw (strings from CSV, Python values
-from xlsx) plus the row numbers the user sees in Excel.
+from xlsx) plus the row numbers the user sees in Excel. What could not be read (CSV records with broken
+quoting) and what was left out (totals, footers, hidden sheets, notes and lookup sheets) is kept on the
+result and said in its notes, never dropped in silence.
 """
 from __future__ import annotations
 
@@ -10,7 +12,6 @@ import csv
 import hashlib
 import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,10 +20,10 @@ import pandas as pd
 
 from core.config import ImportLimits
 from core.errors import ImportRefused
-from core.importing import sheet_extent
+from core.importing import csv_records, formats, sheet_rows, workbook
+from core.importing.csv_records import decode_text, detect_delimiter  # noqa: F401  (kept importable from here)
 
 HEADER_SCAN_ROWS = 30
-XML_PROBE_BYTES = 4096
 
 
 @dataclass
@@ -32,25 +33,36 @@ class Table:
     sheet: str | None
     headers: list[str]
     data: pd.DataFrame  # columns = headers (unique), object dtype, raw cell values
-    row_numbers: np.ndarray  # the row number the user sees in Excel, per data row
+    row_numbers: np.ndarray  # the row number the user sees in Excel (a CSV read record by record: its line), per row
     header_row: int  # 1-based row of the header
     raw_preview: pd.DataFrame = field(default_factory=pd.DataFrame)  # first rows above/around the header
+    unreadable: list[tuple[int, str]] = field(default_factory=list)  # (line number, reason): CSV records not read
+    not_a_table: str | None = None  # why the sheet holds no table of records (notes, a list, a lookup), else None
+    hidden: str | None = None  # 'hidden' / 'very hidden' when the workbook hides the sheet
+    dropped: dict[int, str] = field(default_factory=dict)  # row number → why it is not data (totals, footer, ...)
+    notes: list[str] = field(default_factory=list)  # what was recognised on this sheet, for the preview
 
 
 @dataclass
 class ReadResult:
     file_name: str
     sha256: str
-    file_format: str  # xlsx | xlsm | csv
+    file_format: str  # xlsx | xlsm | csv | html | spreadsheetml | json
     tables: list[Table]
     encoding: str | None = None
     delimiter: str | None = None
     notes: list[str] = field(default_factory=list)
+    set_aside: list[Table] = field(default_factory=list)  # read but not offered: hidden, notes, lookup sheets
 
 
 # --------------------------------------------------------------------------- sniffing
+_NOT_SPREADSHEETS = {b"%PDF": "a PDF document", b"\x89PNG": "a PNG image", b"\xff\xd8\xff": "a JPEG image",
+                     b"GIF8": "a GIF image", b"\x1f\x8b": "a gzip archive", b"Rar!": "a RAR archive",
+                     b"7z\xbc\xaf": "a 7-Zip archive", b"{\\rtf": "an RTF document"}
+
+
 def sniff_format(data: bytes, file_name: str) -> str:
-    """Return 'xlsx' or 'csv' from the bytes, or refuse with a message that says what the file is."""
+    """'zip', 'html', 'spreadsheetml', 'json' or 'csv' from the bytes, or refuse saying what the file is."""
     if not data or not data.strip():
         raise ImportRefused("the file is empty.", file=file_name)
     head = data[:8]
@@ -63,145 +75,15 @@ def sniff_format(data: bytes, file_name: str) -> str:
                                 "(File → Info → Protect Workbook) and upload it again.", file=file_name)
         raise ImportRefused("this is a legacy Excel .xls file. Open it in Excel and save it as .xlsx "
                             "(File → Save As → Excel Workbook), then upload the .xlsx.", file=file_name)
-    known = {b"%PDF": "a PDF document", b"\x89PNG": "a PNG image", b"\xff\xd8\xff": "a JPEG image",
-             b"GIF8": "a GIF image", b"\x1f\x8b": "a gzip archive", b"Rar!": "a RAR archive",
-             b"7z\xbc\xaf": "a 7-Zip archive", b"{\\rtf": "an RTF document"}
-    for magic, what in known.items():
+    for magic, what in _NOT_SPREADSHEETS.items():
         if data.startswith(magic):
             raise ImportRefused(f"this is {what}, not a spreadsheet. Upload an .xlsx or .csv file.",
                                 file=file_name)
-    return "csv"
-
-
-def _check_zip(data: bytes, file_name: str, limits: ImportLimits) -> str:
-    """Refuse zip/XML bombs and non-spreadsheet archives before any parser sees them."""
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-        infos = zf.infolist()
-    except (zipfile.BadZipFile, EOFError, ValueError) as exc:
-        raise ImportRefused(f"the workbook is damaged or truncated and cannot be opened ({exc}). "
-                            "Open it in Excel, save it again and re-upload.", file=file_name) from None
-    names = {i.filename for i in infos}
-    if "xl/workbook.xml" not in names and "xl/workbook.bin" not in names:
-        if "content.xml" in names:
-            raise ImportRefused("this is an OpenDocument spreadsheet (.ods). Save it as .xlsx and upload again.",
-                                file=file_name)
-        if any(n.startswith("word/") for n in names):
-            raise ImportRefused("this is a Word document, not a spreadsheet.", file=file_name)
-        raise ImportRefused("this is a ZIP archive, not an Excel workbook. Upload the .xlsx or .csv itself.",
-                            file=file_name)
-    if "xl/workbook.bin" in names:
-        raise ImportRefused("this is a binary workbook (.xlsb). Save it as .xlsx and upload again.", file=file_name)
-    total = sum(i.file_size for i in infos)
-    packed = max(1, sum(i.compress_size for i in infos))
-    if total > limits.max_uncompressed_mb * 1024 * 1024:
-        raise ImportRefused(f"the workbook unpacks to {total / 1e6:,.0f} MB, above the limit of "
-                            f"{limits.max_uncompressed_mb} MB. Split it into smaller files.", file=file_name)
-    biggest = max(infos, key=lambda i: i.file_size)
-    ratio = max(total / packed, biggest.file_size / max(1, biggest.compress_size))
-    if ratio > limits.max_compression_ratio and total > 10 * 1024 * 1024:
-        raise ImportRefused(f"the workbook is compressed {ratio:,.0f} to 1, which looks like a zip bomb "
-                            f"(limit {limits.max_compression_ratio} to 1). It was not opened.", file=file_name)
-    for info in infos:
-        if info.filename.endswith((".xml", ".rels")):
-            with zf.open(info) as fh:
-                probe = fh.read(XML_PROBE_BYTES)
-            if b"<!DOCTYPE" in probe or b"<!ENTITY" in probe:
-                raise ImportRefused(f"the workbook part '{info.filename}' declares XML entities, which "
-                                    "spreadsheets never need (an XML bomb?). It was not opened.", file=file_name)
-    _check_extents(zf, file_name, limits)
-    return "xlsm" if "xl/vbaProject.bin" in names else "xlsx"
-
-
-def _check_extents(zf: zipfile.ZipFile, file_name: str, limits: ImportLimits) -> None:
-    """Refuse sheets too large to hold in memory, measured from the XML before the parser allocates them."""
-    for sheet, extent in sheet_extent.worksheets(zf).items():
-        last = f"column {sheet_extent.column_letters(extent.columns)}, row {extent.rows:,}"
-        if extent.columns > limits.max_columns:
-            raise ImportRefused(f"the sheet's used area is {extent.columns:,} columns wide (up to {last}), above "
-                                f"the limit of {limits.max_columns:,}. If the columns on the right are empty, "
-                                "select them in Excel, delete them and save.", file=file_name, sheet=sheet)
-        if extent.rows > limits.max_rows:
-            raise ImportRefused(f"the sheet's used area is {extent.rows:,} rows long, above the limit of "
-                                f"{limits.max_rows:,}. Split it into smaller files.", file=file_name, sheet=sheet)
-        if extent.cells > limits.max_cells:
-            raise ImportRefused(f"the sheet holds {extent.cells:,} cells ({extent.rows:,} rows), above the limit "
-                                f"of {limits.max_cells:,} cells one upload may hold in memory. Split it into "
-                                f"files of at most {_rows_per_file(extent, limits):,} rows, or raise "
-                                "THROUGHLINE_MAX_CELLS on a server with more memory.", file=file_name, sheet=sheet)
-        if extent.area > limits.max_area:
-            raise ImportRefused(f"the sheet's used area reaches {last}: {extent.area:,} cells including empty "
-                                f"ones, above the limit of {limits.max_area:,}. Something far below or right of "
-                                "the data (a stray value or format) stretches it: delete the empty rows and "
-                                "columns around the data in Excel and save.", file=file_name, sheet=sheet)
-
-
-def _rows_per_file(extent: sheet_extent.Extent, limits: ImportLimits) -> int:
-    """A row count to suggest for splitting: the cell limit over the cells per row, rounded down to thousands."""
-    rows = limits.max_cells // max(1, extent.cells // max(1, extent.rows))
-    return rows // 1000 * 1000 if rows >= 1000 else max(1, rows)
-
-
-# --------------------------------------------------------------------------- text files
-def decode_text(data: bytes) -> tuple[str, str]:
-    """Decode CSV bytes: BOMs first, then strict UTF-8, then cp1252 (latin-1 as last resort)."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
-    sample = data[:4000]
-    if len(sample) >= 4 and sample[1::2].count(0) > len(sample) * 0.4:
-        return data.decode("utf-16-le", errors="replace"), "utf-16-le"
-    if len(sample) >= 4 and sample[0::2].count(0) > len(sample) * 0.4:
-        return data.decode("utf-16-be", errors="replace"), "utf-16-be"
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError:
-        return data.decode("latin-1"), "latin-1"
-
-
-def _looks_binary(text: str) -> bool:
-    sample = text[:4000]
-    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\r\n")
-    return len(sample) > 0 and controls / len(sample) > 0.05
-
-
-def detect_delimiter(text: str) -> str:
-    """`,` `;` tab or `|`: the one that splits the first lines into the most consistent columns."""
-    lines = [ln for ln in text[:65536].splitlines()[:50] if ln.strip()]
-    if not lines:
-        return ","
-    try:
-        return csv.Sniffer().sniff("\n".join(lines[:20]), delimiters=",;\t|").delimiter
-    except csv.Error:
-        pass
-    best, best_score = ",", -1.0
-    for delim in (",", ";", "\t", "|"):
-        counts = [ln.count(delim) for ln in lines]
-        if max(counts) == 0:
-            continue
-        modal = max(set(counts), key=counts.count)
-        score = counts.count(modal) * modal
-        if score > best_score:
-            best, best_score = delim, score
-    return best
-
-
-def _read_csv_grid(text: str, delimiter: str, file_name: str) -> pd.DataFrame:
-    """All cells as strings; ragged rows padded instead of refused."""
-    try:
-        return pd.read_csv(io.StringIO(text), sep=delimiter, header=None, dtype=str, keep_default_na=False,
-                           na_filter=False, engine="c", skip_blank_lines=False, quotechar='"')
-    except pd.errors.ParserError:
-        rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
-        width = max((len(r) for r in rows), default=0)
-        return pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
-    except pd.errors.EmptyDataError:
-        raise ImportRefused("the file has no rows.", file=file_name) from None
+    kind = formats.sniff_text_format(data)
+    if kind == "xml":
+        raise ImportRefused("this is an XML file, not a table Excel or a tracker wrote (not SpreadsheetML). Export "
+                            "the data as CSV or .xlsx and upload that.", file=file_name)
+    return kind or "csv"
 
 
 # --------------------------------------------------------------------------- header row
@@ -257,48 +139,138 @@ def base_header(name: str) -> str:
     return re.sub(r" \[\d+\]$", "", name)
 
 
-def table_from_grid(grid: pd.DataFrame, sheet: str | None, header_row: int | None = None) -> Table:
-    """Cut a raw grid at its header row; drop fully blank rows and trailing blank columns."""
+def table_from_grid(grid: pd.DataFrame, sheet: str | None, header_row: int | None = None,
+                    merges: list | None = None, line_numbers: np.ndarray | None = None,
+                    clean_text: bool = True, judge: bool = True) -> Table:
+    """Cut a raw grid at its header row; drop blank rows, trailing blank columns, totals, footers and repeated
+    headers (each named in a note); join a two-row header; strip invisible characters from text cells."""
     grid = grid.reset_index(drop=True)
     grid.columns = range(grid.shape[1])
+    notes: list[str] = []
+    invisible = sheet_rows.strip_invisible(grid) if clean_text else 0
+    if invisible:
+        notes.append(f"zero-width or text-direction characters were removed from {invisible:,} cell(s)")
     h = detect_header_row(grid) if header_row is None else max(0, header_row - 1)
     preview = grid.head(max(h + 6, 10)).copy()
     header_values = list(grid.iloc[h]) if len(grid) > h else []
+    if header_row is None and header_values:
+        grouped, note = sheet_rows.group_header(grid, h, merges or [], column_letter)
+        if grouped:
+            header_values = grouped
+            notes.append(note)
     body = grid.iloc[h + 1:]
     # keep columns that have a header or any value
     keep = [c for c in range(grid.shape[1])
             if (c < len(header_values) and not _is_blank(header_values[c])) or body[c].map(_is_blank).eq(False).any()]
     body = body[keep]
-    headers = make_headers([header_values[c] for c in keep])
+    kept_header = [header_values[c] for c in keep]
+    headers = make_headers(kept_header)
+    lines = line_numbers if line_numbers is not None else np.arange(1, len(grid) + 1)
+    dropped: dict[int, str] = {}
+    used, median = 0, 0.0
     if body.shape[1]:
         blank = body.isna() | body.eq("")
-        candidates = ~blank.all(axis=1)
+        empty = blank.all(axis=1)
         # rows with only whitespace or only blanks count as empty too (cheap check on the few left)
-        maybe = candidates & (blank.sum(axis=1) >= body.shape[1] - 1)
+        maybe = ~empty & (blank.sum(axis=1) >= body.shape[1] - 1)
         if maybe.any():
-            candidates.loc[maybe] = ~body.loc[maybe].map(_is_blank).all(axis=1)
-        body = body[candidates]
-    row_numbers = body.index.to_numpy() + 1
+            empty.loc[maybe] = body.loc[maybe].map(_is_blank).all(axis=1)
+        drop, found = sheet_rows.messy_rows(body, blank, empty, kept_header, lambda i: int(lines[i]))
+        notes += found
+        for i in body.index[drop.to_numpy(dtype=bool)]:
+            dropped[int(lines[i])] = "not data"
+        rows = ~empty & ~drop
+        body = body[rows]
+        if judge and header_row is None:
+            filled = ~blank[rows]
+            used, median = int(filled.any().sum()), float(filled.sum(axis=1).median()) if len(filled) else 0.0
+    row_numbers = lines[body.index.to_numpy()]
     body = body.reset_index(drop=True)
     body.columns = headers
-    return Table(sheet=sheet, headers=headers, data=body.astype(object), row_numbers=row_numbers,
-                 header_row=h + 1, raw_preview=preview)
+    table = Table(sheet=sheet, headers=headers, data=body.astype(object), row_numbers=row_numbers,
+                  header_row=h + 1, raw_preview=preview, dropped=dropped, notes=notes)
+    if judge and header_row is None:
+        table.not_a_table = sheet_rows.not_a_table(kept_header, used, median)
+    return table
 
 
 # --------------------------------------------------------------------------- entry point
 def read_bytes(data: bytes, file_name: str, limits: ImportLimits | None = None,
-               header_rows: dict[str | None, int] | None = None) -> ReadResult:
-    """Read every sheet of a workbook (or the one table of a CSV) from raw bytes."""
+               header_rows: dict[str | None, int] | None = None, include_hidden: set[str] | frozenset = frozenset(),
+               as_tables: set[str] | frozenset = frozenset()) -> ReadResult:
+    """Read every sheet of a workbook (or the one table of a CSV, HTML page, XML or JSON file) from raw bytes.
+
+    ``include_hidden`` names hidden sheets to read anyway; ``as_tables`` names sheets to take as tables although
+    they look like notes or a lookup list (a header row given in ``header_rows`` says the same).
+    """
     limits = limits or ImportLimits()
     header_rows = header_rows or {}
     if len(data) > limits.max_file_mb * 1024 * 1024:
-        raise ImportRefused(f"the file is {len(data) / 1e6:,.0f} MB, above the limit of {limits.max_file_mb} MB.",
-                            file=file_name)
+        raise ImportRefused(f"the file is {len(data) / 1e6:,.0f} MB, above the limit of {limits.max_file_mb} MB "
+                            "(THROUGHLINE_MAX_FILE_MB).", file=file_name)
     sha = hashlib.sha256(data).hexdigest()
     fmt = sniff_format(data, file_name)
     if fmt == "zip":
-        fmt = _check_zip(data, file_name, limits)
-        return ReadResult(file_name, sha, fmt, _read_workbook(data, file_name, limits, header_rows))
+        fmt = workbook.check_zip(data, file_name, limits)
+        tables, aside, notes = workbook.read_workbook(data, file_name, header_rows, set(include_hidden),
+                                                      set(as_tables))
+        return _result(ReadResult(file_name, sha, fmt, tables, notes=notes, set_aside=aside))
+    if fmt in ("html", "spreadsheetml", "json"):
+        return _result(_read_markup(data, file_name, fmt, sha, limits, header_rows, set(include_hidden),
+                                    set(as_tables)))
+    return _read_csv(data, file_name, sha, limits, header_rows)
+
+
+def _result(result: ReadResult) -> ReadResult:
+    """Per-sheet notes into the result's notes; refuse a file with nothing to import, saying what was set aside."""
+    for table in result.tables:
+        where = f"Sheet '{table.sheet}': " if table.sheet else ""
+        result.notes += [where + n[0].upper() + n[1:] + ("" if n.endswith(".") else ".") for n in table.notes]
+    if not result.tables:
+        aside = "; ".join(f"'{t.sheet}' ({t.hidden or t.not_a_table})" for t in result.set_aside)
+        raise ImportRefused("the file has no data rows in any sheet (only empty sheets or headers"
+                            + (f"; set aside: {aside}" if aside else "") + ").", file=result.file_name)
+    return result
+
+
+def _read_markup(data: bytes, file_name: str, fmt: str, sha: str, limits: ImportLimits,
+                 header_rows: dict[str | None, int], include_hidden: set[str], as_tables: set[str]) -> ReadResult:
+    """HTML tables (Jira Server's "Excel" export), SpreadsheetML 2003, JSON records: grids → tables."""
+    if fmt == "json":
+        grids = [formats.read_json(data, file_name, limits)]
+    else:
+        grids = (formats.read_html if fmt == "html" else formats.read_spreadsheetml)(data, file_name, limits)
+    tables, aside, notes = [], [], []
+    several = len(grids) > 1
+    for g in grids:
+        if g.grid.empty:
+            continue
+        name = g.name if several or fmt == "spreadsheetml" else None
+        table = table_from_grid(g.grid, name, header_rows.get(name))
+        table.hidden = g.hidden
+        if table.hidden and name not in include_hidden:
+            aside.append(table)
+            notes.append(f"Sheet '{name}' is {table.hidden} in the workbook: skipped (include it by name to import it).")
+        elif table.not_a_table and several and name not in as_tables and name not in header_rows:
+            aside.append(table)
+            notes.append(f"Table '{name}' was set aside: {table.not_a_table}.")
+        elif not table.data.empty:
+            tables.append(table)
+    if fmt == "html" and len(tables) > 1:  # a page: the table of records is the largest; others are layout
+        tables.sort(key=lambda t: t.data.size, reverse=True)
+        for t in tables[1:]:
+            t.not_a_table = "a smaller table on the same page (layout or a summary)"
+            notes.append(f"Table '{t.sheet}' was set aside: {t.not_a_table}.")
+        tables, aside = tables[:1], aside + tables[1:]
+    elif several:
+        tables, aside, notes = workbook.keep_one(*workbook.set_aside_lookups(tables, aside, notes,
+                                                                             as_tables | set(header_rows)))
+    return ReadResult(file_name, sha, fmt, tables, encoding="utf-8" if fmt == "json" else None, notes=notes,
+                      set_aside=aside)
+
+
+def _read_csv(data: bytes, file_name: str, sha: str, limits: ImportLimits,
+              header_rows: dict[str | None, int]) -> ReadResult:
     text, encoding = decode_text(data)
     if _looks_binary(text):
         raise ImportRefused("this is not a text or spreadsheet file (binary content). Upload an .xlsx or .csv.",
@@ -307,62 +279,59 @@ def read_bytes(data: bytes, file_name: str, limits: ImportLimits | None = None,
     if "\x00" in text:
         text = text.replace("\x00", "")
         notes.append("NUL characters were removed from the file.")
+    text, note = csv_records.normalise_newlines(text)
+    notes += [note] if note else []
+    text, invisible = csv_records.strip_invisible(text)
+    if invisible:
+        notes.append(f"{invisible:,} zero-width or text-direction character(s) were removed (they make look-alike "
+                     "keys differ).")
     delimiter = detect_delimiter(text)
-    _check_text_size(text, delimiter, file_name, limits)
-    grid = _read_csv_grid(text, delimiter, file_name)
-    table = table_from_grid(grid, None, header_rows.get(None))
+    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    _check_text_size(text, delimiter, file_name, limits, lines)
+    read = csv_records.read_csv_grid(text, delimiter, file_name, lines)
+    notes += read.notes
+    table = table_from_grid(read.grid, None, header_rows.get(None), line_numbers=read.line_numbers,
+                            clean_text=False, judge=False)
+    table.unreadable = list(read.unreadable)
+    if table.unreadable:
+        listed = "; ".join(f"line {n}: {why}" for n, why in table.unreadable[:10])
+        more = f"; and {len(table.unreadable) - 10} more" if len(table.unreadable) > 10 else ""
+        notes.append(f"{len(table.unreadable)} record(s) could not be read and were not imported ({listed}{more}).")
     if table.data.empty:
-        raise ImportRefused(f"the file has a header row (row {table.header_row}) but no data rows under it.",
-                            file=file_name)
-    return ReadResult(file_name, sha, "csv", [table], encoding=encoding, delimiter=delimiter, notes=notes)
+        raise ImportRefused(f"the file has a header row (row {table.header_row}) but no data rows under it"
+                            + (f"; {notes[-1]}" if table.unreadable else "."), file=file_name)
+    result = ReadResult(file_name, sha, "csv", [table], encoding=encoding, delimiter=delimiter, notes=notes)
+    result.notes += [n[0].upper() + n[1:] + ("" if n.endswith(".") else ".") for n in table.notes]
+    return result
 
 
-def _check_text_size(text: str, delimiter: str, file_name: str, limits: ImportLimits) -> None:
-    """Estimate the cells of a CSV from its line count and widest header before parsing it into objects.
-
-    The width comes from the csv module on the first lines, so commas inside quoted text are not columns.
-    """
-    lines = text.count("\n") + 1
-    head = csv.reader(io.StringIO(text[:65536]), delimiter=delimiter)
-    width = max((len(row) for _, row in zip(range(HEADER_SCAN_ROWS), head)), default=1)
-    if lines > limits.max_rows:
-        raise ImportRefused(f"the file has {lines:,} lines, above the limit of {limits.max_rows:,} rows. "
-                            "Split it into smaller files.", file=file_name)
-    if lines * width > limits.max_cells:
-        raise ImportRefused(f"the file has about {lines * width:,} cells ({lines:,} lines × {width} columns), above "
-                            f"the limit of {limits.max_cells:,} cells one upload may hold in memory. Split it into "
-                            f"files of at most {max(1, limits.max_cells // width):,} lines, or raise "
-                            "THROUGHLINE_MAX_CELLS on a server with more memory.", file=file_name)
+def _looks_binary(text: str) -> bool:
+    sample = text[:4000]
+    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\r\n")
+    return len(sample) > 0 and controls / len(sample) > 0.05
 
 
-def _read_workbook(data: bytes, file_name: str, limits: ImportLimits,
-                   header_rows: dict[str | None, int]) -> list[Table]:
-    """Every sheet through calamine (python-calamine, the engine behind pandas' ``engine="calamine"``).
-
-    Called directly: pandas' wrapper converts each cell in Python, which cost 0.7 s
-    of 2.0 s on the 100k-row benchmark workbook. The sheet sizes were checked by ``_check_extents`` already.
-    """
-    from python_calamine import CalamineWorkbook
-
-    tables = []
+def _check_text_size(text: str, delimiter: str, file_name: str, limits: ImportLimits, lines: int) -> None:
+    """Refuse a CSV too big for memory before parsing it into objects: records (a quoted line break continues
+    its record) × the widest of the first rows; the width comes from the csv module, so commas inside quoted
+    text are not columns. Records are counted only when the cheap line count is over a limit."""
+    head = csv.reader(io.StringIO(text[:262144]), delimiter=delimiter)
     try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        names = list(workbook.sheet_names)
-        for name in names:
-            sheet = workbook.get_sheet_by_name(name)
-            rows = sheet.to_python(skip_empty_area=False)
-            grid = pd.DataFrame(rows, dtype=object)
-            if grid.empty or (grid.isna() | grid.eq("")).all().all():
-                continue
-            table = table_from_grid(grid, str(name), header_rows.get(str(name)))
-            if not table.data.empty:  # a sheet with only a header (or a title) holds nothing to import
-                tables.append(table)
-    except ImportRefused:
-        raise
-    except Exception as exc:  # calamine raises its own types for damaged parts and entity tricks
-        raise ImportRefused(f"the workbook cannot be read ({type(exc).__name__}: {str(exc)[:200]}). "
-                            "Open it in Excel, save it again as .xlsx and re-upload.", file=file_name) from None
-    if not tables:
-        raise ImportRefused("the workbook has no data rows in any sheet (only empty sheets or headers).",
-                            file=file_name)
-    return tables
+        width = max((len(row) for _, row in zip(range(HEADER_SCAN_ROWS), head)), default=1)
+    except csv.Error:
+        width = max(1, text[:65536].split("\n", 1)[0].count(delimiter) + 1)
+    if width > limits.max_columns:
+        raise ImportRefused(f"the file is {width:,} columns wide, above the limit of {limits.max_columns:,} columns. "
+                            "Remove the columns you do not need, or raise THROUGHLINE_MAX_COLUMNS.", file=file_name)
+    if lines <= limits.max_rows and lines * width <= limits.max_cells:
+        return
+    records = csv_records.count_records(text)
+    counted = f"{records:,} rows" + (f" ({lines:,} lines: quoted cells hold line breaks)" if records != lines else "")
+    if records > limits.max_rows:
+        raise ImportRefused(f"the file has {counted}, above the limit of {limits.max_rows:,} rows. Split it into "
+                            "smaller files, or raise THROUGHLINE_MAX_ROWS.", file=file_name)
+    if records * width > limits.max_cells:
+        raise ImportRefused(f"the file has about {records * width:,} cells ({counted} × {width} columns), above "
+                            f"the limit of {limits.max_cells:,} cells one upload may hold in memory. Split it into "
+                            f"files of at most {max(1, limits.max_cells // width):,} rows, or raise "
+                            "THROUGHLINE_MAX_CELLS on a server with more memory.", file=file_name)

@@ -134,7 +134,8 @@ def test_csv_cell_estimate_counts_columns_not_commas_inside_quotes() -> None:
     assert read_bytes(data, "notes.csv", limits).tables[0].data.shape == (199, 5)
     with pytest.raises(ImportRefused) as err:
         read_bytes(data, "notes.csv", ImportLimits(max_cells=900))
-    assert "about 1,000 cells (200 lines × 5 columns)" in str(err.value) and "notes.csv" in str(err.value)
+    assert "about 1,000 cells (200 rows × 5 columns)" in str(err.value) and "notes.csv" in str(err.value)
+    assert "THROUGHLINE_MAX_CELLS" in str(err.value)
 
 
 def test_a_csv_with_more_lines_than_the_row_limit_is_refused_before_parsing() -> None:
@@ -142,4 +143,5 @@ def test_a_csv_with_more_lines_than_the_row_limit_is_refused_before_parsing() ->
     assert read_bytes(data, "t.csv", ImportLimits(max_rows=100)).tables[0].data.shape == (99, 2)
     with pytest.raises(ImportRefused) as err:
         read_bytes(data, "t.csv", ImportLimits(max_rows=99))
-    assert "the file has 100 lines, above the limit of 99 rows" in str(err.value) and "t.csv" in str(err.value)
+    assert "the file has 100 rows, above the limit of 99 rows" in str(err.value) and "t.csv" in str(err.value)
+    assert "THROUGHLINE_MAX_ROWS" in str(err.value)
