@@ -82,8 +82,8 @@ def large_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def test_a_million_row_sheet_is_refused_before_it_is_parsed(db_url: str, large_files: dict[str, Path]) -> None:
     out = import_in_child(large_files["rows_1048576.xlsx"], db_url)
     assert out.returncode == 2
-    assert "sheet 'Tracker'" in out.message and "3,145,728 cells (1,048,576 rows)" in out.message
-    assert "at most 500,000 rows" in out.message
+    assert "sheet 'Tracker'" in out.message and "5,242,880 cells (1,048,576 rows)" in out.message
+    assert "at most 1,000,000 rows" in out.message and "THROUGHLINE_MAX_CELLS" in out.message
 
 
 def test_a_sheet_16384_columns_wide_is_refused(db_url: str, large_files: dict[str, Path]) -> None:
