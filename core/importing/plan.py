@@ -115,6 +115,11 @@ class SheetPlan:
 # --------------------------------------------------------------------------- value helpers
 def norm(v: Any) -> Any:
     """One comparable Python value per cell (None for every kind of missing)."""
+    t = type(v)
+    if t is str or t is int or t is datetime or t is bool:  # the common cells, without the checks below
+        return v
+    if t is float:
+        return None if v != v else v
     if v is None or v is pd.NaT:
         return None
     if isinstance(v, float) and np.isnan(v):
@@ -126,6 +131,16 @@ def norm(v: Any) -> Any:
     if isinstance(v, str):
         return v
     return v
+
+
+def normed(s: pd.Series) -> list[Any]:
+    """``[norm(v) for v in s]``, naive datetimes converted in one step (they are the slow cells)."""
+    if s.dtype.kind == "M" and s.dt.tz is None:
+        values = s.to_numpy()
+        micro = values.astype("datetime64[us]")
+        if (np.isnat(values) | (micro == values)).all():  # nothing below the microsecond to truncate
+            return micro.astype(object).tolist()  # datetime, None for NaT
+    return [norm(v) for v in s.tolist()]
 
 
 def equal(a: Any, b: Any) -> bool:
@@ -362,9 +377,14 @@ def row_hashes(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
     return hashed.map(lambda h: f"{h:016x}")
 
 
-def diff(conn: Connection, kind: str, incoming: pd.DataFrame, resolver: Resolver, source: str | None) -> tuple[
+def diff(conn: Connection, kind: str, incoming: pd.DataFrame, resolver: Resolver, source: str | None,
+         rows_read: dict[str, pd.DataFrame] | None = None) -> tuple[
         pd.Series, list[tuple[int, dict[str, Any], dict[str, Any]]], int, list[tuple]]:
-    """(insert mask, updates, unchanged count, updated keys) for incoming rows against the database."""
+    """(insert mask, updates, unchanged count, updated keys) for incoming rows against the database.
+
+    Work items: the database rows read for the comparison (every column, as stored) are left
+    in ``rows_read["workitem"]`` when it is given, so the commit need not read them again.
+    """
     target = TARGETS[kind]
     key = list(target.key)
     if kind == "work_items":
@@ -380,8 +400,12 @@ def diff(conn: Connection, kind: str, incoming: pd.DataFrame, resolver: Resolver
         if changed_ids.empty:
             return is_new.reindex(incoming.index), [], unchanged, []
         existing = repo.rows_by_id(conn, "workitem", changed_ids.tolist())
-        for column, ref in target.refs.items():
-            existing[column] = existing[column].map(lambda i, r=ref: resolver.key_of_id(r, i)).astype(object)
+        if rows_read is not None:
+            rows_read["workitem"] = existing
+            existing = existing.copy(deep=False)  # the reference columns below are replaced, not changed in place
+        for column, ref in target.refs.items():  # ids → the names/codes incoming holds (resolver.key_of_id)
+            keys = {i: resolver.key_of_id(ref, i) for i in existing[column].dropna().unique().tolist()}
+            existing[column] = existing[column].map(keys).astype(object).where(existing[column].notna(), None)
         candidates = incoming.loc[differs[differs].index]
     else:
         existing = existing_frame(conn, target, resolver, incoming, source)
@@ -397,24 +421,88 @@ def diff(conn: Connection, kind: str, incoming: pd.DataFrame, resolver: Resolver
     if kind == "work_items":
         existing = existing.set_index("external_key").loc[candidates["external_key"]]
         existing.index = candidates.index
-    updates, updated_keys = [], []
     # columns edited in the app that the upload may not overwrite (core.importing.sync decided before the plan)
     app_kept = repo.app_edited_columns(conn, source or "") if kind == "work_items" else {}
-    for i in candidates.index:
-        before, after = {}, {}
-        kept = app_kept.get(int(existing.at[i, "id"]), ()) if app_kept else ()
-        for c in target.columns:
-            if c in candidates and c not in kept and not equal(candidates.at[i, c], existing.at[i, c]):
-                before[c], after[c] = norm(existing.at[i, c]), norm(candidates.at[i, c])
-        if after:
-            updates.append((int(existing.at[i, "id"]), before, after))
-            updated_keys.append(tuple(candidates.loc[i, key]))
-        elif kind == "work_items":
-            updates.append((int(existing.at[i, "id"]), {"row_hash": existing.at[i, "row_hash"]},
-                            {"row_hash": candidates.at[i, "row_hash"]}))  # hash-only change (rare): refresh hash
+    updates, updated_keys = [], []
+    columns = [c for c in target.columns if c in candidates]
+    ids = [int(i) for i in existing["id"].tolist()]
+    befores, afters, changed = changed_cells(candidates, existing, columns, ids, app_kept)
+    keys = list(zip(*(candidates[k].tolist() for k in key)))
+    hashes = (list(zip(existing["row_hash"].tolist(), candidates["row_hash"].tolist()))
+              if kind == "work_items" else None)
+    row_changes: dict[int, list[int]] = {}
+    for p, j in zip(*(a.tolist() for a in np.nonzero(changed))):  # row-major: each row's columns in order
+        row_changes.setdefault(p, []).append(j)
+    for p in range(len(candidates)):
+        js = row_changes.get(p)
+        if js:
+            updates.append((ids[p], {columns[j]: befores[j][p] for j in js}, {columns[j]: afters[j][p] for j in js}))
+            updated_keys.append(keys[p])
+        elif hashes is not None:  # hash-only change (rare): refresh the hash
+            updates.append((ids[p], {"row_hash": hashes[p][0]}, {"row_hash": hashes[p][1]}))
         else:
             unchanged += 1
     return is_new.reindex(incoming.index).fillna(False).astype(bool), updates, unchanged, updated_keys
+
+
+def surely_equal(a: pd.Series, b: pd.Series) -> tuple[np.ndarray, bool]:
+    """Per position, whether :func:`equal` holds, computed on whole columns; and whether that is exact.
+
+    Exact for two numeric columns (the same tolerance) and two naive datetime columns (to
+    the second). Any other pair is compared with plain ``==`` on the Python values, which
+    never calls a changed cell equal but may miss a tolerance or a second, so a cell it
+    leaves False is checked again with :func:`equal` itself (:func:`changed_cells`).
+    """
+    na_a, na_b = a.isna().to_numpy(), b.isna().to_numpy()
+    both = ~na_a & ~na_b
+    exact = True
+    if a.dtype.kind in "iuf" and b.dtype.kind in "iuf":
+        x, y = a.to_numpy(dtype=float), b.to_numpy(dtype=float)
+        with np.errstate(invalid="ignore"):
+            same = np.abs(x - y) <= 1e-9 * np.maximum(1.0, np.abs(x))
+    elif a.dtype.kind == "M" and b.dtype.kind == "M" and a.dt.tz is None and b.dt.tz is None:
+        same = a.dt.floor("s").to_numpy() == b.dt.floor("s").to_numpy()
+    else:
+        exact = False
+        same = np.zeros(len(a), dtype=bool)
+        if both.any():
+            same[both] = np.asarray(a.to_numpy(dtype=object)[both] == b.to_numpy(dtype=object)[both], dtype=bool)
+    return (na_a & na_b) | (both & same), exact
+
+
+def changed_cells(candidates: pd.DataFrame, existing: pd.DataFrame, columns: list[str], ids: list[int],
+                  app_kept: dict[int, set[str]]) -> tuple[list[dict[int, Any]], list[dict[int, Any]], np.ndarray]:
+    """The cells where ``candidates`` (the file) and ``existing`` (the database, same row order) differ.
+
+    Returns per column the normalised database and file values of its changed rows
+    (position → value), and the rows × columns mask of changed cells. Columns kept as
+    edited in the app (``app_kept``: item id → columns) never count as changed.
+    """
+    changed = np.zeros((len(candidates), len(columns)), dtype=bool)
+    exact = []
+    for j, c in enumerate(columns):
+        same, is_exact = surely_equal(candidates[c], existing[c])
+        changed[:, j] = ~same
+        exact.append(is_exact)
+    if app_kept:
+        index = {c: j for j, c in enumerate(columns)}
+        for p in np.flatnonzero(np.isin(np.asarray(ids, dtype=np.int64), list(app_kept))).tolist():
+            for c in app_kept[ids[p]]:
+                if c in index:
+                    changed[p, index[c]] = False
+    befores: list[dict[int, Any]] = []
+    afters: list[dict[int, Any]] = []
+    for j, c in enumerate(columns):
+        rows = np.flatnonzero(changed[:, j])
+        before, after = {}, {}
+        for p, new, old in zip(rows.tolist(), normed(candidates[c].iloc[rows]), normed(existing[c].iloc[rows])):
+            if exact[j] or (type(new) is str and type(old) is str) or not equal(new, old):
+                before[p], after[p] = old, new
+            else:
+                changed[p, j] = False
+        befores.append(before)
+        afters.append(after)
+    return befores, afters, changed
 
 
 def _fold(v: Any) -> Any:
