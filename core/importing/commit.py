@@ -11,6 +11,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
 import pandas as pd
@@ -20,7 +21,7 @@ from sqlalchemy.engine import Connection, Engine
 from core import repo
 from core.errors import NotFound, UndoRefused
 from core.importing.plan import (TARGETS, TRACE_COLUMNS, Resolver, build_incoming, diff, event_time, norm,
-                                 scorecard_parts, split_depends)
+                                 normed, scorecard_parts, split_depends)
 from core.importing.mapping import Mapping
 from core.importing.read import Table
 from core.importing.validate import Issue, ValidatedSheet
@@ -252,7 +253,8 @@ def _apply_target(conn: Connection, kind: str, incoming: pd.DataFrame, resolver:
             (result.new_people if ref == "person" else result.new_teams).extend(created)
     if kind == "people":
         incoming = incoming.drop_duplicates("name_key", keep="first")
-    is_new, updates, unchanged, updated_keys = diff(conn, kind, incoming, resolver, source)
+    rows_read: dict[str, pd.DataFrame] = {}  # the database rows diff compared with, for the before-images
+    is_new, updates, unchanged, updated_keys = diff(conn, kind, incoming, resolver, source, rows_read)
     hash_only = [u for u in updates if set(u[2]) == {"row_hash"}]
     updates = [u for u in updates if set(u[2]) != {"row_hash"}]
     unchanged += len(hash_only)
@@ -272,11 +274,12 @@ def _apply_target(conn: Connection, kind: str, incoming: pd.DataFrame, resolver:
     if self_parent:
         _set_objective_parents(conn, inserts, batch_id)
     if updates:
-        _apply_updates(conn, kind, target, updates, batch_id, incoming, updated_keys)
+        _apply_updates(conn, kind, target, updates, batch_id, incoming, updated_keys, rows_read.get(target.table))
     if hash_only:
         repo.update_rows(conn, target.table, [(i, a) for i, _b, a in hash_only])
-    result.changes += [{"key": " / ".join(map(str, k)), "field": f, "before": _show(b.get(f)), "after": _show(a[f])}
-                       for (i, b, a), k in zip(updates, updated_keys) for f in a][:MAX_CHANGES_SHOWN]
+    result.changes += islice(({"key": " / ".join(map(str, k)), "field": f, "before": _show(b.get(f)),
+                               "after": _show(a[f])} for (i, b, a), k in zip(updates, updated_keys) for f in a),
+                             MAX_CHANGES_SHOWN)
     if kind == "work_items":
         result.status_events = _write_events(conn, vs, incoming, is_new, updates, updated_keys, batch_id, ctx, source)
         _write_dependencies(conn, incoming, is_new, updates, updated_keys, batch_id, source)
@@ -298,24 +301,31 @@ def _set_objective_parents(conn: Connection, inserts: pd.DataFrame, batch_id: in
 
 
 def _apply_updates(conn: Connection, kind: str, target: Any, updates: list[tuple[int, dict, dict]], batch_id: int,
-                   incoming: pd.DataFrame, updated_keys: list[tuple]) -> None:
+                   incoming: pd.DataFrame, updated_keys: list[tuple], rows_read: pd.DataFrame | None = None) -> None:
+    """Write the updates and their before-images; ``rows_read``: the rows as diff read them (none read again)."""
     ids = [u[0] for u in updates]
-    before_rows = repo.rows_by_id(conn, target.table, ids)
-    repo.changelog_add(conn, batch_id, target.table, "update", before_rows.to_dict("records"))
+    if rows_read is None:
+        before_rows = repo.rows_by_id(conn, target.table, ids)
+    else:
+        before_rows = rows_read.iloc[pd.Index(rows_read["id"]).get_indexer(ids)]
+    repo.changelog_add_frame(conn, batch_id, target.table, "update", before_rows)
     after = pd.DataFrame([a for _i, _b, a in updates])
     for c in target.refs:
         if c not in after:
             after[c] = None
     translated = _translate_refs(after, kind, conn)
-    key_cols = list(target.key)
-    by_key = incoming.set_index(key_cols) if kind == "work_items" else None
+    columns = {c: normed(translated[c]) for c in translated.columns}  # by position: norm(translated.at[pos, c])
+    trace = None
+    if kind == "work_items":  # the file's row of each updated key: its new hash and where it came from
+        row_of = {k: p for p, k in enumerate(zip(*(incoming[c].tolist() for c in target.key)))}
+        trace = {"row_hash": incoming["row_hash"].tolist(), **{c: normed(incoming[c]) for c in TRACE_COLUMNS}}
     changes = []
     for pos, (row_id, _b, a) in enumerate(updates):
-        values = {c: norm(translated.at[pos, c]) for c in a}
+        values = {c: columns[c][pos] for c in a}
         values["last_batch_id"] = batch_id
-        if by_key is not None:
-            row = by_key.loc[updated_keys[pos]]
-            values.update({"row_hash": row["row_hash"], **{c: norm(row[c]) for c in TRACE_COLUMNS}})
+        if trace is not None:
+            r = row_of[updated_keys[pos]]
+            values.update({c: v[r] for c, v in trace.items()})
         changes.append((row_id, values))
     repo.update_rows(conn, target.table, changes)
 
@@ -355,13 +365,15 @@ def _write_events(conn: Connection, vs: ValidatedSheet, incoming: pd.DataFrame, 
                                   "batch_id": batch_id})
             repo.bulk_insert(conn, "statusevent", first)
             count += len(first)
-        by_key = incoming.set_index("external_key")
+        row_of = {k: p for p, k in enumerate(incoming["external_key"].tolist())}
+        file_values = {c: normed(incoming[c]) if c in incoming else [None] * len(incoming)
+                       for c in ("updated_at", "raw_status", "status", "source_row")}
         for (row_id, _b, a), key in zip(updates, updated_keys):
             if "status" in a or "raw_status" in a:
-                row = by_key.loc[key[1]]
-                when = norm(row.get("updated_at"))
+                row = {c: v[row_of[key[1]]] for c, v in file_values.items()}
+                when = norm(row["updated_at"])
                 records.append({"work_item_id": row_id, "at": when if isinstance(when, datetime) else ctx.now,
-                                "raw_status": norm(row.get("raw_status")), "status": norm(row.get("status")),
+                                "raw_status": norm(row["raw_status"]), "status": norm(row["status"]),
                                 "source_row": int(row["source_row"]), "batch_id": batch_id})
     for r in records:
         r["at"] = norm(r["at"])
