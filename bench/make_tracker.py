@@ -1,8 +1,10 @@
 """Generate the benchmark tracker (default 100,000 rows × 12 columns) as xlsx and csv into bench/.data/.
 
-Deterministic (``random.Random(7)``): the same row count always gives the same rows. A small
-stamp file records what was written, so later runs reuse the files instead of regenerating them.
-``bench/.data/`` is git-ignored.
+Deterministic (``random.Random(7)``): the same row count always gives the same rows. Beside each file
+goes its *changed twin* (``tracker_100k_changed.csv`` / ``.xlsx``): the same rows with every row changed
+in three columns (Status moved on to the next status, Title with " (v2)", Effort + 1), for the updating
+re-import. A small stamp file records what was written, so later runs reuse the files instead of
+regenerating them. ``bench/.data/`` is git-ignored.
 
     .venv/bin/python bench/make_tracker.py [--rows N]
 """
@@ -19,7 +21,7 @@ from typing import Iterator
 DATA = Path(__file__).resolve().parent / ".data"
 HEADER = ["Key", "Title", "Status", "Owner", "Team", "Created", "Due", "Updated", "Effort", "RAG", "Priority", "Notes"]
 DATE_COLUMNS = ("Created", "Due", "Updated")
-GENERATOR_VERSION = 2  # bump when the rows change, so stale files are rewritten
+GENERATOR_VERSION = 3  # bump when the rows change, so stale files are rewritten
 
 STATUSES = ["To do", "In progress", "Blocked", "Done"]
 RAGS = ["Green", "Amber", "Red"]
@@ -49,6 +51,20 @@ def tracker_paths(rows: int) -> dict[str, Path]:
     """Where the csv, xlsx and stamp for ``rows`` rows live."""
     stem = DATA / f"tracker_{label(rows)}"
     return {"csv": stem.with_suffix(".csv"), "xlsx": stem.with_suffix(".xlsx"), "stamp": stem.with_suffix(".stamp")}
+
+
+def changed_twin(path: Path) -> Path:
+    """The file with every row changed in three columns, next to ``path``."""
+    return path.with_name(f"{path.stem}_changed{path.suffix}")
+
+
+def changed(row: list[object]) -> list[object]:
+    """The same row after an update: next status, title (v2), effort + 1 (key, dates and the rest as they were)."""
+    out = list(row)
+    out[1] = f"{row[1]} (v2)"
+    out[2] = STATUSES[(STATUSES.index(row[2]) + 1) % len(STATUSES)]
+    out[8] = round(float(row[8]) + 1.0, 1)
+    return out
 
 
 def generate(rows: int) -> Iterator[list[object]]:
@@ -103,7 +119,7 @@ def _is_fresh(paths: dict[str, Path], rows: int) -> bool:
         stamp = json.loads(paths["stamp"].read_text())
     except (OSError, ValueError):
         return False
-    return stamp == _stamp(rows) and paths["csv"].exists() and paths["xlsx"].exists()
+    return stamp == _stamp(rows) and all(p.exists() and changed_twin(p).exists() for p in (paths["csv"], paths["xlsx"]))
 
 
 def ensure_tracker(rows: int = 100_000) -> dict[str, Path]:
@@ -116,6 +132,9 @@ def ensure_tracker(rows: int = 100_000) -> dict[str, Path]:
     data = list(generate(rows))
     write_csv(paths["csv"], data)
     write_xlsx(paths["xlsx"], data)
+    data = [changed(row) for row in data]
+    write_csv(changed_twin(paths["csv"]), data)
+    write_xlsx(changed_twin(paths["xlsx"]), data)
     paths["stamp"].write_text(json.dumps(_stamp(rows)))
     return {"csv": paths["csv"], "xlsx": paths["xlsx"]}
 
@@ -125,7 +144,8 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=100_000)
     args = ap.parse_args()
     for kind, path in ensure_tracker(args.rows).items():
-        print(f"{kind:5} {path} {path.stat().st_size:,} bytes")
+        for p in (path, changed_twin(path)):
+            print(f"{kind:5} {p} {p.stat().st_size:,} bytes")
 
 
 if __name__ == "__main__":
