@@ -76,17 +76,18 @@ def _implausible(text: str) -> int:
     return bad
 
 
-def normalise_newlines(text: str) -> tuple[str, str | None]:
+def normalise_newlines(text: str) -> tuple[str, str | None, int]:
     """Bare CR ("CSV (Macintosh)") and mixed endings become LF, with a note; CRLF alone is left as it is (both
-    parsers read it, and rewriting 16 MB costs more than the whole header check)."""
+    parsers read it; rewriting 16 MB costs more than all the header checks). Also returns the number of LFs."""
+    lf = text.count("\n")
+    if "\r" not in text:
+        return text, None, lf
     cr = text.count("\r")
-    if not cr:
-        return text, None
-    crlf = text.count("\r\n")
-    if cr == crlf:
-        return text, None
-    kind = "mixed line endings" if crlf or "\n" in text else "carriage-return line endings (CSV for Macintosh)"
-    return text.replace("\r\n", "\n").replace("\r", "\n"), f"The file has {kind}; each was read as a line break."
+    if cr == lf or cr == text.count("\r\n"):  # CRLF throughout (equal counts: no bare CR worth a rewrite)
+        return text, None, lf
+    kind = "mixed line endings" if lf else "carriage-return line endings (CSV for Macintosh)"
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text, f"The file has {kind}; each was read as a line break.", text.count("\n")
 
 
 def strip_invisible(text: str) -> tuple[str, int]:

@@ -169,21 +169,20 @@ def table_from_grid(grid: pd.DataFrame, sheet: str | None, header_row: int | Non
     dropped: dict[int, str] = {}
     used, median = 0, 0.0
     if body.shape[1]:
-        blank = body.isna() | body.eq("")
+        blank = (body.isna() | body.eq("")).to_numpy()
         empty = blank.all(axis=1)
         # rows with only whitespace or only blanks count as empty too (cheap check on the few left)
         maybe = ~empty & (blank.sum(axis=1) >= body.shape[1] - 1)
         if maybe.any():
-            empty.loc[maybe] = body.loc[maybe].map(_is_blank).all(axis=1)
-        drop, found = sheet_rows.messy_rows(body, blank, empty, kept_header, lambda i: int(lines[i]))
+            empty[maybe] = body[maybe].map(_is_blank).all(axis=1).to_numpy()
+        drop, found, counts = sheet_rows.messy_rows(body, blank, empty, kept_header, lambda i: int(lines[i]))
         notes += found
-        for i in body.index[drop.to_numpy(dtype=bool)]:
+        for i in body.index[drop]:
             dropped[int(lines[i])] = "not data"
         rows = ~empty & ~drop
         body = body[rows]
-        if judge and header_row is None:
-            filled = ~blank[rows]
-            used, median = int(filled.any().sum()), float(filled.sum(axis=1).median()) if len(filled) else 0.0
+        if judge and header_row is None and rows.any():
+            used, median = int((~blank[rows]).any(axis=0).sum()), float(np.median(counts[rows]))
     row_numbers = lines[body.index.to_numpy()]
     body = body.reset_index(drop=True)
     body.columns = headers
@@ -279,14 +278,14 @@ def _read_csv(data: bytes, file_name: str, sha: str, limits: ImportLimits,
     if "\x00" in text:
         text = text.replace("\x00", "")
         notes.append("NUL characters were removed from the file.")
-    text, note = csv_records.normalise_newlines(text)
+    text, note, breaks = csv_records.normalise_newlines(text)
     notes += [note] if note else []
     text, invisible = csv_records.strip_invisible(text)
     if invisible:
         notes.append(f"{invisible:,} zero-width or text-direction character(s) were removed (they make look-alike "
                      "keys differ).")
     delimiter = detect_delimiter(text)
-    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    lines = breaks + (0 if text.endswith("\n") else 1)
     _check_text_size(text, delimiter, file_name, limits, lines)
     read = csv_records.read_csv_grid(text, delimiter, file_name, lines)
     notes += read.notes

@@ -102,59 +102,57 @@ def group_header(grid: pd.DataFrame, h: int, merges: list[tuple[tuple[int, int],
 
 
 # --------------------------------------------------------------------------- rows that are not data
-def messy_rows(body: pd.DataFrame, blank: pd.DataFrame, empty: pd.Series, header: list[Any],
-               row_name: Callable[[Any], int]) -> tuple[pd.Series, list[str]]:
-    """Rows to drop: repeated header rows, totals and subtotals, footer text. Returns (mask, notes)."""
-    drop = pd.Series(False, index=body.index)
+def messy_rows(body: pd.DataFrame, blank: np.ndarray, empty: np.ndarray, header: list[Any],
+               row_name: Callable[[Any], int]) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """Rows to drop: repeated header rows, totals and subtotals, footer text. ``blank`` is the cell mask and
+    ``empty`` the row mask (numpy, for speed: this runs on every 100k-row import). Returns (drop, notes, filled
+    cells per row)."""
+    drop = np.zeros(len(body), dtype=bool)
     found: dict[str, list[int]] = {"a repeated header row": [], "a totals row": [], "footer text": []}
+    counts = blank.shape[1] - blank.sum(axis=1)
     if body.empty:
-        return drop, []
+        return drop, [], counts
     texts = [(c, v) for c, v in zip(body.columns, header) if isinstance(v, str) and v.strip()]
     if len(texts) >= 2:
-        need = max(2, 0.8 * len(texts))
         first_two = body[texts[0][0]].eq(texts[0][1]).to_numpy(dtype=bool) | \
             body[texts[1][0]].eq(texts[1][1]).to_numpy(dtype=bool)  # a repeat has one of these (cheap prefilter)
-        hits = np.zeros(len(body), dtype=int)
         if first_two.any():
             sub = body[first_two]
-            hits[first_two] = sum(sub[c].eq(v).to_numpy(dtype=bool) for c, v in texts)
-        repeated = pd.Series(hits >= need, index=body.index)
-        drop |= repeated
-        found["a repeated header row"] = [row_name(i) for i in body.index[repeated]]
-    filled = ~blank
-    counts = filled.sum(axis=1)
+            hits = sum(sub[c].eq(v).to_numpy(dtype=bool) for c, v in texts)
+            drop[np.flatnonzero(first_two)[hits >= max(2, 0.8 * len(texts))]] = True
+            found["a repeated header row"] = [row_name(body.index[p]) for p in np.flatnonzero(drop)]
     live = ~empty & ~drop
-    share = filled[live].mean()
-    mostly = list(share[share >= 0.9].index)
-    typical = float(counts[live].median()) if live.any() else 0.0
-    sparse = (counts < typical) | (blank[mostly].any(axis=1) if mostly else False)
+    typical = float(np.median(counts[live])) if live.any() else 0.0
+    sparse = counts < typical
+    if live.any() and (sparse & live).any():
+        share = (~blank[live]).mean(axis=0)
+        if (share >= 0.9).any():
+            sparse |= blank[:, share >= 0.9].any(axis=1)
+    live_positions = np.flatnonzero(live)
+    sparse[live_positions[-3:]] = True  # a grand total at the bottom may fill every column
     sums = _ColumnSums(body)
     last_total = -1
-    for pos in np.flatnonzero((live & sparse).to_numpy(dtype=bool))[:5000]:
+    for pos in np.flatnonzero(live & sparse)[:5000]:
         if _is_totals(body.iloc[pos], sums, last_total, pos):
-            drop.iloc[pos] = True
-            last_total = pos
+            drop[pos], last_total = True, pos
             found["a totals row"].append(row_name(body.index[pos]))
-    dense_rows = counts[~empty & ~drop]
-    median = float(dense_rows.median()) if len(dense_rows) else 0.0
+    kept = ~empty & ~drop
+    median = float(np.median(counts[kept])) if kept.any() else 0.0
     if median >= 3:
-        dense = counts >= max(2, int(np.ceil(median / 2)))
-        positions = np.flatnonzero(dense.to_numpy())
-        last = positions[-1] if len(positions) else -1
+        positions = np.flatnonzero(counts >= max(2, int(np.ceil(median / 2))))
         gap = False
-        for pos in range(last + 1, len(body)):
-            i = body.index[pos]
-            if empty.iloc[pos]:
+        for pos in range(positions[-1] + 1 if len(positions) else 0, len(body)):
+            if empty[pos]:
                 gap = True
                 continue
-            cells = [v for v in body.loc[i] if not _blank(v)]
+            cells = [v for v in body.iloc[pos] if not _blank(v)]
             long_text = len(cells) == 1 and isinstance(cells[0], str) and len(cells[0].strip()) >= 30
-            if not drop.loc[i] and all(isinstance(v, str) and as_number(v) is None for v in cells) \
+            if not drop[pos] and all(isinstance(v, str) and as_number(v) is None for v in cells) \
                     and (gap or long_text):
-                drop.loc[i] = True
-                found["footer text"].append(row_name(i))
+                drop[pos] = True
+                found["footer text"].append(row_name(body.index[pos]))
     notes = [f"{what} was left out ({_rows(rows)})" for what, rows in found.items() if rows]
-    return drop, notes
+    return drop, notes, counts
 
 
 def _rows(numbers: list[int]) -> str:
