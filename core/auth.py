@@ -29,9 +29,13 @@ from core.importing.mapping import name_key
 from core.models import ROLES, utcnow
 
 MODES = ("none", "local", "oidc")
-MAX_FAILURES = 5
-LOCK_MINUTES = 15
+MAX_FAILURES = 5  # from one client address on one name, then it waits (core.login_throttle)
+CLIENT_FAILURES = 20  # from one client address over all names (password spraying)
+ACCOUNT_FAILURES = 20  # on one account from any address (several guessers), then the account itself waits
+LOCK_MINUTES = 15  # the longest wait
 MIN_PASSWORD = 10
+SIGN_IN_FAILED = ("Wrong user name or password, or too many failed attempts: check both and try again "
+                  "(after several failures, wait a few minutes).")
 _hasher = PasswordHasher()
 
 
@@ -159,20 +163,36 @@ def set_role(engine: Engine, username: str, role: str, actor: Viewer | None, tea
         if user["role"] == "admin" and role != "admin" and _admins(conn) <= 1:
             raise ThroughlineError("This is the last admin; make another admin first.")
         repo.update_rows(conn, "user", [(int(user["id"]), values)])
+        repo.bump_auth_version(conn, int(user["id"]))  # every open session gets the new rights on its next rerun
         repo.audit(conn, user=actor.username if actor else None, action="edit", entity="user",
                    entity_id=int(user["id"]), before={k: _plain(user[k]) for k in values},
                    after={k: _plain(v) for k, v in values.items()})
 
 
 def reset_password(engine: Engine, username: str, password: str, actor: Viewer | None) -> None:
-    """Admins reset anyone's password (and unlock); a user may change their own."""
+    """Admins reset anyone's password (and unlock); a user may change their own. Every session of the user ends."""
     if actor is None or (actor.role != "admin" and actor.username != username):
         raise AccessDenied("Only an admin can reset another user's password.")
     with engine.begin() as conn:
         user = _user(conn, username)
         repo.update_rows(conn, "user", [(int(user["id"]), {"password_hash": hash_password(password),
-                                                           "failed_logins": 0, "locked_until": None})])
+                                                           "failed_logins": 0, "locked_until": None,
+                                                           "lock_level": 0})])
+        repo.bump_auth_version(conn, int(user["id"]), end_sessions_at=utcnow())
         repo.audit(conn, user=actor.username, action="reset_password", entity="user", entity_id=int(user["id"]))
+
+
+def set_active(engine: Engine, username: str, active: bool, actor: Viewer | None) -> None:
+    """Switch an account off (every session ends at its next rerun) or on again. Admins only."""
+    require_admin(actor)
+    with engine.begin() as conn:
+        user = _user(conn, username)
+        if not active and user["role"] == "admin" and bool(user["active"]) and _admins(conn) <= 1:
+            raise ThroughlineError("This is the last admin; make another admin first.")
+        repo.update_rows(conn, "user", [(int(user["id"]), {"active": bool(active)})])
+        repo.bump_auth_version(conn, int(user["id"]), end_sessions_at=None if active else utcnow())
+        repo.audit(conn, user=actor.username if actor else None, action="edit", entity="user",
+                   entity_id=int(user["id"]), before={"active": bool(user["active"])}, after={"active": bool(active)})
 
 
 def list_users(engine: Engine) -> pd.DataFrame:
@@ -187,45 +207,12 @@ def has_users(engine: Engine) -> bool:
         return len(repo.users_frame(conn)) > 0
 
 
-def authenticate(engine: Engine, username: str, password: str, now: datetime | None = None) -> Viewer:
-    """A viewer for the right password; counts failures and locks the account after MAX_FAILURES.
+def authenticate(engine: Engine, username: str, password: str, now: datetime | None = None,
+                 client: str | None = None) -> Viewer:
+    """A viewer for the right password; throttled, one message for every failure (core.signin)."""
+    from core.signin import authenticate as sign_in
 
-    Failures are committed before the error is raised (a rollback would forget them and never lock).
-    """
-    now = now or utcnow()
-    failure: str | None = None
-    with engine.begin() as conn:
-        users = repo.users_frame(conn)
-        match = users[users["username"].str.casefold() == (username or "").strip().casefold()]
-        if match.empty:
-            repo.audit(conn, user=(username or "")[:80], action="login_failed", entity="user",
-                       detail="unknown user name")
-            failure = "Wrong user name or password."
-        else:
-            user = match.iloc[0]
-            uid = int(user["id"])
-            locked = user["locked_until"]
-            if locked is not None and not pd.isna(locked) and pd.Timestamp(locked) > pd.Timestamp(now):
-                repo.audit(conn, user=user["username"], action="login_refused", entity="user", entity_id=uid,
-                           detail="account locked")
-                failure = (f"This account is locked after {MAX_FAILURES} failed sign-ins; try again after "
-                           f"{pd.Timestamp(locked):%H:%M} UTC or ask an admin to reset the password.")
-            elif not bool(user["active"]):
-                failure = "This account is switched off; ask an admin."
-            elif not _verify(user["password_hash"], password):
-                failures = int(user["failed_logins"] or 0) + 1
-                values: dict[str, Any] = {"failed_logins": failures}
-                if failures >= MAX_FAILURES:
-                    values["locked_until"] = now + timedelta(minutes=LOCK_MINUTES)
-                repo.update_rows(conn, "user", [(uid, values)])
-                repo.audit(conn, user=user["username"], action="login_failed", entity="user", entity_id=uid,
-                           detail=f"failure {failures}" + (", account locked" if failures >= MAX_FAILURES else ""))
-                failure = "Wrong user name or password."
-            else:
-                repo.update_rows(conn, "user", [(uid, {"failed_logins": 0, "locked_until": None})])
-                repo.audit(conn, user=user["username"], action="login", entity="user", entity_id=uid)
-                return _viewer(conn, user)
-    raise LoginFailed(failure or "Wrong user name or password.")
+    return sign_in(engine, username, password, now, client)
 
 
 def viewer_for_email(engine: Engine, email: str) -> Viewer:

@@ -6,6 +6,7 @@ than the last import, nor data of another database.
 """
 from __future__ import annotations
 
+import os
 import re
 from typing import Any, Optional, Tuple
 
@@ -39,7 +40,9 @@ def data_key(scope: str | None = None) -> DataKey:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def table_counts(key: DataKey) -> dict[str, int]:
-    return repo.table_counts(_engine_for(key[0]))
+    """Rows per table; a scoped viewer (key[2]) gets their team's work items, events and people only."""
+    eng = _engine_for(key[0])
+    return repo.table_counts(eng) if key[2] is None else repo.team_table_counts(eng, key[2])
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -49,7 +52,8 @@ def batches(key: DataKey) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def work_item_counts(key: DataKey) -> pd.DataFrame:
-    return repo.work_item_counts(_engine_for(key[0]))
+    eng = _engine_for(key[0])
+    return repo.work_item_counts(eng) if key[2] is None else repo.team_work_item_counts(eng, key[2])
 
 
 def page_setup(title: str, need: str = "read") -> DataKey:
@@ -96,10 +100,10 @@ def signed_in_viewer() -> Any:
         return auth.LOCAL_OWNER
     current = st.session_state.get("viewer")
     if current is not None and mode == "local" and auth.session_expired(st.session_state.get("signed_in_at")):
-        auth.record_logout(engine(), current, "session expired")
-        st.session_state.pop("viewer", None)
-        st.session_state["login_note"] = "Your session expired; sign in again."
+        _end_session(current, "session expired", "Your session expired; sign in again.")
         current = None
+    if current is not None:  # rights and validity as the database has them now, on every rerun
+        current = _recheck(current)
     if current is None:
         current = _oidc_viewer() if mode == "oidc" else _local_sign_in()
     with st.sidebar:
@@ -112,6 +116,39 @@ def signed_in_viewer() -> Any:
                 st.logout()
             st.rerun()
     return current
+
+
+def _recheck(current: Any) -> Any:
+    """The session's viewer with its account's current rights, or None (and a note) when the session ended."""
+    from core import signin
+
+    check = signin.check_session(engine(), current, st.session_state.get("signed_in_at"),
+                                 st.session_state.get("auth_version"))
+    if check.viewer is None:
+        _end_session(current, "session ended: account changed", check.ended or "Sign in again.")
+        return None
+    st.session_state["viewer"], st.session_state["auth_version"] = check.viewer, check.version
+    return check.viewer
+
+
+def _end_session(current: Any, reason: str, note: str) -> None:
+    from core import auth
+
+    auth.record_logout(engine(), current, reason)
+    for name in ("viewer", "auth_version", "signed_in_at"):
+        st.session_state.pop(name, None)
+    st.session_state["login_note"] = note
+
+
+def _client() -> str:
+    """The client's address for sign-in throttling; behind a proxy, the header it sets (when configured)."""
+    header = os.environ.get("THROUGHLINE_CLIENT_IP_HEADER", "").strip()
+    if header:
+        forwarded = str(st.context.headers.get(header) or "").split(",")[0].strip()
+        if forwarded:
+            return forwarded[:64]
+    address = getattr(st.context, "ip_address", None)
+    return address if isinstance(address, str) and address else "unknown"
 
 
 def _local_sign_in() -> Any:
@@ -132,7 +169,7 @@ def _local_sign_in() -> Any:
                 else:
                     try:
                         auth.add_user(eng, name, pw, "admin", None)
-                        found = auth.authenticate(eng, name, pw)  # the person who set it up is signed in
+                        found = auth.authenticate(eng, name, pw, client=_client())  # its maker is signed in
                     except ThroughlineError as exc:
                         st.error(str(exc))
                     else:
@@ -148,7 +185,7 @@ def _local_sign_in() -> Any:
         pw = st.text_input("Password", type="password", key="login_pw")
         if st.form_submit_button("Sign in", type="primary"):
             try:
-                found = auth.authenticate(eng, name, pw)
+                found = auth.authenticate(eng, name, pw, client=_client())
             except ThroughlineError as exc:
                 st.error(str(exc))
             else:
@@ -173,7 +210,9 @@ def _oidc_viewer() -> Any:
         st.error(str(exc))
         st.button("Sign out", on_click=st.logout)
         st.stop()
-    st.session_state["viewer"] = found
+    from core.models import utcnow
+
+    st.session_state["viewer"], st.session_state["signed_in_at"] = found, utcnow()
     return found
 
 
@@ -341,7 +380,8 @@ def overview_report(key: DataKey, period_days: int, stale_source_days: int) -> d
     frames = {"items": items, "events": events, "deps": deps, "alignment_items": align["items"],
               "people": align["people"], "signals": signals(key), "batches": batches_all(key),
               **{k: kpi[k] for k in ("kpis", "readings", "incentives", "effects", "objectives")}}
-    return build_report(frames, ReportOptions(period_days=period_days, stale_source_days=stale_source_days))
+    return build_report(frames, ReportOptions(period_days=period_days, stale_source_days=stale_source_days),
+                        scope=key[2])
 
 
 @st.cache_data(show_spinner=False, max_entries=4)

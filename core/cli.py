@@ -53,7 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     rs = sub.add_parser("restore", help="replace the database's content with a backup file")
     rs.add_argument("path")
     rs.add_argument("--user", default=os.environ.get("USER") or "cli")
-    us = sub.add_parser("users", help="accounts: add, set-role, reset-password, list")
+    us = sub.add_parser("users", help="accounts: add, set-role, reset-password, disable, enable, list")
     usub = us.add_subparsers(dest="users_command", required=True)
     ua = usub.add_parser("add", help="create an account (the first one must be an admin)")
     ua.add_argument("username")
@@ -72,6 +72,9 @@ def _parser() -> argparse.ArgumentParser:
     up = usub.add_parser("reset-password", help="set a new password and unlock the account")
     up.add_argument("username")
     up.add_argument("--password-stdin", action="store_true")
+    for name, text in (("disable", "switch an account off: every session of it ends at its next click"),
+                       ("enable", "switch an account on again")):
+        usub.add_parser(name, help=text).add_argument("username")
     ul = usub.add_parser("list", help="list accounts")
     ul.add_argument("--json", action="store_true")
     rp = sub.add_parser("report", help="the Overview's headline figures and attention list")
@@ -235,7 +238,11 @@ def cmd_users(args: argparse.Namespace, engine: Any) -> int:
         print(f"'{args.username}' is now {args.role}.")
     elif args.users_command == "reset-password":
         auth.reset_password(engine, args.username, _password(args), admin)
-        print(f"Password of '{args.username}' reset; the account is unlocked.")
+        print(f"Password of '{args.username}' reset; the account is unlocked and its open sessions end.")
+    elif args.users_command in ("disable", "enable"):
+        auth.set_active(engine, args.username, args.users_command == "enable", admin)
+        state = "switched on" if args.users_command == "enable" else "switched off; its sessions end"
+        print(f"'{args.username}' is {state}.")
     else:
         users = auth.list_users(engine)
         if args.json:

@@ -325,8 +325,12 @@ class User(SQLModel, table=True):
     password_hash: Optional[str] = None
     failed_logins: int = 0
     locked_until: Optional[datetime] = DateTimeField()
+    lock_level: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # lock n lasts 2^(n-1) × the first
     active: bool = True
     created_at: datetime = DateTimeField(default_factory=utcnow)
+    # Bumped by every change of role, team, scope, password or active: each rerun compares it with the session's.
+    auth_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    sessions_valid_after: Optional[datetime] = DateTimeField()  # a password reset or a switch-off ends older sessions
 
 
 class AppMeta(SQLModel, table=True):

@@ -896,9 +896,57 @@ def users_frame(conn: Connection) -> pd.DataFrame:
     u, t = T["user"], T["team"]
     res = conn.execute(sa.select(u.c.id, u.c.username, u.c.email, u.c.display_name, u.c.role, u.c.team_id,
                                  t.c.name.label("team"), u.c.scope_own_team, u.c.password_hash, u.c.failed_logins,
-                                 u.c.locked_until, u.c.active, u.c.created_at)
+                                 u.c.locked_until, u.c.active, u.c.created_at, u.c.lock_level, u.c.auth_version,
+                                 u.c.sessions_valid_after)
                        .join(t, t.c.id == u.c.team_id, isouter=True).order_by(u.c.id))
     return pd.DataFrame([tuple(r) for r in res.fetchall()], columns=list(res.keys()))
+
+
+def user_session_row(conn: Connection, username: str) -> dict[str, Any] | None:
+    """What every rerun re-reads for a signed-in account: one indexed row (version, validity)."""
+    u = T["user"]
+    row = conn.execute(sa.select(u.c.id, u.c.auth_version, u.c.active, u.c.sessions_valid_after)
+                       .where(u.c.username == username)).mappings().first()
+    return dict(row) if row else None
+
+
+def bump_auth_version(conn: Connection, user_id: int, end_sessions_at: datetime | None = None) -> None:
+    """Rights or validity changed: in SQL (no lost increment), and optionally void sessions begun before a time."""
+    u = T["user"]
+    values: dict[str, Any] = {"auth_version": u.c.auth_version + 1}
+    if end_sessions_at is not None:
+        values["sessions_valid_after"] = end_sessions_at
+    conn.execute(sa.update(u).where(u.c.id == user_id).values(values))
+
+
+def team_table_counts(engine: Engine, team: str) -> dict[str, int]:
+    """table_counts as a team-scoped manager may read them: the team's work items, their events, its people."""
+    counts = table_counts(engine)
+    w, e, p, t = T["workitem"], T["statusevent"], T["person"], T["team"]
+    team_id = sa.select(t.c.id).where(t.c.name == team).scalar_subquery()
+    with engine.connect() as conn:
+        counts["workitem"] = int(conn.execute(sa.select(sa.func.count()).select_from(w)
+                                              .where(w.c.team_id == team_id)).scalar_one())
+        counts["statusevent"] = int(conn.execute(
+            sa.select(sa.func.count()).select_from(e.join(w, w.c.id == e.c.work_item_id))
+            .where(w.c.team_id == team_id)).scalar_one())
+        counts["person"] = int(conn.execute(sa.select(sa.func.count()).select_from(p)
+                                            .where(p.c.team_id == team_id)).scalar_one())
+        counts["team"] = int(conn.execute(sa.select(sa.func.count()).select_from(t)
+                                          .where(t.c.name == team)).scalar_one())
+    return counts
+
+
+def team_work_item_counts(engine: Engine, team: str) -> pd.DataFrame:
+    """work_item_counts of one team's items only (a scoped manager never sees other teams' sources)."""
+    w, b, t = T["workitem"], T["importbatch"], T["team"]
+    with engine.connect() as conn:
+        res = conn.execute(sa.select(w.c.source, w.c.item_type, sa.func.count().label("items"),
+                                     sa.func.max(b.c.created_at).label("last_import"))
+                           .join(b, b.c.id == w.c.last_batch_id, isouter=True).join(t, t.c.id == w.c.team_id)
+                           .where(t.c.name == team)
+                           .group_by(w.c.source, w.c.item_type).order_by(w.c.source))
+        return pd.DataFrame(res.fetchall(), columns=list(res.keys()))
 
 
 def audit_frame(engine: Engine, user: str | None = None, entity: str | None = None, action: str | None = None,

@@ -279,11 +279,23 @@ def freshness(batches: pd.DataFrame, now: pd.Timestamp, stale_days: int) -> pd.D
     return out.sort_values("last_import", ignore_index=True)[cols]
 
 
+def scoped_batches(batches: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
+    """The imports a team-scoped manager may see in freshness: those of the sources their team's items come from."""
+    if batches.empty:
+        return batches
+    return batches[batches["source"].isin(set(items["source"].dropna()))]
+
+
 # --------------------------------------------------------------------------- all together
 def build_report(frames: dict[str, pd.DataFrame], opts: ReportOptions = ReportOptions(),
-                 now: pd.Timestamp | None = None) -> dict[str, Any]:
-    """Headline (now and a period earlier), attention list, freshness, and each view's own report."""
+                 now: pd.Timestamp | None = None, scope: str | None = None) -> dict[str, Any]:
+    """Headline (now and a period earlier), attention list, freshness, and each view's own report.
+
+    ``scope``: the frames are already one team's (a scoped manager); freshness then names only its sources.
+    """
     now = now or pd.Timestamp.utcnow().tz_localize(None)
+    if scope is not None:
+        frames = {**frames, "batches": scoped_batches(frames["batches"], frames["items"])}
     current = views_at(frames, None, opts)
     as_of = current["flow"]["as_of"] if current["flow"] is not None else None
     if as_of is None and len(frames["readings"]):

@@ -66,7 +66,9 @@ def test_audit_trail_page_filters_and_exports(local) -> None:
     linked = mine[mine["action"] == "link"].iloc[0]
     assert "'objective_id': None" in linked["before"] and linked["entity_id"] == item
     manager = AppTest.from_file(str(PAGES / "audit.py"), default_timeout=120)
-    manager.session_state["viewer"] = auth.Viewer("marcus", "manager", "Service Desk")
+    from tests.helpers.accounts import account_for
+
+    manager.session_state["viewer"] = account_for(local, auth.Viewer("marcus", "manager", "Service Desk"))
     manager.session_state["signed_in_at"] = utcnow()
     manager.run()
     assert manager.dataframe[0].value.empty  # a manager reads only his own entries (none yet)

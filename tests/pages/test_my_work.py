@@ -74,7 +74,10 @@ def signed_in(monkeypatch: pytest.MonkeyPatch, role: str, team: str | None, engi
     monkeypatch.setenv("THROUGHLINE_AUTH", "local")
     team_id = int(repo.tracker_teams_frame(engine).set_index("name").at[team, "id"]) if team else None
     at = AppTest.from_file(MY_WORK, default_timeout=120)
-    at.session_state["viewer"] = Viewer(f"{role}-account", role, team, team_id, scope_own_team=True)
+    from tests.helpers.accounts import account_for
+
+    at.session_state["viewer"] = account_for(engine, Viewer(f"{role}-account", role, team, team_id,
+                                                            scope_own_team=True))
     at.session_state["signed_in_at"] = utcnow()
     return at.run()
 
