@@ -1,8 +1,16 @@
 """Pure plotly builders: DataFrame in, Figure out. Each point carries ``customdata`` for drill-down.
 
 Point charts carry the work item id; bar charts carry the value of the bar (team, owner).
+
+Plotly draws a subset of HTML in every text (``<a href>`` becomes a working link, ``<b>``, ``<br>``,
+``<span style>`` apply), so every text that comes from data goes through :func:`esc` before it reaches
+a figure: axis categories, labels, hover text, legend names, annotations and titles. The drill-down's
+customdata is escaped too; :func:`selected_values` gives it back as the data has it.
 """
 from __future__ import annotations
+
+import html
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -13,8 +21,26 @@ PCT_STYLE = {0.5: "dot", 0.85: "dash", 0.95: "longdash"}
 PCT_LABEL_AT = {0.5: "bottom left", 0.85: "top left", 0.95: "top right"}
 
 
+def esc(value: Any) -> Any:
+    """Text plotly shows as text: ``& < >`` as entities (plotly decodes them once); None and NaN stay empty."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _esc_all(values: Any) -> list[Any]:
+    return [esc(v) for v in values]
+
+
+def selected_values(event: object) -> list[object]:
+    """The picked points' customdata as the data has it (undoes :func:`esc`)."""
+    from core.analytics.flow import selected_values as picked
+
+    return [html.unescape(v) if isinstance(v, str) else v for v in picked(event)]
+
+
 def _layout(fig: go.Figure, title: str, x: str, y: str) -> go.Figure:
-    fig.update_layout(title=title, xaxis_title=x, yaxis_title=y, template="plotly_white", height=420,
+    fig.update_layout(title=esc(title), xaxis_title=esc(x), yaxis_title=esc(y), template="plotly_white", height=420,
                       margin=dict(l=10, r=10, t=50, b=10), legend=dict(orientation="h", y=-0.2))
     return fig
 
@@ -43,7 +69,7 @@ def aging_wip_chart(aging: pd.DataFrame, pcts: dict[float, float]) -> go.Figure:
         fig.add_trace(go.Scatter(
             x=[STATUS_LABELS[status]] * len(part), y=part["age_days"], mode="markers", name=STATUS_LABELS[status],
             marker=dict(color=STATUS_COLOURS[status], size=9, opacity=0.75), customdata=part["id"],
-            text=part["external_key"] + " · " + part["title"].astype(str).str.slice(0, 60),
+            text=_esc_all(part["external_key"].astype(str) + " · " + part["title"].astype(str).str.slice(0, 60)),
             hovertemplate="%{text}<br>age %{y:.1f} days<extra></extra>"))
     _percentile_lines(fig, pcts)
     _log_axis_if_wide(fig, aging["age_days"])
@@ -67,7 +93,8 @@ def cycle_time_chart(done: pd.DataFrame, pcts: dict[float, float]) -> go.Figure:
     """Finished items: when they finished × how long they took."""
     fig = go.Figure(go.Scatter(x=done["finish"], y=done["cycle_days"], mode="markers", name="Finished item",
                                marker=dict(color="#38a169", size=7, opacity=0.6), customdata=done["id"],
-                               text=done["external_key"], hovertemplate="%{text}<br>%{y:.1f} days<extra></extra>"))
+                               text=_esc_all(done["external_key"]),
+                               hovertemplate="%{text}<br>%{y:.1f} days<extra></extra>"))
     _percentile_lines(fig, pcts)
     _log_axis_if_wide(fig, done["cycle_days"])
     return _layout(fig, "Cycle time of finished items", "Finished", "Cycle time (days)")
@@ -83,8 +110,9 @@ def throughput_chart(tp: pd.DataFrame) -> go.Figure:
 def team_wait_chart(waits: pd.DataFrame) -> go.Figure:
     """Teams others wait on, by total days waited (longest at the top)."""
     w = waits.sort_values("total_days")
-    fig = go.Figure(go.Bar(x=w["total_days"], y=w["waited_on_team"], orientation="h", marker_color="#dd6b20",
-                           customdata=w["waited_on_team"], text=w["items_waiting"].astype(str) + " item(s) waiting",
+    teams = _esc_all(w["waited_on_team"])
+    fig = go.Figure(go.Bar(x=w["total_days"], y=teams, orientation="h", marker_color="#dd6b20",
+                           customdata=teams, text=w["items_waiting"].astype(str) + " item(s) waiting",
                            hovertemplate="%{y}: %{x:.0f} days in total<br>%{text}<extra></extra>"))
     return _layout(fig, "Teams waited on by other teams", "Days waited (total)", "Waited-on team")
 
@@ -93,8 +121,8 @@ def owner_load_chart(load: pd.DataFrame, top: int = 20, by: str = "owner") -> go
     """WIP per owner (or team), red where nothing was finished recently."""
     part = load.head(top).iloc[::-1]
     colours = ["#e53e3e" if s else "#3182ce" for s in part["stalled"]]
-    fig = go.Figure(go.Bar(x=part["wip"], y=part[by], orientation="h", marker_color=colours,
-                           customdata=part[by],
+    names = _esc_all(part[by])
+    fig = go.Figure(go.Bar(x=part["wip"], y=names, orientation="h", marker_color=colours, customdata=names,
                            text=[("no recent throughput" if s else f"{w:.1f} weeks to clear")
                                  for s, w in zip(part["stalled"], part["weeks_to_clear"])],
                            hovertemplate="%{y}: %{x} in progress<br>%{text}<extra></extra>"))
@@ -105,8 +133,9 @@ def owner_load_chart(load: pd.DataFrame, top: int = 20, by: str = "owner") -> go
 def overdue_chart(late: pd.DataFrame) -> go.Figure:
     by_team = late.assign(team=late["team"].fillna("(no team)")).groupby("team")["days_late"].agg(["count", "sum"])
     by_team = by_team.sort_values("sum")
-    fig = go.Figure(go.Bar(x=by_team["sum"], y=by_team.index, orientation="h", marker_color="#c53030",
-                           customdata=by_team.index, text=by_team["count"].astype(str) + " item(s) late",
+    teams = _esc_all(by_team.index)
+    fig = go.Figure(go.Bar(x=by_team["sum"], y=teams, orientation="h", marker_color="#c53030",
+                           customdata=teams, text=by_team["count"].astype(str) + " item(s) late",
                            hovertemplate="%{y}: %{x:.0f} days late in total<br>%{text}<extra></extra>"))
     return _layout(fig, "Overdue items by team", "Days late (total)", "Team")
 
@@ -117,7 +146,7 @@ RAG_COLOURS = {"green": "#38a169", "amber": "#dd6b20", "red": "#e53e3e", "grey":
 def conflict_heatmap(matrix: pd.DataFrame) -> go.Figure:
     """KPI × KPI correlation of direction-adjusted changes: red where one improving goes with the other worsening."""
     text = matrix.map(lambda v: "" if pd.isna(v) else f"{v:.2f}")
-    fig = go.Figure(go.Heatmap(z=matrix.values, x=matrix.columns, y=matrix.index, zmin=-1, zmax=1,
+    fig = go.Figure(go.Heatmap(z=matrix.values, x=_esc_all(matrix.columns), y=_esc_all(matrix.index), zmin=-1, zmax=1,
                                colorscale=[[0, "#c53030"], [0.5, "#f7fafc"], [1, "#2f855a"]], text=text.values,
                                texttemplate="%{text}", hovertemplate="%{y} × %{x}: r = %{z:.2f}<extra></extra>",
                                colorbar=dict(title="r")))
@@ -131,7 +160,8 @@ def kpi_small_multiples(status: pd.DataFrame, readings: pd.DataFrame, cols: int 
 
     kpis = status.reset_index(drop=True)
     rows = max(1, -(-len(kpis) // cols))
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[f"{k.code} · {k.status}" for k in kpis.itertuples()],
+    titles = [esc(f"{k.code} · {k.status}") for k in kpis.itertuples()]
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles,
                         vertical_spacing=0.12 / max(1, rows / 3))
     for i, k in enumerate(kpis.itertuples()):
         r, c = i // cols + 1, i % cols + 1
@@ -142,7 +172,7 @@ def kpi_small_multiples(status: pd.DataFrame, readings: pd.DataFrame, cols: int 
                 k.target, k.target + tol)
             fig.add_hrect(y0=low, y1=high, fillcolor="#fefcbf", opacity=0.6, line_width=0, row=r, col=c)
             fig.add_hline(y=k.target, line_color="#2f855a", line_dash="dash", row=r, col=c)
-        fig.add_trace(go.Scatter(x=data["period"], y=data["value"], mode="lines", showlegend=False, name=k.code,
+        fig.add_trace(go.Scatter(x=data["period"], y=data["value"], mode="lines", showlegend=False, name=esc(k.code),
                                  line=dict(color=RAG_COLOURS.get(k.status, "#3182ce"), width=2)), row=r, col=c)
     fig.update_layout(template="plotly_white", height=230 * rows, margin=dict(l=10, r=10, t=40, b=10),
                       title="KPIs against target (dashed) and tolerance band (shaded)")
@@ -160,7 +190,7 @@ def control_chart(periods: pd.Series, values: pd.Series, limits: dict[str, float
     if len(signals):
         fig.add_trace(go.Scatter(x=signals["period"], y=signals["value"], mode="markers", name="Signal",
                                  marker=dict(color="#e53e3e", size=13, symbol="circle-open", line=dict(width=3)),
-                                 text=signals["rule"], hovertemplate="%{text}: %{y}<extra></extra>"))
+                                 text=_esc_all(signals["rule"]), hovertemplate="%{text}: %{y}<extra></extra>"))
     return _layout(fig, title, "Period", "Value")
 
 
@@ -168,8 +198,9 @@ def hidden_work_chart(by_group: pd.DataFrame, by: str, top: int = 20) -> go.Figu
     """Share of each team's (or owner's) work that serves no objective, worst at the top."""
     part = by_group.head(top).iloc[::-1]
     colours = ["#e53e3e" if r >= 0.5 else "#dd6b20" if r >= 0.2 else "#3182ce" for r in part["hidden_ratio"]]
+    names = _esc_all(part[by])
     fig = go.Figure(go.Bar(
-        x=part["hidden_ratio"] * 100, y=part[by], orientation="h", marker_color=colours, customdata=part[by],
+        x=part["hidden_ratio"] * 100, y=names, orientation="h", marker_color=colours, customdata=names,
         text=[f"{h:,} of {n:,}" for h, n in zip(part["hidden"], part["items"])], textposition="auto",
         hovertemplate="%{y}: %{x:.0f}% hidden work<br>%{text} items serve no objective<extra></extra>"))
     fig.update_xaxes(range=[0, 100], ticksuffix="%")
@@ -184,7 +215,7 @@ def objective_treemap(per_objective: pd.DataFrame, size_by: str = "items") -> go
     for level in (["pillar"], ["pillar", "objective"], ["pillar", "objective", "team"]):
         grouped = frame.groupby(level, sort=True)[size_by].sum().reset_index() if len(frame) else frame
         for row in grouped.to_dict("records"):
-            path = [str(row[c]) for c in level]
+            path = [esc(str(row[c])) for c in level]
             ids.append(" / ".join(path))
             labels.append(path[-1])
             parents.append(" / ".join(path[:-1]))

@@ -5,6 +5,11 @@ off unless ``unsafe_allow_html``). A title such as ``![x](http://tracker.example
 still fetch an image, and ``[click](javascript:…)`` would render a link. Every value that came
 from a spreadsheet goes through :func:`inert` before it meets Markdown; tables are data, not
 Markdown, and need nothing.
+
+Escaping is not enough for *autolinks*: Streamlit's GitHub-flavoured Markdown turns ``http://…``,
+``www.…`` and ``name@host`` into links in plain text, after the escapes are resolved. A word joiner
+(U+2060, invisible) inside ``://``, after ``www`` and before ``@`` breaks them, so no imported text
+ever becomes a clickable link or a fetched image.
 """
 from __future__ import annotations
 
@@ -12,14 +17,23 @@ import re
 from typing import Any
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])")
+JOINER = "\u2060"
+_SCHEME = re.compile(r"(?i)(?:mailto|xmpp):|:(?=//)")  # scheme://… and the two GFM schemes without //
+_WWW = re.compile(r"(?i)www\.")
 
 
 def inert(value: Any) -> str:
     """The text with every Markdown control character backslash-escaped (and newlines kept as spaces)."""
     if value is None:
         return ""
-    text = " ".join(str(value).split())
+    text = unlinked(" ".join(str(value).split()))
     return _SPECIAL.sub(r"\\\1", text)
+
+
+def unlinked(text: str) -> str:
+    """The text with every autolink broken by an invisible word joiner (what the user reads is unchanged)."""
+    text = _SCHEME.sub(lambda m: m.group(0) + JOINER, text)
+    return _WWW.sub(lambda m: m.group(0)[:3] + JOINER + ".", text).replace("@", JOINER + "@")
 
 
 def inert_lines(value: Any) -> str:

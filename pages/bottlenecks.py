@@ -4,7 +4,8 @@ import streamlit as st
 
 from core import cached, charts
 from core.text import inert
-from core.analytics.flow import DRILL_COLUMNS, items_in_status_at, selected_values
+from core.analytics.flow import DRILL_COLUMNS, items_in_status_at
+from core.charts import selected_values
 
 key = cached.page_setup("Bottlenecks")
 items, events, _deps = cached.flow_frames(key)
