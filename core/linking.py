@@ -2,6 +2,10 @@
 
 Every write is one edit batch (core.edits): audited row by row, undoable from the
 Import history, and refreshing every view through the data version.
+
+Rule patterns are typed by users and run over every work item in the server's process, so they run
+on RE2 (linear time in the text, whatever the pattern: no catastrophic backtracking), on at most
+MAX_TEXT characters of each value, and a pattern RE2 cannot run is refused with a message.
 """
 from __future__ import annotations
 
@@ -12,7 +16,11 @@ import pandas as pd
 from sqlalchemy.engine import Connection, Engine
 
 from core import repo
-from core.analytics.alignment import ITEM_FIELDS, compile_rule, rule_matches
+import re
+
+import re2
+
+from core.analytics.alignment import ITEM_FIELDS, MATCH_TYPES, field_values
 from core.auth import actor_name, checked, require_admin, require_team
 from core.edits import edit_batch, plain
 from core.errors import EditRefused, NotFound
@@ -29,6 +37,80 @@ class Link:
     owner: str | None = None
     set_objective: bool = True
     set_owner: bool = False
+
+
+MAX_PATTERN = 500  # characters in a rule's pattern
+MAX_TEXT = 2_000  # characters of each field value a rule reads (titles and categories are far shorter)
+RE2_MAX_MEMORY = 8 << 20  # bytes for one compiled pattern; beyond it the pattern is refused
+
+
+# --------------------------------------------------------------------------- safe matching
+def compile_rule(match_type: str, pattern: str) -> Any:
+    """A rule's pattern as a case-insensitive RE2 regex; ValueError (a message for the user) when it cannot run."""
+    if match_type not in MATCH_TYPES:
+        raise ValueError(f"the match type must be one of {', '.join(MATCH_TYPES)}, not '{match_type}'")
+    text = str(pattern or "").strip()
+    if not text:
+        raise ValueError("the pattern is empty")
+    if len(text) > MAX_PATTERN:
+        raise ValueError(f"the pattern has {len(text):,} characters; at most {MAX_PATTERN} are allowed")
+    source = {"equals": rf"^\s*{re.escape(text)}\s*$", "contains": re.escape(text)}.get(match_type, text)
+    options = re2.Options()
+    options.case_sensitive, options.log_errors, options.max_mem = False, False, RE2_MAX_MEMORY
+    try:
+        return re2.compile(source, options)
+    except Exception as exc:  # noqa: BLE001 - re2.error, or a pattern too big for the memory limit
+        detail = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        raise ValueError(f"'{text}' cannot be used as a regular expression ({detail}). Patterns run on RE2, "
+                         "which has no back-references or look-arounds and allows repeat counts up to 1000") from None
+
+
+def rule_mask(items: pd.DataFrame, field: str, match_type: str, pattern: str, source: str | None = None) -> pd.Series:
+    """Which items a rule catches, in time linear in the text (each value read up to MAX_TEXT characters)."""
+    rx = compile_rule(match_type, pattern)
+    values = field_values(items, field)
+    mask = values.map(lambda v: bool(rx.search(v[:MAX_TEXT])) if isinstance(v, str) else False).astype(bool)
+    if isinstance(source, str) and source.strip():
+        mask &= items["source"].eq(source.strip())
+    return mask
+
+
+def preview_rule(items: pd.DataFrame, field: str, match_type: str, pattern: str, source: str | None,
+                 actor: Any) -> pd.Series:
+    """The items a new rule would catch: admins only, checked before any pattern runs."""
+    _admin(actor)
+    return rule_mask(items, field, match_type, pattern, source)
+
+
+def rule_matches(items: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
+    """(item id, rule id, objective id) for every item a rule catches; the oldest matching rule wins."""
+    found = []
+    taken = pd.Series(False, index=items.index)
+    for rule in rules.sort_values("id").to_dict("records"):
+        mask = rule_mask(items, rule["field"], rule["match_type"], rule["pattern"], rule.get("source")) & ~taken
+        taken |= mask
+        found.append(pd.DataFrame({"item_id": items.loc[mask, "id"].astype(int), "rule_id": int(rule["id"]),
+                                   "objective_id": int(rule["objective_id"])}))
+    if not found:
+        return pd.DataFrame(columns=["item_id", "rule_id", "objective_id"])
+    return pd.concat(found, ignore_index=True)
+
+
+def rule_counts(items: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
+    """Per rule: items it catches, those still unlinked, those it already links (a pattern RE2 refuses: 0)."""
+    out = rules.copy()
+    if rules.empty:
+        return out.assign(matches=[], unlinked=[], linked_here=[])
+    matches, unlinked, here = [], [], []
+    for rule in rules.to_dict("records"):
+        try:
+            mask = rule_mask(items, rule["field"], rule["match_type"], rule["pattern"], rule.get("source"))
+        except ValueError:
+            mask = pd.Series(False, index=items.index)
+        matches.append(int(mask.sum()))
+        unlinked.append(int((mask & items["objective_id"].isna()).sum()))
+        here.append(int((mask & items["objective_id"].eq(rule["objective_id"])).sum()))
+    return out.assign(matches=matches, unlinked=unlinked, linked_here=here)
 
 
 # --------------------------------------------------------------------------- rules

@@ -3,11 +3,11 @@ import pandas as pd
 import streamlit as st
 
 from core import cached, charts
-from core.analytics.alignment import (DRILL, MATCH_TYPES, attribute_fields, hidden_items_of, items_under, rule_counts,
-                                      rule_mask)
-from core.analytics.flow import selected_values
+from core.analytics.alignment import DRILL, MATCH_TYPES, attribute_fields, hidden_items_of, items_under
+from core.charts import selected_values
 from core.text import inert
-from core.linking import Link, add_rule, apply_rules, delete_rule, link_items, rule_fields, set_rule_active
+from core.linking import (Link, add_rule, apply_rules, delete_rule, link_items, preview_rule, rule_counts, rule_fields,
+                          set_rule_active)
 
 key = cached.page_setup("Alignment")
 frames = cached.alignment_frames(key)
@@ -83,6 +83,7 @@ with rules_tab:
     if len(counts):
         cached.table(counts[["id", "field", "match_type", "pattern", "source", "objective", "active", "matches",
                              "unlinked", "linked_here", "created_by"]], "alignment_rules")
+    if len(counts) and user.role == "admin":
         r1, r2, r3 = st.columns([2, 1, 1])
         rule_id = r1.selectbox("Rule", counts["id"].tolist(), format_func=lambda i: f"#{i}")
         if r2.button("Switch on/off"):
@@ -92,33 +93,40 @@ with rules_tab:
         if r3.button("Delete rule"):
             if cached.attempt(delete_rule, engine, int(rule_id), user):
                 done(f"Rule #{rule_id} deleted; the links it made stay.")
-    st.markdown("**New rule**: work items whose field matches → objective")
-    f1, f2, f3 = st.columns(3)
-    field = f1.selectbox("Field", rule_fields(attribute_fields(items)), key="rule_field")
-    match_type = f2.selectbox("Match", MATCH_TYPES, key="rule_match")
-    pattern = f3.text_input("Value or pattern", key="rule_pattern")
-    g1, g2 = st.columns(2)
-    rule_source = g1.selectbox("Only from source", sorted(items["source"].dropna().unique()), index=None,
-                               key="rule_source", placeholder="any source")
-    target = g2.selectbox("Objective", codes, format_func=label.get, index=None, key="rule_objective")
-    if pattern:
-        try:
-            caught = rule_mask(items, field, match_type, pattern, rule_source)
-            st.caption(f"Catches {int(caught.sum()):,} item(s), {int((caught & items['objective_id'].isna()).sum()):,}"
-                       " of them unlinked.")
-        except ValueError as exc:
-            st.error(f"Pattern: {inert(exc)}.")
-    if st.button("Add rule", disabled=not (pattern and target)):
-        try:
-            new_id = add_rule(engine, field, match_type, pattern, target, user, source=rule_source)
-            done(f"Rule #{new_id} added. Apply the rules to link existing work; new imports use it automatically.")
-        except Exception as exc:  # noqa: BLE001 - every failure becomes a message
-            cached.show_error(exc)
-    if st.button("Apply active rules to unlinked work", type="primary", disabled=frames["rules"].empty):
-        result = cached.attempt(apply_rules, engine, user)
-        if result:
-            done(f"{result['linked']:,} item(s) linked by {result['rules']} active rule(s)"
-                 + (f" (batch #{result['batch_id']}, undoable from the Import history)." if result["batch_id"] else "."))
+    if user.role != "admin":  # rules touch every team's work: the form (and its preview) is for admins
+        st.caption("Only an admin can add, switch or apply alignment rules.")
+    else:
+        st.markdown("**New rule**: work items whose field matches → objective")
+        f1, f2, f3 = st.columns(3)
+        field = f1.selectbox("Field", rule_fields(attribute_fields(items)), key="rule_field")
+        match_type = f2.selectbox("Match", MATCH_TYPES, key="rule_match")
+        pattern = f3.text_input("Value or pattern", key="rule_pattern", max_chars=500,
+                                help="A regex runs on RE2: linear time, no back-references or look-arounds.")
+        g1, g2 = st.columns(2)
+        rule_source = g1.selectbox("Only from source", sorted(items["source"].dropna().unique()), index=None,
+                                   key="rule_source", placeholder="any source")
+        target = g2.selectbox("Objective", codes, format_func=label.get, index=None, key="rule_objective")
+        if pattern:
+            try:
+                caught = preview_rule(items, field, match_type, pattern, rule_source, user)
+                st.caption(f"Catches {int(caught.sum()):,} item(s), "
+                           f"{int((caught & items['objective_id'].isna()).sum()):,} of them unlinked.")
+            except ValueError as exc:
+                st.error(f"Pattern: {inert(exc)}.")
+            except Exception as exc:  # noqa: BLE001 - every failure becomes a message
+                cached.show_error(exc)
+        if st.button("Add rule", disabled=not (pattern and target)):
+            try:
+                new_id = add_rule(engine, field, match_type, pattern, target, user, source=rule_source)
+                done(f"Rule #{new_id} added. Apply the rules to link existing work; new imports use it automatically.")
+            except Exception as exc:  # noqa: BLE001 - every failure becomes a message
+                cached.show_error(exc)
+        if st.button("Apply active rules to unlinked work", type="primary", disabled=frames["rules"].empty):
+            result = cached.attempt(apply_rules, engine, user)
+            if result:
+                done(f"{result['linked']:,} item(s) linked by {result['rules']} active rule(s)"
+                     + (f" (batch #{result['batch_id']}, undoable from the Import history)." if result["batch_id"]
+                        else "."))
 
 with suggest_tab:
     st.caption("Text similarity (TF-IDF) between each unlinked item and each objective's title, description and "
