@@ -7,7 +7,6 @@ Numbers stay numbers: only text is touched.
 """
 from __future__ import annotations
 
-import io
 from datetime import date, datetime
 from typing import Any
 
@@ -19,7 +18,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from core.export_safety import neutralise
+from core.export_safety import csv_bytes, neutralise, new_sheet, new_workbook, safe_frame, save_workbook
+
+__all__ = ["csv_bytes", "neutralise", "safe_frame", "steering_pack", "write_table"]  # CSV lives in export_safety
 
 HEADER_FILL = PatternFill("solid", fgColor="1F3A5F")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -27,22 +28,6 @@ RAG_FILLS = {"green": "C6EFCE", "amber": "FFEB9C", "red": "FFC7CE", "grey": "E7E
 RAG_COLUMNS = {"status", "reported", "measured_status", "reported_rag", "kpi status"}
 PCT_COLUMNS = {"hidden_ratio", "share"}
 MAX_WIDTH = 60
-
-
-def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy with every text cell neutralised (numbers, dates and booleans untouched)."""
-    out = frame.copy()
-    for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(neutralise)
-    out.columns = [neutralise(str(c)) for c in out.columns]
-    return out
-
-
-def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """UTF-8 CSV with a byte-order mark (Excel opens it with the right encoding), injection-safe."""
-    # CRLF line ends, as Excel writes them; it also makes the csv module quote a cell holding a bare CR
-    return safe_frame(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
 # --------------------------------------------------------------------------- xlsx
@@ -94,7 +79,7 @@ def write_table(ws: Worksheet, frame: pd.DataFrame, start_row: int = 1, title: s
 
 
 def _sheet(wb: Workbook, name: str, frame: pd.DataFrame, note: str | None = None) -> Worksheet:
-    ws = wb.create_sheet(name)
+    ws = new_sheet(wb, name)
     start = 1
     if note:
         ws.cell(row=1, column=1, value=neutralise(note)).font = Font(italic=True, color="595959")
@@ -116,9 +101,8 @@ def steering_pack(report: dict[str, Any], generated: datetime | None = None) -> 
     """One workbook: a summary (headline and attention list) and one sheet per view."""
     generated = generated or datetime.now()
     views = report["views"]
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Summary"
+    wb = new_workbook()
+    ws = new_sheet(wb, "Summary")
     as_of = report["as_of"]
     ws["A1"] = "Throughline steering pack"
     ws["A1"].font = Font(bold=True, size=14)
@@ -162,6 +146,4 @@ def steering_pack(report: dict[str, Any], generated: datetime | None = None) -> 
     cols = [c for c in ["kind", "kpi", "period", "message", "state", "owner", "protocol"] if c in signals]
     _sheet(wb, "Signals", signals[cols] if len(signals) else pd.DataFrame(columns=cols), "Open signals with owner")
     _sheet(wb, "Freshness", report["freshness"], "When each source was last imported")
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return save_workbook(wb)

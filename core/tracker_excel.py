@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection, Engine
 from core.auth import actor_name, require_team_id
 from core import repo
 from core.errors import ImportRefused
-from core.export_safety import SheetSpec, write_xlsx
+from core.export_safety import SheetSpec, undo_neutralise, write_xlsx
 from core.importing.mapping import Mapping, canonical_rag, resolve_header
 from core.importing.plan import Resolver, build_incoming
 from core.importing.service import (ImportOptions, ImportResult, PreparedFile, PreparedSheet, execute, prepare,
@@ -174,7 +174,7 @@ def export_items(engine: Engine, team_id: int, source: str, actor: Any) -> Expor
 def read_back(conn: Connection, data: bytes, file_name: str, layout: Layout) -> pd.DataFrame:
     """The exported rows exactly as a re-import will read them (the engine's own reader and mapping)."""
     prepared = prepare(data, file_name, ImportOptions(source=layout.source), [])
-    ps = prepared.sheets[0]
+    ps = _as_exported(prepared.sheets[0])
     mapping = fit_mapping(layout.mapping, ps.table.headers)
     if mapping is None:  # cannot happen with our own writer; refuse rather than protect the wrong fields
         raise ImportRefused("the exported file does not read back with its own layout.", file=file_name)
@@ -218,10 +218,22 @@ def _pick_sheet(prepared: PreparedFile, layout: Layout) -> PreparedSheet:
     """The sheet named like the tracker's (else the first that fits its layout, else the first); its mapping."""
     if not prepared.sheets:
         raise ImportRefused("the file has no sheet to import.", file=prepared.read.file_name)
-    fitted = [(ps, fit_mapping(layout.mapping, ps.table.headers)) for ps in prepared.sheets]
+    fitted = [(ps, fit_mapping(layout.mapping, ps.table.headers)) for ps in map(_as_exported, prepared.sheets)]
     named = [f for f in fitted if f[0].table.sheet == layout.sheet and f[1] is not None]
     ps, mapping = (named or [f for f in fitted if f[1] is not None] or [fitted[0]])[0]
     return PreparedSheet(ps.table, mapping, ps.file_name) if mapping is not None else ps
+
+
+def _as_exported(ps: PreparedSheet) -> PreparedSheet:
+    """The sheet with the export's own formula-safe apostrophes taken off (keys, text, headers), so a key
+    like ``=HYPERLINK(…)`` matches its item again instead of arriving as a new one."""
+    table = ps.table
+    headers = [str(undo_neutralise(h)) for h in table.headers]
+    data = table.data.map(undo_neutralise)
+    data.columns = headers
+    mapping = replace(ps.mapping, fields={f: str(undo_neutralise(h)) for f, h in ps.mapping.fields.items()},
+                      confidence={str(undo_neutralise(h)): c for h, c in ps.mapping.confidence.items()})
+    return PreparedSheet(replace(table, headers=headers, data=data), mapping, ps.file_name)
 
 
 def _fill_keys(ps: PreparedSheet, repo_keys: list[str], team_name: str) -> tuple[PreparedSheet, list[str]]:

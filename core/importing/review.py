@@ -5,13 +5,12 @@ The page only renders these frames and hands edited frames back; every decision
 """
 from __future__ import annotations
 
-import io
 from dataclasses import replace
 from typing import Any
 
 import pandas as pd
 
-from core.export_safety import neutralise
+from core.export_safety import SheetSpec, write_xlsx
 from core.importing.fields import KIND_LABELS, KINDS, fields_of
 from core.importing.mapping import Mapping, canonical_rag, canonical_status, name_key
 from core.importing.read import column_letter
@@ -46,16 +45,19 @@ def raw_preview(table: Any, rows: int = 8) -> pd.DataFrame:
 
 
 def mapping_rows(mapping: Mapping, table: Any, samples: int = 3) -> pd.DataFrame:
-    """One row per column: sample values, the field it maps to (label), the confidence."""
+    """One row per column: sample values, the field it maps to, the confidence, what the values are and why."""
     labels = field_labels(mapping.kind)
     by_header = {h: f for f, h in mapping.fields.items()}
     out = []
     for header in table.headers:
         values = [str(v) for v in table.data[header].tolist() if v is not None and str(v).strip() and str(v) != "nan"]
         field = by_header.get(header)
+        choice = mapping.choices.get(header)
         out.append({"Column": header.splitlines()[0], "Sample values": " · ".join(dict.fromkeys(values))[:120]
                     if values else "", "Field": labels.get(field, IGNORE) if field else IGNORE,
-                    "Confidence": int(round(mapping.confidence.get(header, 0))) if field else 0})
+                    "Confidence": int(round(mapping.confidence.get(header, 0))) if field else 0,
+                    "What it holds": choice.evidence if choice else "",
+                    "Why": (choice.reason if choice and (choice.field == field or not field) else "chosen by you")})
     return pd.DataFrame(out)
 
 
@@ -154,29 +156,19 @@ def issues_table(result: Any, file_name: str) -> pd.DataFrame:
 
 
 def rejected_workbook(rows: list[dict[str, Any]]) -> bytes:
-    """The rejected rows with their original values and a Reason column, to fix and upload again."""
-    import openpyxl
-    from openpyxl.styles import Font
+    """The rejected rows with their original values and a Reason column, to fix and upload again.
 
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "Rejected rows"
+    Written by the one formula-safe writer: a header such as ``=HYPERLINK(…)`` (the file's own) stays text.
+    """
     merged: dict[int, dict[str, Any]] = {}
     for r in rows:
         key = r.get("Row") or len(merged)
         entry = merged.setdefault(key, {k: v for k, v in r.items() if k not in ("Row", "Column", "Reason")})
         entry.setdefault("_reasons", []).append(f"{r.get('Column') or ''}: {r.get('Reason')}".strip(": "))
     columns = list(dict.fromkeys(k for e in merged.values() for k in e if k != "_reasons"))
-    ws.append(["Reason", "Original row", *columns])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for row_number, entry in sorted(merged.items(), key=lambda kv: kv[0]):
-        ws.append([neutralise("; ".join(entry["_reasons"])), row_number, *[neutralise(entry.get(c)) for c in columns]])
-    ws.freeze_panes = "A2"
-    ws.column_dimensions["A"].width = 60
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    rows_out = [["; ".join(entry["_reasons"]), row_number, *[entry.get(c) for c in columns]]
+                for row_number, entry in sorted(merged.items(), key=lambda kv: kv[0])]
+    return write_xlsx([SheetSpec("Rejected rows", ["Reason", "Original row", *map(str, columns)], rows_out)])
 
 
 def profile_values(name: str, mapping: Mapping, headers: list[str]) -> dict[str, Any]:
