@@ -42,7 +42,7 @@ def edit_mapping(ps: PreparedSheet, fid: str) -> PreparedSheet:
         st.success(f"Recognised: {inert(mapping.profile_name)}")
     options = [review.IGNORE, *review.field_labels(mapping.kind).values()]
     rows = st.data_editor(review.mapping_rows(mapping, table), hide_index=True, width="stretch",
-                          disabled=["Column", "Sample values", "Confidence"], key=f"map:{fid}:{name}:{mapping.kind}",
+                          disabled=["Column", "Sample values", "Confidence", "What it holds", "Why"], key=f"map:{fid}:{name}:{mapping.kind}",
                           column_config={"Field": st.column_config.SelectboxColumn("Field", options=options,
                                                                                    required=True),
                                          "Confidence": st.column_config.ProgressColumn("Confidence", min_value=0,
@@ -123,6 +123,8 @@ def render_upload(upload) -> None:
         cached.show_error(exc)
         return
     cached.table(review.sheet_overview(base.sheets), f"{upload.name}_sheets")
+    for note in base.read.notes + base.skipped:  # sheets set aside, rows dropped as totals, records unreadable
+        st.caption(inert(note))
     chosen, headers, kinds = [], {}, {}
     for ps in base.sheets:
         with st.expander(f"Sheet {inert(ps.table.sheet or '(CSV)')}", expanded=len(base.sheets) == 1):

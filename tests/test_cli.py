@@ -26,7 +26,7 @@ def test_servicenow_import_json_reimport_and_undo(db_url: str) -> None:
     assert first.returncode == 0, first.stderr
     out = json.loads(first.stdout)
     assert {k: out[k] for k in ("kind", "rows_read", "inserted", "updated", "unchanged", "rejected")} == {
-        "kind": "work_items", "rows_read": 890, "inserted": 890, "updated": 0, "unchanged": 0, "rejected": 0}
+        "kind": "work_items", "rows_read": 5998, "inserted": 890, "updated": 0, "unchanged": 0, "rejected": 0}
     assert out["status_events"] == 3418 and out["issues"] == [] and out["seconds"] > 0
     stats_before = json.loads(cli(db_url, "stats", "--json").stdout)
     again = json.loads(cli(db_url, "import", str(SERVICENOW), "--json").stdout)

@@ -132,9 +132,11 @@ def compatibility(spec: FieldSpec, p: ColumnProfile | None) -> tuple[float, str 
     if veto and kind not in ("direction", "effect"):
         return 0.0, f"{veto}, not {spec.label.lower()}"
     if spec.name in ("title", "name", "kpi_name"):
+        if p.status_share >= 0.5 and spec.name == "title":
+            return 0.0, "holds status words, not titles"
         if p.distinct <= 3 and p.filled >= 20:
             return 0.0, f"holds only {p.distinct} different value(s), not {spec.label.lower()}s"
-        return (0.5 + 0.5 * min(1.0, p.distinct_ratio * 1.5)) * (1.0 if p.mean_length >= 8 else 0.8), None
+        return (0.65 + 0.35 * min(1.0, p.distinct_ratio * 1.5)) * (1.0 if p.mean_length >= 8 else 0.8), None
     if kind == "status":
         if p.distinct > 200:
             return 0.0, f"holds {p.distinct} different values, too many for statuses"

@@ -121,7 +121,7 @@ def apply_sheet(conn: Connection, vs: ValidatedSheet, ctx: ImportContext, source
         "file_format": ctx.file_format, "sheet": vs.table.sheet, "kind": kind, "source": source,
         "profile_name": vs.mapping.profile_name, "mapping": vs.mapping.to_json(), "user": ctx.user,
         "options": {"date_formats": vs.date_formats, "header_row": vs.table.header_row}})
-    result = SheetResult(batch_id, vs.table.sheet, kind, source, vs.mapping.profile_name, rows_read=len(vs.frame),
+    result = SheetResult(batch_id, vs.table.sheet, kind, source, vs.mapping.profile_name, rows_read=vs.rows_read,
                          date_formats=vs.date_formats)
     issues = list(vs.issues)
     if kind == "scorecard":
@@ -141,7 +141,7 @@ def apply_sheet(conn: Connection, vs: ValidatedSheet, ctx: ImportContext, source
             _raise_signals(conn, incoming["kpi_id"], batch_id, result)
     accepted = vs.frame[~vs.rejected]
     dropped = accepted[~accepted["source_row"].astype(int).isin(kept_rows)]
-    result.rejected = int(vs.rejected.sum()) + len(dropped)
+    result.rejected = int(vs.rejected.sum()) + len(dropped) + vs.unreadable
     result.issues = issues
     _store_issues(conn, vs, batch_id, issues, result)
     seconds = round(time.perf_counter() - started, 3)
@@ -191,7 +191,8 @@ def _store_issues(conn: Connection, vs: ValidatedSheet, batch_id: int, issues: l
     by_row = {int(r): pos for pos, r in enumerate(vs.table.row_numbers)}
     records = []
     for issue in issues:
-        raw = vs.raw_row(by_row[issue.row]) if issue.severity == "error" and issue.row in by_row else None
+        raw = (vs.raw_row(by_row[issue.row]) if issue.severity == "error" and issue.column and issue.row in by_row
+               else None)
         records.append({"severity": issue.severity, "sheet": issue.sheet, "row": issue.row, "column": issue.column,
                         "value": None if issue.value is None else str(issue.value)[:1000],
                         "message": issue.message, "raw": raw})

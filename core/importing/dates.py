@@ -182,8 +182,8 @@ def _numeric_dates(rest: pd.Series, order: str | None, result: DateColumn, remai
             decided = "mdy"
         elif day_first and month_first:
             decided = "dmy" if day_first >= month_first else "mdy"
-        elif (a == b).all():
-            decided = "dmy"
+        elif (a == b).all() or rest[numeric].str.match(r"^\d{1,2}\.\d{1,2}\.").all():
+            decided = "dmy"  # dotted dates (12.03.2024) are day-first wherever they are written
         else:
             result.ambiguous = True
     if decided is not None:

@@ -39,8 +39,27 @@ def recognise_event_log(mapping: Mapping, columns: dict[str, ColumnProfile]) -> 
     mapping.options["event_log"] = True
 
 
+def workflow_positions(frame: pd.DataFrame) -> dict[str, float]:
+    """Where each raw status stands in its items' histories: 0 = always first, 1 = always last.
+
+    Used to propose a meaning for a word no vocabulary knows (an activity that ends cases is probably "done").
+    """
+    if "raw_status" not in frame or "updated_at" not in frame or frame.empty:
+        return {}
+    live = frame[["external_key", "updated_at", "raw_status"]].dropna(subset=["external_key", "raw_status"])
+    live = live.sort_values(["external_key", "updated_at"], kind="stable")
+    step = live.groupby("external_key", sort=False).cumcount()
+    size = live.groupby("external_key", sort=False)["raw_status"].transform("size")
+    pos = (step / (size - 1)).where(size > 1)
+    return {str(k): float(v) for k, v in pos.groupby(live["raw_status"]).mean().dropna().items()}
+
+
 def split_event_log(frame: pd.DataFrame, rejected: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
-    """(one current row per key, status events, rejected mask of the current rows)."""
+    """(one current row per key, status events, rejected mask of the current rows).
+
+    The latest row by time is the item's state, every attribute included: a field the latest row leaves empty
+    ('?' in ServiceNow) was emptied in the source (an incident unassigned), so it is not filled from older rows.
+    """
     live = frame[~rejected].copy()
     live["_order"] = range(len(live))
     live = live.sort_values(["external_key", "updated_at", "_order"], kind="stable", na_position="first")

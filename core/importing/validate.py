@@ -19,7 +19,9 @@ from core.config import ImportLimits
 from core.importing.dates import is_text, describe, parse_date_column, parse_number_column
 from core.importing.fields import fields_of
 from core.importing.mapping import Mapping, canonical_rag, canonical_status, normalize_header, required_present
+from core.importing.events import workflow_positions
 from core.importing.profile import blank_nulls
+from core.importing.vocabulary import suggest_status
 from core.importing.read import Table, base_header
 
 MAX_NUMBER = 1e15  # no effort, KPI value or budget is larger; 1e308 and inf are typing or export errors
@@ -56,6 +58,13 @@ class ValidatedSheet:
     issues: list[Issue] = field(default_factory=list)
     date_formats: dict[str, str] = field(default_factory=dict)  # header -> what the engine decided
     events: pd.DataFrame | None = None  # event-log rows (work items only)
+    suggestions: dict[str, str | None] = field(default_factory=dict)  # unknown status word -> proposed meaning
+    unreadable: int = 0  # records the reader could not split into cells: rejected rows with no cells to keep
+
+    @property
+    def rows_read(self) -> int:
+        """Rows of the sheet as read: an event log's events, not the items they collapse into."""
+        return len(self.table.data) + self.unreadable
 
     @property
     def blocking(self) -> list[Issue]:
@@ -190,6 +199,7 @@ def validate(table: Table, mapping: Mapping, file_name: str) -> ValidatedSheet:
 
     anchor = _anchor(opts)
     questioned: list[str] = []
+    unknown_status: tuple[str, pd.Series] | None = None
 
     def question(fname: str, header: str, bad: pd.Series, present: pd.Series, what: str) -> bool:
         """A column that fails on most of its rows was mapped wrong: unmap it (say so) rather than reject them."""
@@ -244,13 +254,7 @@ def validate(table: Table, mapping: Mapping, file_name: str) -> ValidatedSheet:
             text = to_text(raw)
             frame["raw_status"] = text
             frame["status"] = _map_unique(text, lambda v: canonical_status(v, mapping.value_maps.get("status")))
-            unknown = text.notna() & frame["status"].isna()
-            for value in pd.unique(text[unknown]):
-                first = rows[text[text.eq(value)].index[0]]
-                issues.append(Issue(f"status '{value}' has no meaning yet (todo, in progress, blocked, done); "
-                                    f"set it in the status value map. {int(text.eq(value).sum())} row(s) keep it "
-                                    "as written with no normalised status", row=int(first), column=header,
-                                    value=str(value), severity="warning", sheet=sheet))
+            unknown_status = (header, text.notna() & frame["status"].isna())
         elif spec.type == "rag":
             text = to_text(raw)
             pairs = _map_unique(text, lambda v: canonical_rag(v, mapping.value_maps.get("rag")))
@@ -286,10 +290,39 @@ def validate(table: Table, mapping: Mapping, file_name: str) -> ValidatedSheet:
     if kind == "work_items" and key_cols and _is_event_log(frame, mapping):
         from core.importing.events import split_event_log
 
+        positions = workflow_positions(frame[~rejected])
         frame, events, rejected = split_event_log(frame, rejected)
-    elif key_cols and len(key_cols) == len(KEY_FIELDS[kind]):
-        _reject_duplicate_keys(frame, data, rejected, issues, key_cols, mapping, sheet)
-    return ValidatedSheet(file_name, table, mapping, frame, rejected, issues, date_formats, events)
+    else:
+        positions = {}
+        if key_cols and len(key_cols) == len(KEY_FIELDS[kind]):
+            repeats = _reject_duplicate_keys(frame, data, rejected, issues, key_cols, mapping, sheet)
+            frame, rejected = frame.drop(index=repeats), rejected.drop(index=repeats)
+    if kind == "work_items" and "status" in frame and not any(
+            specs[f].type == "date" for f in mapping.fields if f in specs and f in frame):
+        issues.append(Issue("the sheet has no date or time column, so each item's status is recorded as of this "
+                            "import; flow figures (cycle time, throughput) start from today", severity="warning",
+                            sheet=sheet))
+    suggestions: dict[str, str | None] = {}
+    if unknown_status is not None:
+        header, unknown = unknown_status
+        text = to_text(data[header])
+        for value in pd.unique(text[unknown]):
+            hits = text.eq(value)
+            suggestions[value] = suggest_status(value, positions.get(value))
+            hint = (f"; it looks like '{suggestions[value].replace('_', ' ')}'"
+                    + (f" (it comes {_where(positions[value])} in the items' histories)" if value in positions else
+                       " (a close match of a known word)") if suggestions[value] else "")
+            issues.append(Issue(f"status '{value}' has no meaning yet (todo, in progress, blocked, done){hint}. "
+                                f"{int(hits.sum()):,} row(s) keep it as written with no normalised status until "
+                                "you choose one", row=int(rows[text[hits].index[0]]), column=header, value=str(value),
+                                severity="warning", sheet=sheet))
+    unreadable = _reject_unreadable(table, rejected, issues)
+    return ValidatedSheet(file_name, table, mapping, frame, rejected, issues, date_formats, events, suggestions,
+                          unreadable)
+
+
+def _where(position: float) -> str:
+    return "first" if position <= 0.2 else "last" if position >= 0.9 else "in the middle"
 
 
 def _required_value_fields(kind: str, frame: pd.DataFrame) -> list[str]:
@@ -368,15 +401,21 @@ def _is_event_log(frame: pd.DataFrame, mapping: Mapping) -> bool:
 
 
 def _reject_duplicate_keys(frame: pd.DataFrame, data: pd.DataFrame, rejected: pd.Series, issues: list[Issue],
-                           key_cols: list[str], mapping: Mapping, sheet: str | None) -> None:
-    """The first row with a key wins; every later one is rejected and names the first."""
+                           key_cols: list[str], mapping: Mapping, sheet: str | None) -> list[int]:
+    """Two rows with one key: an exact repeat is counted once (a warning); rows that disagree are a conflict.
+
+    A conflict names both rows and the first value that differs; the later row is rejected, never merged in
+    silence. Returns the exact repeats, which the caller drops without counting them as rejected.
+    """
     live = frame[~rejected]
     keys = live[key_cols].apply(lambda c: c.map(lambda v: v.casefold() if isinstance(v, str) else v))
     dup = keys.duplicated(keep=False)
     if not dup.any():
-        return
+        return []
     first_pos: dict[tuple, int] = {}
+    repeats: list[int] = []
     header = ", ".join(mapping.fields.get(k, k) for k in key_cols)
+    key_headers = {mapping.fields.get(k) for k in key_cols}
     for i in keys.index[dup.to_numpy()]:
         k = tuple(keys.loc[i])
         if k not in first_pos:
@@ -384,18 +423,29 @@ def _reject_duplicate_keys(frame: pd.DataFrame, data: pd.DataFrame, rejected: pd
             continue
         j = first_pos[k]
         a, b = data.loc[j], data.loc[i]
-        key_headers = {mapping.fields.get(k) for k in key_cols}
         diffs = sorted((c for c in data.columns if _jsonable(a[c]) != _jsonable(b[c])), key=lambda c: c in key_headers)
         shown = " / ".join(str(v) for v in k)
+        row_j, row_i = int(frame.at[j, "source_row"]), int(frame.at[i, "source_row"])
         if not diffs:
-            what = f"repeats row {frame.at[j, 'source_row']} exactly"
-        else:
-            d = diffs[0]
-            what = (f"uses the same key as row {frame.at[j, 'source_row']} with different values "
-                    f"({d}: '{_jsonable(a[d])}' there, '{_jsonable(b[d])}' here); the first row was kept")
-        issues.append(Issue(f"duplicate key '{shown}': this row {what}", row=int(frame.at[i, "source_row"]),
-                            column=header, value=shown, sheet=sheet))
+            issues.append(Issue(f"duplicate key '{shown}': rows {row_j} and {row_i} are identical; imported once",
+                                row=row_i, column=header, value=shown, severity="warning", sheet=sheet))
+            repeats.append(i)
+            continue
+        d = diffs[0]
+        issues.append(Issue(f"conflict on key '{shown}': rows {row_j} and {row_i} give different values ({d}: "
+                            f"'{_jsonable(a[d])}' in row {row_j}, '{_jsonable(b[d])}' in row {row_i}); row {row_j} "
+                            f"was kept and row {row_i} rejected: correct one of them", row=row_i, column=header,
+                            value=shown, sheet=sheet))
         rejected.loc[i] = True
+    return repeats
+
+
+def _reject_unreadable(table: Table, rejected: pd.Series, issues: list[Issue]) -> int:
+    """Records the reader could not split into cells (broken quoting) are rejected rows with their line."""
+    for line, why in table.unreadable:
+        issues.append(Issue(f"this record could not be read: {why}", row=line, column=None, value=None,
+                            sheet=table.sheet))
+    return len(table.unreadable)
 
 
 def slug(text: str) -> str:

@@ -28,7 +28,7 @@ def test_servicenow_event_log_imports_reimports_and_undoes(engine) -> None:
     before = data_checksums(engine)
     first = import_path(engine, SERVICENOW, user="t")
     assert first.sheets[0].profile_name == "ServiceNow incident export"
-    assert (first.rows_read, first.inserted, first.rejected) == (890, 890, 0)
+    assert (first.rows_read, first.inserted, first.rejected) == (5998, 890, 0)  # every event row read
     # 5,998 audit rows hold 3,418 real status transitions (a row that only reassigns adds none)
     assert first.status_events == 3418
     assert scalar(engine, "select count(*) from statusevent") == 3418
@@ -64,14 +64,15 @@ def test_barometer_scorecard_objectives_kpis_readings_and_duplicates(engine) -> 
     assert scalar(engine, "select count(*) from objective") == 43
     assert scalar(engine, "select count(*) from kpi") == 57
     assert sheet.details["kpi_readings"]["inserted"] == scalar(engine, "select count(*) from kpireading") >= 57
-    dup = [i for i in result.issues if "duplicate key" in i.message]
-    assert [(i.row, i.value) for i in dup] == [(48, "nb-labellisations-france-services"),
-                                               (54, "nb-logement-accompagnement")]
-    assert "repeats row 47 exactly" in dup[0].message and "row 53" in dup[1].message
+    repeat = [i for i in result.issues if "duplicate key" in i.message]
+    conflict = [i for i in result.issues if "conflict on key" in i.message]
+    assert [(i.row, i.value, i.severity) for i in repeat] == [(48, "nb-labellisations-france-services", "warning")]
+    assert [(i.row, i.value, i.severity) for i in conflict] == [(54, "nb-logement-accompagnement", "error")]
+    assert "rows 47 and 48 are identical" in repeat[0].message and "rows 53 and 54" in conflict[0].message
     assert scalar(engine, "select direction from kpi where code='tx-gs-rep'") == "higher"
     assert scalar(engine, "select count(*) from kpi where objective_id is null") == 0
-    stored = scalar(engine, "select count(*) from importissue where raw is not null")
-    assert stored == 2  # the rejected rows are kept with their original values
+    stored = scalar(engine, "select count(*) from importissue where severity = 'error' and raw is not null")
+    assert stored == 1  # the rejected row is kept with its original values
 
 
 TRACKER = [["Ref", "Task", "Owner", "Status", "Due", "RAG", "Depends on"],
