@@ -101,11 +101,14 @@ class Kpi(SQLModel, table=True):
 
 
 class KpiReading(SQLModel, table=True):
-    __table_args__ = (sa.UniqueConstraint("kpi_id", "period", name="uq_kpireading_kpi_period"),)
+    """One value per KPI, period and segment; segment '' is the KPI's headline (national, total, all) level."""
+
+    __table_args__ = (sa.UniqueConstraint("kpi_id", "period", "segment", name="uq_kpireading_kpi_period_segment"),)
     id: Optional[int] = Field(default=None, primary_key=True)
     kpi_id: int = Field(foreign_key="kpi.id", index=True)
     period: date
     value: float
+    segment: str = Field(default="", sa_column_kwargs={"server_default": ""})  # region, site, team…; '' = headline
     source_file: Optional[str] = None  # where the reading came from, for drill-downs
     source_row: Optional[int] = None
     created_batch_id: Optional[int] = BatchFk()

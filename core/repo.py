@@ -138,8 +138,20 @@ def events_for_items(conn: Connection, item_ids: Sequence[int]) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- writes
 def insert_rows(conn: Connection, table_name: str, records: list[dict[str, Any]]) -> None:
-    if records:
-        conn.execute(sa.insert(T[table_name]), records)
+    """Core executemany; on SQLite, many records with the same keys go to the driver (see update_rows)."""
+    if not records:
+        return
+    t = T[table_name]
+    keys = list(records[0])
+    if (conn.dialect.name == "sqlite" and len(records) >= DRIVER_MIN_ROWS and all(k in t.c for k in keys)
+            and all(c.name in keys or c.default is None for c in t.c if not c.primary_key)
+            and all(r.keys() == records[0].keys() for r in records)):
+        quote = conn.dialect.identifier_preparer.quote
+        conn.exec_driver_sql(f"INSERT INTO {quote(t.name)} ({', '.join(quote(k) for k in keys)}) "
+                             f"VALUES ({', '.join('?' for _ in keys)})",
+                             _driver_params(conn, t, keys, [[r[k] for r in records] for k in keys]))
+        return
+    conn.execute(sa.insert(t), records)
 
 
 def insert_returning_id(conn: Connection, table_name: str, values: dict[str, Any]) -> int:
@@ -242,23 +254,20 @@ def changelog_add_frame(conn: Connection, batch_id: int, table_name: str, op: st
     columns = []
     for c in names:
         s = frame[c]
+        coltype = t.c[c].type if c in t.c else None
         missing = s.isna().to_numpy()
         values = _iso_texts(s)
         if values is not None:  # datetimes: their isoformat() in one step
             columns.append([None if m else {"__dt__": v} for v, m in zip(values, missing)])
-            continue
-        convert = _json_converter(t.c[c].type if c in t.c else None)
-        columns.append([None if m else convert(v) for v, m in zip(s.tolist(), missing)])
+        elif s.dtype.kind in "iub" and not isinstance(coltype, sa.Float) and not missing.any():
+            columns.append(s.tolist())  # Python int / bool, never missing
+        elif (s.dtype.kind == "f" and isinstance(coltype, sa.Float)) or isinstance(s.dtype, pd.StringDtype):
+            columns.append(s.astype(object).where(~missing, None).tolist())  # float / str, None where missing
+        else:
+            convert = _json_converter(coltype)
+            columns.append([None if m else convert(v) for v, m in zip(s.tolist(), missing)])
     images = [dict(zip(names, row)) for row in zip(*columns)]
     row_ids = [int(i) for i in frame["id"].tolist()]
-    if conn.dialect.name == "sqlite" and len(images) >= DRIVER_MIN_ROWS:
-        cl = T["changelog"]
-        cols = ["batch_id", "table_name", "row_id", "op", "before"]
-        values = [[batch_id] * len(images), [table_name] * len(images), row_ids, [op] * len(images), images]
-        quote = conn.dialect.identifier_preparer.quote
-        conn.exec_driver_sql(f"INSERT INTO {quote(cl.name)} ({', '.join(quote(c) for c in cols)}) "
-                             f"VALUES ({', '.join('?' for _ in cols)})", _driver_params(conn, cl, cols, values))
-        return
     insert_rows(conn, "changelog", [{"batch_id": batch_id, "table_name": table_name, "row_id": i, "op": op,
                                      "before": image} for i, image in zip(row_ids, images)])
 
@@ -716,9 +725,18 @@ def kpis_frame(engine: Engine) -> pd.DataFrame:
 
 
 def readings_frame(engine: Engine) -> pd.DataFrame:
+    """Each KPI's headline series (segment ''): the level its status, variance and conflicts are judged on."""
     r = T["kpireading"]
     return _frame(engine, sa.select(r.c.kpi_id, r.c.period, r.c.value, r.c.source_file, r.c.source_row)
-                  .order_by(r.c.kpi_id, r.c.period), dates=("period",))
+                  .where(r.c.segment == "").order_by(r.c.kpi_id, r.c.period), dates=("period",))
+
+
+def segment_readings_frame(engine: Engine, kpi_id: int) -> pd.DataFrame:
+    """One KPI's readings per segment (region, site, team…), for the KPI pages' segment view."""
+    r = T["kpireading"]
+    return _frame(engine, sa.select(r.c.segment, r.c.period, r.c.value, r.c.source_file, r.c.source_row)
+                  .where(r.c.kpi_id == kpi_id, r.c.segment != "").order_by(r.c.segment, r.c.period),
+                  dates=("period",))
 
 
 def incentives_frame(engine: Engine) -> pd.DataFrame:
@@ -752,7 +770,8 @@ def kpis_for_signals(conn: Connection, kpi_ids: Sequence[int]) -> list[dict[str,
 
 def readings_of(conn: Connection, kpi_ids: Sequence[int]) -> pd.DataFrame:
     r = T["kpireading"]
-    df = read_table(conn, "kpireading", r.c.kpi_id.in_(list(kpi_ids))).sort_values(["kpi_id", "period"])
+    df = read_table(conn, "kpireading", r.c.kpi_id.in_(list(kpi_ids)) & (r.c.segment == "")).sort_values(
+        ["kpi_id", "period"])
     df["period"] = pd.to_datetime(df["period"])
     return df
 

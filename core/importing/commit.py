@@ -173,7 +173,7 @@ def _apply_scorecard(conn: Connection, vs: ValidatedSheet, batch_id: int, ctx: I
             result.inserted, result.updated, result.unchanged = counts
         if sub == "kpi_readings" and (counts[0] or counts[1]):
             _raise_signals(conn, readings["kpi_id"], batch_id, result)
-    return set(kpis["source_row"].astype(int))
+    return set(kpis["source_row"].astype(int)) | set(readings["source_row"].astype(int))  # segment rows count
 
 
 def _raise_signals(conn: Connection, kpi_codes: pd.Series, batch_id: int, result: SheetResult) -> None:

@@ -40,7 +40,7 @@ TARGETS: dict[str, Target] = {
                                       "target_date", "tolerance", "owner_id", "owner_text", "objective_id",
                                       "protocol", "baseline_periods"),
                    {"owner_id": "person", "objective_id": "objective"}),
-    "kpi_readings": Target("kpireading", ("kpi_id", "period"), ("value",), {"kpi_id": "kpi"}),
+    "kpi_readings": Target("kpireading", ("kpi_id", "period", "segment"), ("value",), {"kpi_id": "kpi"}),
     "incentives": Target("incentive", ("team_id", "kpi_id"), ("weight",), {"team_id": "team", "kpi_id": "kpi"}),
     "expected_effects": Target("expectedeffect", ("objective_id", "kpi_id"), ("effect", "note"),
                                {"objective_id": "objective", "kpi_id": "kpi"}),
@@ -134,12 +134,18 @@ def norm(v: Any) -> Any:
 
 
 def normed(s: pd.Series) -> list[Any]:
-    """``[norm(v) for v in s]``, naive datetimes converted in one step (they are the slow cells)."""
-    if s.dtype.kind == "M" and s.dt.tz is None:
+    """``[norm(v) for v in s]`` in one step where the dtype allows: datetimes, numbers, text."""
+    kind = s.dtype.kind
+    if kind == "M" and s.dt.tz is None:
         values = s.to_numpy()
         micro = values.astype("datetime64[us]")
         if (np.isnat(values) | (micro == values)).all():  # nothing below the microsecond to truncate
             return micro.astype(object).tolist()  # datetime, None for NaT
+    elif kind in "iub":
+        return s.tolist()  # Python int / bool, never missing
+    elif kind == "f" or (kind in "OU" or isinstance(s.dtype, pd.StringDtype)) and pd.api.types.infer_dtype(
+            s, skipna=True) in ("string", "empty"):
+        return s.astype(object).where(s.notna(), None).tolist()  # float or str, None for NaN / None / NaT
     return [norm(v) for v in s.tolist()]
 
 
@@ -245,6 +251,7 @@ def build_incoming(vs: ValidatedSheet, resolver: Resolver, source: str | None) -
     elif kind == "kpi_readings":
         out["kpi_id"] = ref_codes("kpi", "kpi", required=True)
         out["period"] = to_date(col("period"))
+        out["segment"] = col("segment").map(lambda v: v or "")
         out["value"] = col("value")
         out["source_file"] = vs.file_name
     elif kind == "incentives":
@@ -323,6 +330,9 @@ def to_date(s: pd.Series) -> pd.Series:
 def scorecard_parts(vs: ValidatedSheet, resolver: Resolver) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """One scorecard row → an objective (by title), a KPI, and its baseline and current readings."""
     f = vs.frame[~vs.rejected]
+    segment = (f["segment"] if "segment" in f else pd.Series("", index=f.index)).map(lambda v: v or "")
+    # the KPI's own figures (unit, baseline, target) come from its headline row when the file has segments
+    f = f.assign(_segment=segment).sort_values("_segment", key=lambda s: s.ne(""), kind="stable")
     titles = f["objective"].map(lambda t: " ".join(str(t).split()))
     codes = titles.map(lambda t: resolver.code("objective", t) or slug(t))
     objectives = pd.DataFrame({"source_row": f["source_row"], "code": codes, "title": titles}).drop_duplicates("code")
@@ -335,15 +345,16 @@ def scorecard_parts(vs: ValidatedSheet, resolver: Resolver) -> tuple[pd.DataFram
                          "owner_id": None, "owner_text": get("owner"), "objective_id": codes, "protocol": None,
                          "baseline_periods": None})
     kpis["direction"] = direction_series(get("direction"), get("baseline"), get("target"))
+    kpis = kpis.drop_duplicates("code", keep="first")
     readings = pd.concat([
         pd.DataFrame({"source_row": f["source_row"], "kpi_id": f["kpi_code"], "period": to_date(get("baseline_date")),
-                      "value": get("baseline")}),
+                      "segment": f["_segment"], "value": get("baseline")}),
         pd.DataFrame({"source_row": f["source_row"], "kpi_id": f["kpi_code"], "period": to_date(get("current_date")),
-                      "value": get("current")}),
+                      "segment": f["_segment"], "value": get("current")}),
     ])
     readings = readings[readings["period"].notna() & readings["value"].notna()]
     readings["source_file"] = vs.file_name
-    readings = readings.drop_duplicates(["kpi_id", "period"], keep="last").reset_index(drop=True)
+    readings = readings.drop_duplicates(["kpi_id", "period", "segment"], keep="last").reset_index(drop=True)
     return objectives, kpis, readings
 
 

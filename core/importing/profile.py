@@ -32,9 +32,6 @@ PERSON_RE = re.compile(
     r"|[\w.-]+\\[\w.-]+"  # DOMAIN\\user
     r"|[^<>]{1,60}<[\w.+-]+@[\w.-]+>"  # Name <e-mail>
     r"|[A-Z][a-z]+ \d{1,6})$")  # anonymised exports: "Resolver 149", "Caller 2403"
-SEGMENT_TOTAL_WORDS = frozenset({"national", "total", "all", "overall", "country", "nationwide", "gesamt",
-                                 "ensemble", "todos", "tutti", "totaal", "всего", "итого", "global"})
-
 
 @dataclass(frozen=True)
 class ColumnProfile:

@@ -21,7 +21,7 @@ from core.importing.fields import fields_of
 from core.importing.mapping import Mapping, canonical_rag, canonical_status, normalize_header, required_present
 from core.importing.events import workflow_positions
 from core.importing.profile import blank_nulls
-from core.importing.vocabulary import suggest_status
+from core.importing.vocabulary import segment_of, suggest_status
 from core.importing.read import Table, base_header
 
 MAX_NUMBER = 1e15  # no effort, KPI value or budget is larger; 1e308 and inf are typing or export errors
@@ -265,6 +265,8 @@ def validate(table: Table, mapping: Mapping, file_name: str) -> ValidatedSheet:
         else:
             frame[fname] = to_text(raw)
 
+    if "segment" in frame:  # 'national', 'Total', blank: the KPI's headline level
+        frame["segment"] = frame["segment"].map(segment_of)
     if questioned:
         mapping = Mapping(mapping.kind, {f: h for f, h in mapping.fields.items() if f not in questioned},
                           mapping.value_maps, mapping.options, mapping.profile_name, mapping.confidence,
@@ -287,6 +289,7 @@ def validate(table: Table, mapping: Mapping, file_name: str) -> ValidatedSheet:
 
     events = None
     key_cols = [k for k in KEY_FIELDS[kind] if k in frame]
+    segmented = kind in ("kpi_readings", "scorecard") and "segment" in frame
     if kind == "work_items" and key_cols and _is_event_log(frame, mapping):
         from core.importing.events import split_event_log
 
@@ -295,7 +298,8 @@ def validate(table: Table, mapping: Mapping, file_name: str) -> ValidatedSheet:
     else:
         positions = {}
         if key_cols and len(key_cols) == len(KEY_FIELDS[kind]):
-            repeats = _reject_duplicate_keys(frame, data, rejected, issues, key_cols, mapping, sheet)
+            repeats = _reject_duplicate_keys(frame, data, rejected, issues, key_cols + ["segment"] * segmented,
+                                             mapping, sheet)
             frame, rejected = frame.drop(index=repeats), rejected.drop(index=repeats)
     if kind == "work_items" and "status" in frame and not any(
             specs[f].type == "date" for f in mapping.fields if f in specs and f in frame):
@@ -424,7 +428,7 @@ def _reject_duplicate_keys(frame: pd.DataFrame, data: pd.DataFrame, rejected: pd
         j = first_pos[k]
         a, b = data.loc[j], data.loc[i]
         diffs = sorted((c for c in data.columns if _jsonable(a[c]) != _jsonable(b[c])), key=lambda c: c in key_headers)
-        shown = " / ".join(str(v) for v in k)
+        shown = " / ".join(str(v) for v in k if v not in ("", None))  # the headline segment '' is not shown
         row_j, row_i = int(frame.at[j, "source_row"]), int(frame.at[i, "source_row"])
         if not diffs:
             issues.append(Issue(f"duplicate key '{shown}': rows {row_j} and {row_i} are identical; imported once",

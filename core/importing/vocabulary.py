@@ -157,3 +157,17 @@ def canonical_rag(raw: Any, overrides: dict[str, str] | None = None) -> tuple[st
 
 def is_rag_word(raw: Any) -> bool:
     return not _missing(raw) and name_key(raw) in RAG_WORDS
+
+
+# A segment column's words for "the whole": rows carrying them (or none) are the KPI's headline series.
+HEADLINE_SEGMENTS = frozenset({"national", "nationwide", "country", "total", "all", "overall", "global", "whole",
+                               "gesamt", "insgesamt", "ensemble", "france", "todos", "total general", "tutti",
+                               "totaal", "всего", "итого", "group", "company"})
+
+
+def segment_of(raw: Any) -> str:
+    """'' for the headline level (blank, 'national', 'Total'…), else the segment as written ('Île-de-France')."""
+    if _missing(raw):
+        return ""
+    text = " ".join(str(raw).split())
+    return "" if word_key(text) in HEADLINE_SEGMENTS else text

@@ -149,3 +149,37 @@ def test_a_ticket_extract_with_key_and_title_is_work_not_objectives() -> None:
     data = frame(rows)
     assert detect_kind(list(data.columns), None, profile_table(data))[0] == "work_items"
     assert build_mapping(list(data.columns), columns=profile_table(data)).kind == "work_items"
+
+
+def test_segmented_readings_are_segments_and_the_headline_is_the_national_level(engine) -> None:
+    from openpyxl import Workbook
+
+    from core import repo
+
+    head = ["mesure", "indicateur", "id_indicateur", "valeur_actuelle", "date_valeur_actuelle", "cible", "unite"]
+    book = Workbook()
+    national = book.active
+    national.title = "National"
+    for row in (head, ["Logement", "Logements rénovés", "nb-log", 120, "2024-06-30", 200, "logements"]):
+        national.append(row)
+    regional = book.create_sheet("Régional")
+    regional.append(head[:2] + ["id_indicateur", "region", "valeur_actuelle", "date_valeur_actuelle", "cible", "unite"])
+    for region, value in (("Bretagne", 15), ("Occitanie", 22), ("Total", 120)):
+        regional.append(["Logement", "Logements rénovés", "nb-log", region, value, "2024-06-30", 200, "logements"])
+    buf = io.BytesIO()
+    book.save(buf)
+    result = import_file(engine, buf.getvalue(), "barometre.xlsx", user="t")
+    assert result.rejected == 0
+    headline = repo.readings_frame(engine)
+    assert headline["value"].tolist() == [120.0]  # never a region's value
+    kpi_id = int(headline["kpi_id"].iloc[0])
+    segments = repo.segment_readings_frame(engine, kpi_id)
+    assert dict(zip(segments["segment"], segments["value"])) == {"Bretagne": 15.0, "Occitanie": 22.0}
+
+
+def test_two_rows_with_one_key_and_different_values_are_a_named_conflict(engine) -> None:
+    rows = [["mesure", "indicateur", "id_indicateur", "valeur_actuelle", "date_valeur_actuelle"],
+            ["Santé", "Délai moyen", "delai", "12", "2024-01-31"], ["Santé", "Délai moyen", "delai", "14", "2024-01-31"]]
+    result = import_file(engine, csv_bytes(rows), "kpi.csv", user="t")
+    conflict = next(i for i in result.issues if "conflict on key" in i.message)
+    assert "rows 2 and 3" in conflict.message and "'12'" in conflict.message and "'14'" in conflict.message
