@@ -1021,3 +1021,32 @@ def item_teams(conn: Connection, item_ids: Sequence[int]) -> dict[int, str | Non
                 .join(pt, pt.c.id == p.c.team_id, isouter=True).where(w.c.id.in_(list(chunk))))
         out.update({int(i): n for i, n in conn.execute(stmt)})
     return out
+
+
+# --------------------------------------------------------------------------- learned mappings
+def learn_profile(conn: Connection, values: dict[str, Any], user: str | None) -> int:
+    """Keep the mapping a user confirmed for these headers (inside the import's own transaction); audited."""
+    t = T["mappingprofile"]
+    old = conn.execute(sa.select(t).where(t.c.name == values["name"])).mappings().first()
+    if old:
+        conn.execute(sa.update(t).where(t.c.id == old["id"]).values(**values))
+        pid = int(old["id"])
+    else:
+        pid = insert_returning_id(conn, "mappingprofile", {"created_by": user, "created_at": m.utcnow(), **values})
+    audit(conn, user=user, action="profile.learn", entity="mappingprofile", entity_id=pid,
+          before=_json_safe(dict(old)) if old else None, after=_json_safe(values))
+    return pid
+
+
+def forget_profile(engine: Engine, name: str, user: str | None) -> bool:
+    """Delete a saved or learned mapping by name (the next file with those headers is inferred afresh)."""
+    t = T["mappingprofile"]
+    with engine.begin() as conn:
+        old = conn.execute(sa.select(t).where(t.c.name == name)).mappings().first()
+        if not old:
+            return False
+        conn.execute(sa.delete(t).where(t.c.id == old["id"]))
+        audit(conn, user=user, action="profile.forget", entity="mappingprofile", entity_id=int(old["id"]),
+              before=_json_safe(dict(old)), after=None)
+        bump_data_version(conn)
+    return True

@@ -1,12 +1,14 @@
 """Import: upload spreadsheets, check sheets and mapping, preview the plan, commit."""
 import hashlib
+from dataclasses import replace
 
 import streamlit as st
 
 from core import cached, repo
 from core.importing import review
 from core.text import inert
-from core.importing.service import ImportOptions, PreparedFile, PreparedSheet, execute, save_mapping_profile
+from core.importing.service import (ImportOptions, PreparedFile, PreparedSheet, execute, forget_mapping_profile,
+                                   save_mapping_profile)
 
 key = cached.page_setup("Import", need="write")
 engine = cached.engine()
@@ -40,6 +42,9 @@ def edit_mapping(ps: PreparedSheet, fid: str) -> PreparedSheet:
     mapping, table, name = ps.mapping, ps.table, ps.table.sheet or "(CSV)"
     if mapping.profile_name:
         st.success(f"Recognised: {inert(mapping.profile_name)}")
+        if mapping.options.get("learned") and st.button("Forget this learned mapping", key=f"forget:{fid}:{name}"):
+            if cached.attempt(forget_mapping_profile, engine, mapping.profile_name, cached.viewer()):
+                st.info("Forgotten: upload the file again to see the mapping inferred afresh.")
     options = [review.IGNORE, *review.field_labels(mapping.kind).values()]
     rows = st.data_editor(review.mapping_rows(mapping, table), hide_index=True, width="stretch",
                           disabled=["Column", "Sample values", "Confidence", "What it holds", "Why"], key=f"map:{fid}:{name}:{mapping.kind}",
@@ -60,7 +65,7 @@ def edit_mapping(ps: PreparedSheet, fid: str) -> PreparedSheet:
                                 key=f"vm:{fid}:{name}:{field}", column_config={"Maps to": st.column_config.
                                                                              SelectboxColumn(options=["", *choices])})
         mapping = review.mapping_with_value_map(mapping, field, edited)
-    checked = PreparedSheet(table, mapping, ps.file_name)
+    checked = replace(ps, mapping=mapping)
     for column in review.ambiguous_date_columns(checked.validated):
         order = st.radio(f"Dates in '{column.splitlines()[0]}' read both ways. They are…", ["dmy", "mdy"],
                          format_func={"dmy": "day first (31/12)", "mdy": "month first (12/31)"}.get, index=None,
@@ -73,7 +78,7 @@ def edit_mapping(ps: PreparedSheet, fid: str) -> PreparedSheet:
             if cached.attempt(save_mapping_profile, engine, review.profile_values(profile, mapping, table.headers),
                               cached.viewer()):
                 st.success(f"Saved. Files with these columns will be recognised as '{inert(profile)}'.")
-    return PreparedSheet(table, mapping, ps.file_name)
+    return replace(ps, mapping=mapping)
 
 
 def show_plan(result, file_name: str) -> None:

@@ -172,6 +172,12 @@ def resolve_header(wanted: str, headers: list[str], exact: bool = False) -> str 
     return prefix[0] if len(prefix) == 1 else None
 
 
+def _profile_reason(profile: Profile) -> str:
+    if profile.options.get("learned"):
+        return f"mapped as last time (you chose it for '{profile.options.get('file', 'a file')}')"
+    return f"from the profile '{profile.name}'"
+
+
 def build_mapping(headers: list[str], sheet_name: str | None = None, *, kind: str | None = None,
                   profiles: Iterable[Profile] = (), profile_name: str | None = None,
                   overrides: dict[str, str] | None = None,
@@ -193,7 +199,7 @@ def build_mapping(headers: list[str], sheet_name: str | None = None, *, kind: st
         evidence = {h: p.evidence() for h, p in (columns or {}).items()}
         by_header = {h: f for f, h in fields.items()}
         choices = {h: Choice(by_header.get(h), 100.0 if h in by_header else 0.0, 100.0 if h in by_header else 0.0,
-                             evidence.get(h, ""), f"from the profile '{profile.name}'" if h in by_header else "")
+                             evidence.get(h, ""), _profile_reason(profile) if h in by_header else "")
                    for h in headers}
         mapping = Mapping(kind, fields, {k: dict(v) for k, v in profile.value_maps.items()},
                           dict(profile.options), profile.name, {h: 100.0 for h in fields.values()}, choices)

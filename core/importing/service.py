@@ -63,6 +63,7 @@ class PreparedSheet:
     mapping: Mapping
     file_name: str
     columns: dict[str, ColumnProfile] = field(default_factory=dict)  # what each column holds (the evidence)
+    inferred: dict[str, str] | None = None  # the fields inference proposed, to learn what the user changed
 
     @cached_property
     def validated(self) -> ValidatedSheet:
@@ -176,7 +177,9 @@ def prepare(data: bytes, file_name: str, options: ImportOptions | None = None,
 
                     orders[resolve_header(header, table.headers) or header] = order
             mapping.options["date_orders"] = orders
-        prepared.sheets.append(PreparedSheet(table, mapping, file_name, columns))
+        inferred = dict(mapping.fields) if mapping.profile_name is None and table.sheet not in options.mappings \
+            else None
+        prepared.sheets.append(PreparedSheet(table, mapping, file_name, columns, inferred))
     if options.sheets:
         missing = [s for s in options.sheets if s not in {t.sheet for t in read.tables}]
         if missing:
@@ -253,7 +256,8 @@ def execute(engine: Engine, prepared: PreparedFile, options: ImportOptions | Non
         if dry_run:
             trans.rollback()
         else:
-            if changed:
+            learned = [learn(conn, ps, name, user) for ps in ordered if learnable(ps)]
+            if changed or learned:
                 repo.bump_data_version(conn)
             trans.commit()
     finally:
@@ -262,6 +266,33 @@ def execute(engine: Engine, prepared: PreparedFile, options: ImportOptions | Non
             f"({', '.join(sorted({k['field'] for k in synced.kept}))})."] if synced.kept else []
     return ImportResult(name, prepared.read.sha256, not dry_run, results, time.perf_counter() - started,
                         prepared.read.notes + prepared.skipped + kept, synced.conflicts)
+
+
+def learnable(ps: PreparedSheet) -> bool:
+    """A sheet whose columns or status words the user mapped differently from what inference proposed."""
+    return ps.inferred is not None and ps.mapping.profile_name is None and (
+        ps.mapping.fields != ps.inferred or any(ps.mapping.value_maps.values()))
+
+
+def learned_name(headers: list[str]) -> str:
+    """One learned mapping per set of headers: the same export next month meets the same name."""
+    import hashlib
+
+    from core.importing.mapping import exact_key
+
+    digest = hashlib.sha256("\x1f".join(sorted(exact_key(h) for h in headers)).encode()).hexdigest()[:8]
+    first = ", ".join(h.splitlines()[0][:20] for h in headers[:3])
+    return f"As last time: {first} … ({digest})"
+
+
+def learn(conn: Any, ps: PreparedSheet, file_name: str, user: str | None) -> int:
+    """Keep the user's choices for the next file with these headers, in the import's own transaction."""
+    mapping = ps.mapping
+    return repo.learn_profile(conn, {
+        "name": learned_name(ps.table.headers), "kind": mapping.kind, "headers": list(ps.table.headers),
+        "mapping": dict(mapping.fields), "value_maps": {k: dict(v) for k, v in mapping.value_maps.items() if v},
+        "options": {**{k: v for k, v in mapping.options.items() if k not in ("export_time", "strict")},
+                    "learned": True, "file": file_name}}, user)
 
 
 def check_import_rights(viewer: Viewer | None, prepared: PreparedFile) -> None:
@@ -294,6 +325,14 @@ def save_mapping_profile(engine: Engine, values: dict[str, Any], actor: Any) -> 
     if viewer is not None:
         require_writer(viewer)
     return repo.save_profile(engine, values, actor_name(actor))
+
+
+def forget_mapping_profile(engine: Engine, name: str, actor: Any) -> bool:
+    """Forget a saved or learned mapping: managers and admins (executives read only)."""
+    viewer = checked(actor)
+    if viewer is not None:
+        require_writer(viewer)
+    return repo.forget_profile(engine, name, actor_name(actor))
 
 
 def _source_of(ps: PreparedSheet, options: ImportOptions, file_name: str, n_work: int) -> str | None:

@@ -183,3 +183,27 @@ def test_two_rows_with_one_key_and_different_values_are_a_named_conflict(engine)
     result = import_file(engine, csv_bytes(rows), "kpi.csv", user="t")
     conflict = next(i for i in result.issues if "conflict on key" in i.message)
     assert "rows 2 and 3" in conflict.message and "'12'" in conflict.message and "'14'" in conflict.message
+
+
+def test_a_users_correction_is_learned_for_the_next_file_and_can_be_forgotten(engine) -> None:
+    from dataclasses import replace
+
+    from core.importing.service import PreparedFile, execute, forget_mapping_profile, profiles_from_db
+
+    rows = [["Ref", "Task", "Notes", "Stage"], ["A-1", "Write the plan", "short", "Parked"],
+            ["A-2", "Test the plan", "long", "Open"], ["A-3", "Ship the plan", "none", "Closed"]]
+    first = prepare(csv_bytes(rows), "tracker.csv")
+    ps = first.sheets[0]
+    assert ps.mapping.fields["title"] == "Task" and ps.mapping.profile_name is None
+    fields = {**ps.mapping.fields, "description": "Notes"}
+    mapping = replace(ps.mapping, fields=fields, value_maps={"status": {"Parked": "blocked"}})
+    execute(engine, PreparedFile(first.read, [replace(ps, mapping=mapping)]), user="t")
+    later = rows[:1] + [["B-1", "Plan again", "x", "Parked"]]
+    again = prepare(csv_bytes(later), "tracker_2024-06.csv", profiles=profiles_from_db(engine))
+    m = again.sheets[0].mapping
+    assert m.fields == fields and m.value_maps == {"status": {"Parked": "blocked"}}
+    assert "mapped as last time" in m.choices["Notes"].reason and "tracker.csv" in m.choices["Notes"].reason
+    assert again.sheets[0].validated.frame["status"].tolist() == ["blocked"]
+    assert forget_mapping_profile(engine, m.profile_name, "t")
+    fresh = prepare(csv_bytes(later), "tracker_2024-06.csv", profiles=profiles_from_db(engine)).sheets[0].mapping
+    assert fresh.profile_name is None and "description" not in fresh.fields
