@@ -173,14 +173,17 @@ def update_rows(conn: Connection, table_name: str, changes: list[tuple[int, dict
         if conn.dialect.name == "sqlite" and len(params) >= DRIVER_MIN_ROWS:
             quote = conn.dialect.identifier_preparer.quote
             sql = f"UPDATE {quote(t.name)} SET {', '.join(f'{quote(c)} = ?' for c in cols)} WHERE id = ?"
-            values = [[p[c] for p in params] for c in cols] + [[p["_id"] for p in params]]
-            conn.exec_driver_sql(sql, _driver_params(conn, t, [*cols, "id"], values))
+            for start in range(0, len(params), WRITE_CHUNK):
+                part = params[start:start + WRITE_CHUNK]
+                values = [[p[c] for p in part] for c in cols] + [[p["_id"] for p in part]]
+                conn.exec_driver_sql(sql, _driver_params(conn, t, [*cols, "id"], values))
             continue
         stmt = sa.update(t).where(t.c.id == sa.bindparam("_id")).values({c: sa.bindparam(c) for c in cols})
         conn.execute(stmt, params)
 
 
 DRIVER_MIN_ROWS = 500  # smaller writes keep Core's executemany (its per-row cost only shows in bulk)
+WRITE_CHUNK = 5_000  # rows per driver executemany: the parameters of one chunk only are held at a time
 
 
 def _driver_params(conn: Connection, t: sa.Table, cols: Sequence[str], values: list[list[Any]]) -> list[tuple]:
@@ -248,28 +251,40 @@ def changelog_add_frame(conn: Connection, batch_id: int, table_name: str, op: st
 
     Each value is kept as its column's type stores it: an integer column stays integer
     where pandas made it float for a blank (``to_dict`` gave ``3.0``; undo stores the same 3).
+    Written ``WRITE_CHUNK`` rows at a time, so the images and their JSON never all exist at once.
     """
     t = T[table_name]
     names = list(frame.columns)
-    columns = []
-    for c in names:
-        s = frame[c]
-        coltype = t.c[c].type if c in t.c else None
-        missing = s.isna().to_numpy()
-        values = _iso_texts(s)
-        if values is not None:  # datetimes: their isoformat() in one step
-            columns.append([None if m else {"__dt__": v} for v, m in zip(values, missing)])
-        elif s.dtype.kind in "iub" and not isinstance(coltype, sa.Float) and not missing.any():
-            columns.append(s.tolist())  # Python int / bool, never missing
-        elif (s.dtype.kind == "f" and isinstance(coltype, sa.Float)) or isinstance(s.dtype, pd.StringDtype):
-            columns.append(s.astype(object).where(~missing, None).tolist())  # float / str, None where missing
-        else:
-            convert = _json_converter(coltype)
-            columns.append([None if m else convert(v) for v, m in zip(s.tolist(), missing)])
-    images = [dict(zip(names, row)) for row in zip(*columns)]
-    row_ids = [int(i) for i in frame["id"].tolist()]
-    insert_rows(conn, "changelog", [{"batch_id": batch_id, "table_name": table_name, "row_id": i, "op": op,
-                                     "before": image} for i, image in zip(row_ids, images)])
+    types = [t.c[c].type if c in t.c else None for c in names]
+    for start in range(0, len(frame), WRITE_CHUNK):
+        part = frame.iloc[start:start + WRITE_CHUNK]
+        columns = [_json_column(part[c], coltype) for c, coltype in zip(names, types)]
+        images = [dict(zip(names, row)) for row in zip(*columns)]
+        row_ids = [int(i) for i in part["id"].tolist()]
+        if conn.dialect.name == "sqlite" and len(images) >= DRIVER_MIN_ROWS:
+            cl = T["changelog"]
+            cols = ["batch_id", "table_name", "row_id", "op", "before"]
+            values = [[batch_id] * len(images), [table_name] * len(images), row_ids, [op] * len(images), images]
+            quote = conn.dialect.identifier_preparer.quote
+            conn.exec_driver_sql(f"INSERT INTO {quote(cl.name)} ({', '.join(quote(c) for c in cols)}) "
+                                 f"VALUES ({', '.join('?' for _ in cols)})", _driver_params(conn, cl, cols, values))
+            continue
+        insert_rows(conn, "changelog", [{"batch_id": batch_id, "table_name": table_name, "row_id": i, "op": op,
+                                         "before": image} for i, image in zip(row_ids, images)])
+
+
+def _json_column(s: pd.Series, coltype: sa.types.TypeEngine | None) -> list[Any]:
+    """What :func:`_json_safe` stores for each value of one column (None where missing), in as few steps as may be."""
+    missing = s.isna().to_numpy()
+    texts = _iso_texts(s)
+    if texts is not None:  # datetimes: their isoformat() in one step
+        return [None if m else {"__dt__": v} for v, m in zip(texts, missing)]
+    if s.dtype.kind in "iub" and not isinstance(coltype, sa.Float) and not missing.any():
+        return s.tolist()  # Python int / bool
+    if (s.dtype.kind == "f" and isinstance(coltype, sa.Float)) or isinstance(s.dtype, pd.StringDtype):
+        return s.astype(object).where(~missing, None).tolist()  # float / str, None where missing
+    convert = _json_converter(coltype)
+    return [None if m else convert(v) for v, m in zip(s.tolist(), missing)]
 
 
 def _iso_texts(s: pd.Series) -> list[str] | None:

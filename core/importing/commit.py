@@ -310,25 +310,28 @@ def _apply_updates(conn: Connection, kind: str, target: Any, updates: list[tuple
     else:
         before_rows = rows_read.iloc[pd.Index(rows_read["id"]).get_indexer(ids)]
     repo.changelog_add_frame(conn, batch_id, target.table, "update", before_rows)
+    if kind == "work_items":  # diff's after values are already plain Python: only references need their ids
+        lookups = {c: repo.name_lookup(conn, ref) if ref in ("person", "team") else repo.ids_by(conn, ref, "code")
+                   for c, ref in target.refs.items()}
+        row_of = {k: p for p, k in enumerate(zip(*(incoming[c].tolist() for c in target.key)))}
+        trace = {"row_hash": incoming["row_hash"].tolist(), **{c: normed(incoming[c]) for c in TRACE_COLUMNS}}
+        changes = []
+        for (row_id, _b, a), key in zip(updates, updated_keys):
+            values = {c: (None if v is None else lookups[c].get(v)) if c in lookups else v for c, v in a.items()}
+            values["last_batch_id"] = batch_id
+            r = row_of[key]  # the file's row of the key: its new hash and where it came from
+            values.update({c: v[r] for c, v in trace.items()})
+            changes.append((row_id, values))
+        repo.update_rows(conn, target.table, changes)
+        return
     after = pd.DataFrame([a for _i, _b, a in updates])
     for c in target.refs:
         if c not in after:
             after[c] = None
     translated = _translate_refs(after, kind, conn)
     columns = {c: normed(translated[c]) for c in translated.columns}  # by position: norm(translated.at[pos, c])
-    trace = None
-    if kind == "work_items":  # the file's row of each updated key: its new hash and where it came from
-        row_of = {k: p for p, k in enumerate(zip(*(incoming[c].tolist() for c in target.key)))}
-        trace = {"row_hash": incoming["row_hash"].tolist(), **{c: normed(incoming[c]) for c in TRACE_COLUMNS}}
-    changes = []
-    for pos, (row_id, _b, a) in enumerate(updates):
-        values = {c: columns[c][pos] for c in a}
-        values["last_batch_id"] = batch_id
-        if trace is not None:
-            r = row_of[updated_keys[pos]]
-            values.update({c: v[r] for c, v in trace.items()})
-        changes.append((row_id, values))
-    repo.update_rows(conn, target.table, changes)
+    repo.update_rows(conn, target.table, [(row_id, {**{c: columns[c][pos] for c in a}, "last_batch_id": batch_id})
+                                          for pos, (row_id, _b, a) in enumerate(updates)])
 
 
 def _write_events(conn: Connection, vs: ValidatedSheet, incoming: pd.DataFrame, is_new: pd.Series,

@@ -381,11 +381,13 @@ def row_hashes(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
             s = s.map(lambda d: "" if not d else repr(sorted(d.items())))
         elif pd.api.types.is_datetime64_any_dtype(s):
             s = s.astype("datetime64[s]").astype("int64").where(s.notna(), -1)
+        elif s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
+            s = s.where(s.notna(), "")  # text only: str(v) is v, in one step
         elif s.dtype == object:
             s = s.map(lambda v: "" if v is None or v != v else str(v))
         parts[c] = s
     hashed = pd.util.hash_pandas_object(pd.DataFrame(parts, index=frame.index), index=False)
-    return hashed.map(lambda h: f"{h:016x}")
+    return pd.Series([f"{h:016x}" for h in hashed.tolist()], index=hashed.index)
 
 
 def diff(conn: Connection, kind: str, incoming: pd.DataFrame, resolver: Resolver, source: str | None,
@@ -432,6 +434,8 @@ def diff(conn: Connection, kind: str, incoming: pd.DataFrame, resolver: Resolver
     if kind == "work_items":
         existing = existing.set_index("external_key").loc[candidates["external_key"]]
         existing.index = candidates.index
+    if not len(candidates):  # nothing to compare (the frame may even have no columns)
+        return is_new.reindex(incoming.index).fillna(False).astype(bool), [], unchanged, []
     # columns edited in the app that the upload may not overwrite (core.importing.sync decided before the plan)
     app_kept = repo.app_edited_columns(conn, source or "") if kind == "work_items" else {}
     updates, updated_keys = [], []
@@ -441,11 +445,12 @@ def diff(conn: Connection, kind: str, incoming: pd.DataFrame, resolver: Resolver
     keys = list(zip(*(candidates[k].tolist() for k in key)))
     hashes = (list(zip(existing["row_hash"].tolist(), candidates["row_hash"].tolist()))
               if kind == "work_items" else None)
-    row_changes: dict[int, list[int]] = {}
-    for p, j in zip(*(a.tolist() for a in np.nonzero(changed))):  # row-major: each row's columns in order
-        row_changes.setdefault(p, []).append(j)
-    for p in range(len(candidates)):
-        js = row_changes.get(p)
+    # each row's changed columns, in column order: rows mostly share a few patterns, so find those once
+    patterns, which = (np.unique(changed, axis=0, return_inverse=True) if len(changed)
+                       else (np.zeros((0, len(columns)), dtype=bool), np.zeros(0, dtype=int)))
+    pattern_columns = [np.flatnonzero(pattern).tolist() for pattern in patterns]
+    for p, w in enumerate(np.asarray(which).ravel().tolist()):
+        js = pattern_columns[w]
         if js:
             updates.append((ids[p], {columns[j]: befores[j][p] for j in js}, {columns[j]: afters[j][p] for j in js}))
             updated_keys.append(keys[p])
