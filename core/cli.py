@@ -303,14 +303,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         upgrade_schema(engine)
         return COMMANDS[args.command](args, engine)
     except ThroughlineError as exc:
-        print(f"Error: {exc}", file=sys.stderr)
-        return 2
+        return _fail(args, str(exc))
     except KeyboardInterrupt:
-        print("Interrupted; nothing was committed.", file=sys.stderr)
-        return 2
+        return _fail(args, "Interrupted; nothing was committed.")
     except Exception as exc:  # noqa: BLE001 - the promise is: no traceback reaches a user
         if os.environ.get("THROUGHLINE_DEBUG"):
             traceback.print_exc()
-        print(f"Error: unexpected {type(exc).__name__}: {exc}. Nothing was committed. "
-              "(Set THROUGHLINE_DEBUG=1 for details.)", file=sys.stderr)
-        return 2
+        return _fail(args, f"unexpected {type(exc).__name__}: {exc}. Nothing was committed. "
+                           "(Set THROUGHLINE_DEBUG=1 for details.)")
+
+
+def _fail(args: argparse.Namespace, message: str) -> int:
+    """Exit 2 with the message: one JSON object on stdout under --json (scripts parse every outcome), else stderr."""
+    if getattr(args, "json", False):
+        print(json.dumps({"committed": False, "error": message, "issues": []}, ensure_ascii=False))
+    else:
+        print(message if message.startswith("Interrupted") else f"Error: {message}", file=sys.stderr)
+    return 2

@@ -76,3 +76,13 @@ def test_map_flags_and_kind(db_url: str, tmp_path: Path) -> None:
 def test_undo_unknown_batch(db_url: str) -> None:
     proc = cli(db_url, "undo", "999")
     assert proc.returncode == 2 and "no import batch 999" in proc.stderr
+
+
+@pytest.mark.parametrize("content, needle", [(b"%PDF-1.4 not a sheet", "PDF document"),
+                                             (b"Key,Title,Effort\nK-1,Item,-3\n", "nothing was imported")])
+def test_json_prints_one_object_for_a_refusal_too(db_url: str, tmp_path: Path, content: bytes, needle: str) -> None:
+    path = tmp_path / "upload.csv"
+    path.write_bytes(content)
+    proc = cli(db_url, "import", str(path), "--json", "--map", "effort=Effort")
+    out = json.loads(proc.stdout)  # exactly one JSON object, nothing else on stdout
+    assert proc.returncode == 2 and out["committed"] is False and needle in out["error"]

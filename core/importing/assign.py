@@ -126,7 +126,7 @@ def compatibility(spec: FieldSpec, p: ColumnProfile | None) -> tuple[float, str 
         if p.number_share >= 0.9 and p.distinct_ratio < 0.5:
             return 0.3, None  # a repeating whole number: a count more often than a key
         if p.key_share < 0.5:  # names, sentences: unique perhaps, but not what a tracker keys on
-            return 0.45 + 0.3 * p.key_share, None
+            return (0.45 if p.mean_length > 40 else 0.62) + 0.2 * p.key_share, None
         return 0.6 + 0.4 * max(p.key_share, min(1.0, p.distinct_ratio * 1.2)), None
     veto = _generic(p)
     if veto and kind not in ("direction", "effect"):

@@ -113,6 +113,10 @@ def parse_date_column(raw: pd.Series, order: str | None = None, anchor: datetime
     if not present.any():
         return result
     values = raw[present]
+    if len(values) > 2000 and is_text(values):
+        codes, uniques = pd.factorize(values.astype(str).str.strip())
+        if len(uniques) * 2 < len(values):  # event logs repeat each case's dates: parse every value once
+            return _spread(parse_date_column(pd.Series(uniques, dtype=object), order, anchor), codes, values, result)
     if is_text(values):
         text = values.astype(str).str.strip()
         fast = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
@@ -155,6 +159,20 @@ def parse_date_column(raw: pd.Series, order: str | None = None, anchor: datetime
     rest_mask = ~is_dt & ~is_num
     if rest_mask.any():
         _parse_text(values[rest_mask].astype(str).str.strip(), order, result, anchor)
+    return result
+
+
+def _spread(sub: "DateColumn", codes: np.ndarray, values: pd.Series, result: "DateColumn") -> "DateColumn":
+    """A column parsed once per distinct value, laid back over its rows."""
+    result.values.loc[values.index] = sub.values.to_numpy()[codes]
+    bad = sub.bad.to_numpy()[codes]
+    result.bad.loc[values.index] = bad
+    for i, code in zip(values.index, codes):
+        if code in sub.reasons:
+            result.reasons[i] = sub.reasons[code]
+        if code in sub.notes:
+            result.notes[i] = sub.notes[code]
+    result.formats, result.ambiguous, result.order = sub.formats, sub.ambiguous, sub.order
     return result
 
 
@@ -253,7 +271,9 @@ def _parse_text(text: pd.Series, order: str | None, result: DateColumn, anchor: 
             result.formats.append(label)
     if remaining.any():
         _relative(text[remaining], result, remaining, anchor)
-    prose = remaining & text.map(is_prose)
+    prose = pd.Series(False, index=text.index)
+    if remaining.any():
+        prose.loc[remaining] = text[remaining].map(is_prose)
     for i in text.index[prose.to_numpy()]:
         result.notes[i] = text[i]
     unparsed = remaining & ~prose

@@ -24,7 +24,7 @@ from core.errors import ImportRefused
 from core.importing.commit import ImportContext, SheetResult, apply_sheet, apply_unchanged, fingerprint, unchanged_since
 from core.importing.fields import KIND_ORDER, KINDS
 from core.importing.events import recognise_event_log
-from core.importing.mapping import Mapping, Profile, build_mapping, name_key
+from core.importing.mapping import Mapping, Profile, build_mapping, detect_kind, name_key
 from core.importing.profile import ColumnProfile, export_time, profile_table
 from core.importing.read import ReadResult, Table, read_bytes
 from core.importing.sync import SyncReport, reconcile
@@ -149,6 +149,7 @@ def prepare(data: bytes, file_name: str, options: ImportOptions | None = None,
     if options.kind not in (None, "auto") and options.kind not in KINDS:
         raise ImportRefused(f"unknown kind '{options.kind}'. Kinds: {', '.join(KINDS)}.")
     read = read_bytes(data, file_name, limits or load_settings().limits, options.header_rows)
+    _keep_master_data(read)
     prepared = PreparedFile(read, [])
     for table in read.tables:
         if options.sheets and table.sheet is not None and table.sheet not in options.sheets:
@@ -186,6 +187,24 @@ def prepare(data: bytes, file_name: str, options: ImportOptions | None = None,
             raise ImportRefused(f"the workbook has no sheet named {', '.join(repr(m) for m in missing)} (sheets: "
                                 f"{', '.join(str(t.sheet) for t in read.tables)}).", file=file_name)
     return prepared
+
+
+def _keep_master_data(read: ReadResult) -> None:
+    """A sheet the reader set aside as a lookup list is records after all when it maps to a kind of its own.
+
+    A People or KPIs sheet lists the names other sheets refer to, which is what a lookup list looks like; but
+    its columns (e-mail, team, role; unit, target, direction) make it people or KPIs, and those are imported.
+    """
+    for table in list(read.set_aside):
+        if table.hidden or "lookup list" not in (table.not_a_table or ""):
+            continue
+        kind, _score = detect_kind(table.headers, table.sheet, profile_table(table.data))
+        if kind == "work_items":
+            continue
+        read.set_aside.remove(table)
+        read.tables.append(table)
+        read.notes = [n for n in read.notes if f"'{table.sheet}' was set aside" not in n]
+        table.not_a_table = None
 
 
 def _resolve_overrides(overrides: dict[str, str], headers: list[str], file_name: str,

@@ -116,8 +116,13 @@ def _clean_text(v: Any) -> str | None:
 
 
 def to_text(s: pd.Series) -> pd.Series:
-    """Cell values as clean strings (None for blanks); 12.0 → '12', dates → ISO. One pass per column."""
-    return pd.Series([_clean_text(v) for v in s.tolist()], index=s.index, dtype=object)
+    """Cell values as clean strings (None for blanks); 12.0 → '12', dates → ISO. One pass per distinct value."""
+    uniques = pd.unique(s.to_numpy(dtype=object))
+    if len(uniques) * 4 > len(s):  # mostly distinct: one pass over the cells is cheaper than a lookup table
+        return pd.Series([_clean_text(v) for v in s.tolist()], index=s.index, dtype=object)
+    cleaned = {v: _clean_text(v) for v in uniques if not (isinstance(v, float) and v != v)}
+    return pd.Series([cleaned.get(v) if v is not None and v == v else None for v in s.tolist()], index=s.index,
+                     dtype=object)
 
 
 def apply_nulls(data: pd.DataFrame, extra: list[str] | None) -> pd.DataFrame:
@@ -367,6 +372,8 @@ def _reject_overlong_cells(data: pd.DataFrame, rows: pd.Series, rejected: pd.Ser
     limit = ImportLimits.max_cell_chars
     for header in data.columns:
         col = data[header]
+        if max((len(v) for v in col.tolist() if type(v) is str), default=0) <= limit:
+            continue
         for i, v in zip(col.index, col.tolist()):
             if type(v) is str and len(v) > limit:
                 issues.append(Issue(f"the cell holds {len(v):,} characters, above the limit of {limit:,} (Excel's "
