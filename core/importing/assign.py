@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -73,6 +74,7 @@ def _similarity(form: str, synonym: str) -> float:
     return float(best)
 
 
+@lru_cache(maxsize=65536)
 def header_score(header: str, spec: FieldSpec) -> float:
     """How well a header names a field (0-100); the whole first line counts more than a bracketed part."""
     from core.importing.mapping import normalize_header

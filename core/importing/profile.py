@@ -18,6 +18,7 @@ from core.importing.dates import parse_date_column, parse_number_column
 from core.importing.vocabulary import is_rag_word, is_status_word
 
 PROFILE_ROWS = 20_000
+PROBE = 400  # distinct values tried first: a column that is not dates (numbers) in these is not parsed in full
 # Cells that mean "empty" in real exports: Excel errors, ServiceNow's '?', trackers' "unassigned" placeholders.
 NULL_TOKENS = frozenset({
     "", "n/a", "#n/a", "null", "nan", "none", "#value!", "#ref!", "#div/0!", "#name?", "#num!", "#null!", "?",
@@ -133,14 +134,16 @@ def profile_column(header: str, raw: pd.Series, total_rows: int | None = None) -
     distinct = int(folded.nunique())
     digits = float(shown.str.contains(r"\d", regex=True).mean())
     # dates have digits (relative words like "yesterday" are rare): a column of words is not parsed as dates
-    dates = parse_date_column(values if digits >= 0.3 else pd.Series(None, index=values.index, dtype=object))
+    dated = digits >= 0.3 and (len(values) <= PROBE or parse_date_column(values.iloc[:PROBE]).values.notna().mean() >= 0.2)
+    dates = parse_date_column(values if dated else pd.Series(None, index=values.index, dtype=object))
     parsed = dates.values.loc[values.index]
     undecided = (parsed.isna() & ~dates.bad.loc[values.index]
                  & ~values.index.isin(list(dates.notes))) if dates.ambiguous else pd.Series(False, index=values.index)
     is_date = parsed.notna() | undecided
     timed = parsed.notna() & (parsed.dt.hour.gt(0) | parsed.dt.minute.gt(0))
     serial_only = bool(dates.formats) and set(dates.formats) <= {"Excel serial numbers", "Unix time (seconds)"}
-    nums, _bad, _prose = parse_number_column(values)
+    numeric = digits >= 0.3 and (len(values) <= PROBE or parse_number_column(values.iloc[:PROBE])[0].notna().mean() >= 0.2)
+    nums, _bad, _prose = parse_number_column(values if numeric else pd.Series(None, index=values.index, dtype=object))
     got = nums.notna()
     whole = got & (nums == nums.round())
     return ColumnProfile(
