@@ -223,15 +223,16 @@ def _inert(text: Any) -> str:
 
 
 @st.cache_resource(show_spinner="Reading the file…", max_entries=8)
-def prepared_file(sha256: str, _data: bytes, file_name: str, header_rows: tuple, kinds: tuple, key: DataKey) -> Any:
-    """Read and map an upload once per (content, header rows, kinds, data version); reruns reuse it.
+def prepared_file(sha256: str, _data: bytes, file_name: str, header_rows: tuple, kinds: tuple, key: DataKey,
+                  include: tuple = ()) -> Any:
+    """Read and map an upload once per (content, header rows, kinds, sheets included, data version).
 
     The data key makes a newly saved profile (which bumps the data version) apply at once.
     """
     url = key[0]
     from core.importing.service import ImportOptions, prepare, profiles_from_db
 
-    options = ImportOptions(header_rows=dict(header_rows), kinds=dict(kinds))
+    options = ImportOptions(header_rows=dict(header_rows), kinds=dict(kinds), include_sheets=set(include))
     return prepare(_data, file_name, options, profiles_from_db(_engine_for(url)))
 
 

@@ -123,13 +123,21 @@ def render_upload(upload) -> None:
     st.header(inert(upload.name))
     try:
         base = cached.prepared_file(fid, data, upload.name, tuple(st.session_state.get(f"hdrs:{fid}", {}).items()),
-                                    tuple(st.session_state.get(f"kinds:{fid}", {}).items()), key)
+                                    tuple(st.session_state.get(f"kinds:{fid}", {}).items()), key,
+                                    tuple(sorted(st.session_state.get(f"incl:{fid}", ()))))
     except Exception as exc:  # noqa: BLE001 - every failure becomes a message
         cached.show_error(exc)
         return
     cached.table(review.sheet_overview(base.sheets), f"{upload.name}_sheets")
     for note in base.read.notes + base.skipped:  # sheets set aside, rows dropped as totals, records unreadable
         st.caption(inert(note))
+    aside = [t.sheet for t in base.read.set_aside if t.sheet] + list(st.session_state.get(f"incl:{fid}", ()))
+    if aside:
+        chosen_aside = st.multiselect("Import set-aside sheets too", sorted(set(aside)), key=f"aside:{fid}",
+                                      default=sorted(st.session_state.get(f"incl:{fid}", ())))
+        if set(chosen_aside) != set(st.session_state.get(f"incl:{fid}", ())):
+            st.session_state[f"incl:{fid}"] = tuple(chosen_aside)
+            st.rerun()
     chosen, headers, kinds = [], {}, {}
     for ps in base.sheets:
         with st.expander(f"Sheet {inert(ps.table.sheet or '(CSV)')}", expanded=len(base.sheets) == 1):

@@ -51,6 +51,7 @@ class ImportOptions:
     kinds: dict[str | None, str] = field(default_factory=dict)  # sheet -> kind
     mappings: dict[str | None, Mapping] = field(default_factory=dict)  # sheet -> full mapping (from the page)
     strict: bool = False
+    include_sheets: set[str] = field(default_factory=set)  # hidden or set-aside sheets to import anyway
     # (source, key, column) -> "app" | "file": the user's choice where the upload meets an in-app edit (sync.py)
     resolutions: dict[tuple[str, str, str], str] = field(default_factory=dict)
 
@@ -148,7 +149,9 @@ def prepare(data: bytes, file_name: str, options: ImportOptions | None = None,
     options = options or ImportOptions()
     if options.kind not in (None, "auto") and options.kind not in KINDS:
         raise ImportRefused(f"unknown kind '{options.kind}'. Kinds: {', '.join(KINDS)}.")
-    read = read_bytes(data, file_name, limits or load_settings().limits, options.header_rows)
+    wanted = set(options.include_sheets) | set(options.sheets or [])
+    read = read_bytes(data, file_name, limits or load_settings().limits, options.header_rows, include_hidden=wanted,
+                      as_tables=wanted)
     _keep_master_data(read)
     prepared = PreparedFile(read, [])
     for table in read.tables:

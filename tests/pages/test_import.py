@@ -168,3 +168,15 @@ def test_sheets_can_be_left_out_and_kind_and_header_row_overridden(db_env: str, 
     with engine.connect() as conn:
         titles = [r[0] for r in conn.execute(sa.text("select title from workitem where source='list' order by 1"))]
     assert titles == ["Bob Hale", "Cy Dunn"]
+
+
+def test_a_hidden_sheet_is_skipped_and_can_be_included(db_env: str, engine) -> None:
+    at = upload("hidden_sheets.xlsx", (BAD / "hidden_sheets.xlsx").read_bytes(), "application/octet-stream")
+    sheets = at.dataframe[0].value["Sheet"].tolist()
+    assert sheets == ["Tasks"]
+    assert any("'Salary review' is hidden" in plain(c.value) for c in at.caption)
+    choice = at.multiselect(key=next(k for k in (w.key for w in at.multiselect) if k.startswith("aside:")))
+    assert set(choice.options) == {"Salary review", "Calc"}
+    choice.set_value(["Salary review"]).run()
+    assert not at.exception
+    assert at.dataframe[0].value["Sheet"].tolist() == ["Tasks", "Salary review"]
