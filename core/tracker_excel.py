@@ -30,7 +30,7 @@ from core.importing.plan import Resolver, build_incoming
 from core.importing.service import (ImportOptions, ImportResult, PreparedFile, PreparedSheet, execute, prepare,
                                     profiles_from_db)
 from core.importing.sync import rebase
-from core.importing.validate import to_text
+from core.importing.cells import to_text
 from core.tracker import STATUS_LABELS, SaveResult, close_items, next_keys
 
 DEFAULT_LAYOUT = (("Key", "external_key"), ("Title", "title"), ("Owner", "owner"), ("Team", "team"),

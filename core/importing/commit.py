@@ -20,8 +20,9 @@ from sqlalchemy.engine import Connection, Engine
 
 from core import repo
 from core.errors import NotFound, UndoRefused
-from core.importing.plan import (TARGETS, TRACE_COLUMNS, Resolver, build_incoming, diff, event_time, norm,
-                                 normed, scorecard_parts, split_depends)
+from core.importing.diff import diff
+from core.importing.plan import (TARGETS, TRACE_COLUMNS, Resolver, build_incoming, norm, normed, scorecard_parts,
+                                 split_depends)
 from core.importing.mapping import Mapping
 from core.importing.read import Table
 from core.importing.validate import Issue, ValidatedSheet
@@ -388,7 +389,7 @@ def _write_events(conn: Connection, vs: ValidatedSheet, incoming: pd.DataFrame, 
 
 
 def _event_times(rows: pd.DataFrame, now: datetime) -> pd.Series:
-    """Vectorised :func:`event_time`: done → done date, else updated, started (if started), created, now."""
+    """When each row reached its current status: done → done date, else updated, started (if started), created, now."""
     def col(c: str) -> pd.Series:
         return rows[c] if c in rows and pd.api.types.is_datetime64_any_dtype(rows[c]) else pd.Series(
             pd.NaT, index=rows.index, dtype="datetime64[ns]")

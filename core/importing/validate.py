@@ -9,20 +9,22 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from core.config import ImportLimits
-from core.importing.dates import is_text, describe, parse_date_column, parse_number_column
+from core.importing.dates import describe, parse_date_column, parse_number_column
 from core.importing.fields import fields_of
 from core.importing.mapping import Mapping, canonical_rag, canonical_status, normalize_header, required_present
 from core.importing.events import workflow_positions
 from core.importing.profile import blank_nulls
 from core.importing.vocabulary import segment_of, suggest_status
-from core.importing.read import Table, base_header
+from core.importing.cells import clip, jsonable, build_attributes, to_text
+from core.importing.issues import Issue
+from core.importing.read import Table
+from core.importing.row_checks import reject_duplicate_keys, reject_overlong_cells, reject_unreadable
 
 MAX_NUMBER = 1e15  # no effort, KPI value or budget is larger; 1e308 and inf are typing or export errors
 NON_NEGATIVE = {"effort", "weight", "tolerance", "baseline_periods"}
@@ -32,20 +34,6 @@ KEY_FIELDS = {"work_items": ("external_key",), "objectives": ("code",), "kpis": 
 KEY_FALLBACK = {"work_items": ("external_key", "title"), "objectives": ("code", "title"), "kpis": ("code", "name"),
                 "scorecard": ("kpi_code", "kpi_name")}
 ITEM_TYPE_WORDS = ("project", "milestone", "incident", "ticket", "change", "request", "task", "story", "epic")
-
-
-@dataclass
-class Issue:
-    message: str
-    row: int | None = None
-    column: str | None = None
-    value: str | None = None
-    severity: str = "error"  # error: row rejected | warning: row kept | blocking: sheet refused
-    sheet: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"sheet": self.sheet, "row": self.row, "column": self.column, "value": self.value,
-                "message": self.message, "severity": self.severity}
 
 
 @dataclass
@@ -72,57 +60,7 @@ class ValidatedSheet:
 
     def raw_row(self, pos: int) -> dict[str, Any]:
         """The row as read, kept with its issue for the rejected-rows workbook (an over-long cell is clipped)."""
-        return {h: _clip(_jsonable(v)) for h, v in self.table.data.iloc[pos].items()}
-
-
-def _clip(v: Any) -> Any:
-    limit = ImportLimits.max_cell_chars
-    if isinstance(v, str) and len(v) > limit:
-        note = f" … [clipped: the cell held {len(v):,} characters]"
-        return v[: limit - len(note)] + note
-    return v
-
-
-def _jsonable(v: Any) -> Any:
-    if v is None or (isinstance(v, float) and np.isnan(v)):
-        return None
-    if isinstance(v, (datetime, date)):
-        return v.isoformat()
-    if isinstance(v, (np.integer,)):
-        return int(v)
-    if isinstance(v, (np.floating,)):
-        return float(v)
-    if isinstance(v, (str, int, float, bool)):
-        return v
-    return str(v)
-
-
-def _clean_text(v: Any) -> str | None:
-    if v is None:
-        return None
-    if type(v) is str:
-        return v.strip() or None
-    if isinstance(v, float):
-        if v != v:
-            return None
-        return str(int(v)) if v.is_integer() else str(v)
-    if isinstance(v, datetime):
-        return v.isoformat(sep=" ") if (v.hour or v.minute or v.second) else v.date().isoformat()
-    if isinstance(v, date):
-        return v.isoformat()
-    if v is pd.NaT or v is pd.NA:
-        return None
-    return str(v).strip() or None
-
-
-def to_text(s: pd.Series) -> pd.Series:
-    """Cell values as clean strings (None for blanks); 12.0 → '12', dates → ISO. One pass per distinct value."""
-    uniques = pd.unique(s.to_numpy(dtype=object))
-    if len(uniques) * 4 > len(s):  # mostly distinct: one pass over the cells is cheaper than a lookup table
-        return pd.Series([_clean_text(v) for v in s.tolist()], index=s.index, dtype=object)
-    cleaned = {v: _clean_text(v) for v in uniques if not (isinstance(v, float) and v != v)}
-    return pd.Series([cleaned.get(v) if v is not None and v == v else None for v in s.tolist()], index=s.index,
-                     dtype=object)
+        return {h: clip(jsonable(v)) for h, v in self.table.data.iloc[pos].items()}
 
 
 def apply_nulls(data: pd.DataFrame, extra: list[str] | None) -> pd.DataFrame:
@@ -185,11 +123,11 @@ def validate(table: Table, mapping: Mapping, file_name: str) -> ValidatedSheet:
     def reject(mask: pd.Series, header: str, reason_of: Any) -> None:
         for i in mask[mask].index:
             issues.append(Issue(reason_of(i), row=int(rows[i]), column=header,
-                                value=None if data.at[i, header] is None else str(_jsonable(data.at[i, header])),
+                                value=None if data.at[i, header] is None else str(jsonable(data.at[i, header])),
                                 sheet=sheet))
         rejected.loc[mask[mask].index] = True
 
-    _reject_overlong_cells(data, rows, rejected, issues, sheet)
+    reject_overlong_cells(data, rows, rejected, issues, sheet)
     notes: dict[int, dict[str, str]] = {}
 
     def keep_notes(found: dict[int, str], header: str, label: str, what: str) -> None:
@@ -212,7 +150,7 @@ def validate(table: Table, mapping: Mapping, file_name: str) -> ValidatedSheet:
         if n_bad < 2 or n_bad * 2 <= n_present:
             return False
         spec = specs[fname]
-        example = next((str(_jsonable(v)) for v in data.loc[bad, header].head(1)), "")
+        example = next((str(jsonable(v)) for v in data.loc[bad, header].head(1)), "")
         message = (f"'{header.splitlines()[0]}' holds {what} ({n_bad:,} of {n_present:,} values, such as "
                    f"'{example[:60]}'), not {'a number' if spec.type == 'number' else 'dates'}")
         if opts.get("strict") or spec.required:
@@ -303,7 +241,7 @@ def validate(table: Table, mapping: Mapping, file_name: str) -> ValidatedSheet:
     else:
         positions = {}
         if key_cols and len(key_cols) == len(KEY_FIELDS[kind]):
-            repeats = _reject_duplicate_keys(frame, data, rejected, issues, key_cols + ["segment"] * segmented,
+            repeats = reject_duplicate_keys(frame, data, rejected, issues, key_cols + ["segment"] * segmented,
                                              mapping, sheet)
             frame, rejected = frame.drop(index=repeats), rejected.drop(index=repeats)
     if kind == "work_items" and "status" in frame and not any(
@@ -325,7 +263,7 @@ def validate(table: Table, mapping: Mapping, file_name: str) -> ValidatedSheet:
                                 f"{int(hits.sum()):,} row(s) keep it as written with no normalised status until "
                                 "you choose one", row=int(rows[text[hits].index[0]]), column=header, value=str(value),
                                 severity="warning", sheet=sheet))
-    unreadable = _reject_unreadable(table, rejected, issues)
+    unreadable = reject_unreadable(table, rejected, issues)
     return ValidatedSheet(file_name, table, mapping, frame, rejected, issues, date_formats, events, suggestions,
                           unreadable)
 
@@ -363,100 +301,10 @@ def _finish_work_items(frame: pd.DataFrame, data: pd.DataFrame, mapping: Mapping
     frame["attributes"] = build_attributes(data[extra]) if extra else None
 
 
-def _reject_overlong_cells(data: pd.DataFrame, rows: pd.Series, rejected: pd.Series, issues: list[Issue],
-                           sheet: str | None) -> None:
-    """A cell longer than Excel allows (32,767 characters) is a pasted file or a broken export, not a value.
-
-    Its row is rejected, naming the column, so that megabytes of text never reach the database or the screen.
-    """
-    limit = ImportLimits.max_cell_chars
-    for header in data.columns:
-        col = data[header]
-        if max((len(v) for v in col.tolist() if type(v) is str), default=0) <= limit:
-            continue
-        for i, v in zip(col.index, col.tolist()):
-            if type(v) is str and len(v) > limit:
-                issues.append(Issue(f"the cell holds {len(v):,} characters, above the limit of {limit:,} (Excel's "
-                                    "own limit per cell); shorten it or keep the text elsewhere", row=int(rows[i]),
-                                    column=header, value=v[:200] + "…", sheet=sheet))
-                rejected.loc[i] = True
-
-
-def build_attributes(data: pd.DataFrame) -> pd.Series:
-    """Unmapped columns per row as a dict; repeated headers (Jira's Component/s) become one list."""
-    groups: dict[str, list[list[str | None]]] = {}
-    for c in data.columns:
-        groups.setdefault(base_header(c), []).append(to_text(data[c]).tolist())
-    names = list(groups)
-    singles = [cols[0] if len(cols) == 1 else None for cols in groups.values()]
-    out: list[dict[str, Any] | None] = []
-    for i in range(len(data)):
-        item: dict[str, Any] = {}
-        for name, single, cols in zip(names, singles, groups.values()):
-            if single is not None:
-                v = single[i]
-                if v is not None:
-                    item[name] = v
-            else:
-                vals = [col[i] for col in cols if col[i] is not None]
-                if vals:
-                    item[name] = vals
-        out.append(item or None)
-    return pd.Series(out, index=data.index, dtype=object)
-
-
 def _is_event_log(frame: pd.DataFrame, mapping: Mapping) -> bool:
     if mapping.options.get("event_log") is not None:
         return bool(mapping.options["event_log"]) and "updated_at" in frame
     return "updated_at" in frame and bool(frame["external_key"].dropna().duplicated().any())
-
-
-def _reject_duplicate_keys(frame: pd.DataFrame, data: pd.DataFrame, rejected: pd.Series, issues: list[Issue],
-                           key_cols: list[str], mapping: Mapping, sheet: str | None) -> list[int]:
-    """Two rows with one key: an exact repeat is counted once (a warning); rows that disagree are a conflict.
-
-    A conflict names both rows and the first value that differs; the later row is rejected, never merged in
-    silence. Returns the exact repeats, which the caller drops without counting them as rejected.
-    """
-    live = frame[~rejected]
-    keys = live[key_cols].apply(lambda c: c.map(lambda v: v.casefold() if isinstance(v, str) else v))
-    dup = keys.duplicated(keep=False)
-    if not dup.any():
-        return []
-    first_pos: dict[tuple, int] = {}
-    repeats: list[int] = []
-    header = ", ".join(mapping.fields.get(k, k) for k in key_cols)
-    key_headers = {mapping.fields.get(k) for k in key_cols}
-    for i in keys.index[dup.to_numpy()]:
-        k = tuple(keys.loc[i])
-        if k not in first_pos:
-            first_pos[k] = i
-            continue
-        j = first_pos[k]
-        a, b = data.loc[j], data.loc[i]
-        diffs = sorted((c for c in data.columns if _jsonable(a[c]) != _jsonable(b[c])), key=lambda c: c in key_headers)
-        shown = " / ".join(str(v) for v in k if v not in ("", None))  # the headline segment '' is not shown
-        row_j, row_i = int(frame.at[j, "source_row"]), int(frame.at[i, "source_row"])
-        if not diffs:
-            issues.append(Issue(f"duplicate key '{shown}': rows {row_j} and {row_i} are identical; imported once",
-                                row=row_i, column=header, value=shown, severity="warning", sheet=sheet))
-            repeats.append(i)
-            continue
-        d = diffs[0]
-        issues.append(Issue(f"conflict on key '{shown}': rows {row_j} and {row_i} give different values ({d}: "
-                            f"'{_jsonable(a[d])}' in row {row_j}, '{_jsonable(b[d])}' in row {row_i}); row {row_j} "
-                            f"was kept and row {row_i} rejected: correct one of them", row=row_i, column=header,
-                            value=shown, sheet=sheet))
-        rejected.loc[i] = True
-    return repeats
-
-
-def _reject_unreadable(table: Table, rejected: pd.Series, issues: list[Issue]) -> int:
-    """Records the reader could not split into cells (broken quoting) are rejected rows with their line."""
-    for line, why in table.unreadable:
-        issues.append(Issue(f"this record could not be read: {why}", row=line, column=None, value=None,
-                            sheet=table.sheet))
-    return len(table.unreadable)
 
 
 def slug(text: str) -> str:

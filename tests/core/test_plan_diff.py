@@ -14,7 +14,8 @@ import sqlalchemy as sa
 
 from core import repo
 from core.importing import plan
-from core.importing.plan import Resolver, changed_cells, diff
+from core.importing.diff import changed_cells, diff
+from core.importing.plan import Resolver
 from core.importing.service import ImportOptions, import_file
 from tests.conftest import csv_bytes
 

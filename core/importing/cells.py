@@ -1,0 +1,84 @@
+"""Raw cells as plain values: clean text, JSON-safe values, a row's unmapped columns as its attributes."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from core.config import ImportLimits
+from core.importing.read import base_header
+
+
+def clip(v: Any) -> Any:
+    limit = ImportLimits.max_cell_chars
+    if isinstance(v, str) and len(v) > limit:
+        note = f" … [clipped: the cell held {len(v):,} characters]"
+        return v[: limit - len(note)] + note
+    return v
+
+
+def jsonable(v: Any) -> Any:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return None
+    if isinstance(v, (datetime, date)):
+        return v.isoformat()
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (np.floating,)):
+        return float(v)
+    if isinstance(v, (str, int, float, bool)):
+        return v
+    return str(v)
+
+
+def clean_text(v: Any) -> str | None:
+    if v is None:
+        return None
+    if type(v) is str:
+        return v.strip() or None
+    if isinstance(v, float):
+        if v != v:
+            return None
+        return str(int(v)) if v.is_integer() else str(v)
+    if isinstance(v, datetime):
+        return v.isoformat(sep=" ") if (v.hour or v.minute or v.second) else v.date().isoformat()
+    if isinstance(v, date):
+        return v.isoformat()
+    if v is pd.NaT or v is pd.NA:
+        return None
+    return str(v).strip() or None
+
+
+def to_text(s: pd.Series) -> pd.Series:
+    """Cell values as clean strings (None for blanks); 12.0 → '12', dates → ISO. One pass per distinct value."""
+    uniques = pd.unique(s.to_numpy(dtype=object))
+    if len(uniques) * 4 > len(s):  # mostly distinct: one pass over the cells is cheaper than a lookup table
+        return pd.Series([clean_text(v) for v in s.tolist()], index=s.index, dtype=object)
+    cleaned = {v: clean_text(v) for v in uniques if not (isinstance(v, float) and v != v)}
+    return pd.Series([cleaned.get(v) if v is not None and v == v else None for v in s.tolist()], index=s.index,
+                     dtype=object)
+
+
+def build_attributes(data: pd.DataFrame) -> pd.Series:
+    """Unmapped columns per row as a dict; repeated headers (Jira's Component/s) become one list."""
+    groups: dict[str, list[list[str | None]]] = {}
+    for c in data.columns:
+        groups.setdefault(base_header(c), []).append(to_text(data[c]).tolist())
+    names = list(groups)
+    singles = [cols[0] if len(cols) == 1 else None for cols in groups.values()]
+    out: list[dict[str, Any] | None] = []
+    for i in range(len(data)):
+        item: dict[str, Any] = {}
+        for name, single, cols in zip(names, singles, groups.values()):
+            if single is not None:
+                v = single[i]
+                if v is not None:
+                    item[name] = v
+            else:
+                vals = [col[i] for col in cols if col[i] is not None]
+                if vals:
+                    item[name] = vals
+        out.append(item or None)
+    return pd.Series(out, index=data.index, dtype=object)

@@ -1,0 +1,183 @@
+"""Incoming rows against the database: which are new, which changed (before → after), which are unchanged.
+
+Work items are compared by a 64-bit row digest first, so an unchanged re-import reads only hashes; the rows whose
+digest differs are read once and compared whole columns at a time, and before/after values are built only for the
+cells that differ. Nothing here writes.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy.engine import Connection
+
+from core import repo
+from core.importing.plan import TARGETS, Resolver, Target, equal, norm, normed
+
+
+def existing_frame(conn: Connection, target: Target, resolver: Resolver, incoming: pd.DataFrame,
+                   source: str | None) -> pd.DataFrame:
+    """Database rows for this target, with references turned into the same names/codes as ``incoming``."""
+    t = repo.table(target.table)
+    where = t.c.source == source if target.table == "workitem" else None
+    df = repo.read_table(conn, target.table, where)
+    for column, ref in target.refs.items():
+        df[column] = df[column].map(lambda i, r=ref: resolver.key_of_id(r, i)).astype(object)
+    return df
+
+
+def row_hashes(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
+    """A 64-bit digest per row of the compared columns (pandas' vectorised hashing)."""
+    parts = {}
+    for c in columns:
+        if c not in frame:
+            continue
+        s = frame[c]
+        if c == "attributes":
+            s = s.map(lambda d: "" if not d else repr(sorted(d.items())))
+        elif pd.api.types.is_datetime64_any_dtype(s):
+            s = s.astype("datetime64[s]").astype("int64").where(s.notna(), -1)
+        elif s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
+            s = s.where(s.notna(), "")  # text only: str(v) is v, in one step
+        elif s.dtype == object:
+            s = s.map(lambda v: "" if v is None or v != v else str(v))
+        parts[c] = s
+    hashed = pd.util.hash_pandas_object(pd.DataFrame(parts, index=frame.index), index=False)
+    return pd.Series([f"{h:016x}" for h in hashed.tolist()], index=hashed.index)
+
+
+def diff(conn: Connection, kind: str, incoming: pd.DataFrame, resolver: Resolver, source: str | None,
+         rows_read: dict[str, pd.DataFrame] | None = None) -> tuple[
+        pd.Series, list[tuple[int, dict[str, Any], dict[str, Any]]], int, list[tuple]]:
+    """(insert mask, updates, unchanged count, updated keys) for incoming rows against the database.
+
+    Work items: the database rows read for the comparison (every column, as stored) are left
+    in ``rows_read["workitem"]`` when it is given, so the commit need not read them again.
+    """
+    target = TARGETS[kind]
+    key = list(target.key)
+    if kind == "work_items":
+        incoming["row_hash"] = row_hashes(incoming, target.columns)
+        existing_keys = repo.work_item_hashes(conn, source or "")
+        merged = incoming[key[1:] + ["row_hash"]].reset_index().merge(
+            existing_keys, on="external_key", how="left", suffixes=("", "_db"))
+        merged = merged.set_index("index")
+        is_new = merged["id"].isna()
+        differs = ~is_new & (merged["row_hash"] != merged["row_hash_db"])
+        unchanged = int((~is_new & ~differs).sum())
+        changed_ids = merged.loc[differs, "id"].astype(int)
+        if changed_ids.empty:
+            return is_new.reindex(incoming.index), [], unchanged, []
+        existing = repo.rows_by_id(conn, "workitem", changed_ids.tolist())
+        if rows_read is not None:
+            rows_read["workitem"] = existing
+            existing = existing.copy(deep=False)  # the reference columns below are replaced, not changed in place
+        for column, ref in target.refs.items():  # ids → the names/codes incoming holds (resolver.key_of_id)
+            keys = {i: resolver.key_of_id(ref, i) for i in existing[column].dropna().unique().tolist()}
+            existing[column] = existing[column].map(keys).astype(object).where(existing[column].notna(), None)
+        candidates = incoming.loc[differs[differs].index]
+    else:
+        existing = existing_frame(conn, target, resolver, incoming, source)
+        keys_in = incoming[key].apply(lambda c: c.map(_fold))
+        keys_db = existing[key].apply(lambda c: c.map(_fold)) if len(existing) else pd.DataFrame(columns=key)
+        db_index = {tuple(r): i for i, r in zip(existing.index, keys_db.itertuples(index=False))}
+        pos = [db_index.get(tuple(r)) for r in keys_in.itertuples(index=False)]
+        is_new = pd.Series([p is None for p in pos], index=incoming.index)
+        candidates = incoming[~is_new]
+        existing = existing.loc[[p for p in pos if p is not None]]
+        existing.index = candidates.index
+        unchanged = 0
+    if kind == "work_items":
+        existing = existing.set_index("external_key").loc[candidates["external_key"]]
+        existing.index = candidates.index
+    if not len(candidates):  # nothing to compare (the frame may even have no columns)
+        return is_new.reindex(incoming.index).fillna(False).astype(bool), [], unchanged, []
+    # columns edited in the app that the upload may not overwrite (core.importing.sync decided before the plan)
+    app_kept = repo.app_edited_columns(conn, source or "") if kind == "work_items" else {}
+    updates, updated_keys = [], []
+    columns = [c for c in target.columns if c in candidates]
+    ids = [int(i) for i in existing["id"].tolist()]
+    befores, afters, changed = changed_cells(candidates, existing, columns, ids, app_kept)
+    keys = list(zip(*(candidates[k].tolist() for k in key)))
+    hashes = (list(zip(existing["row_hash"].tolist(), candidates["row_hash"].tolist()))
+              if kind == "work_items" else None)
+    # each row's changed columns, in column order: rows mostly share a few patterns, so find those once
+    patterns, which = (np.unique(changed, axis=0, return_inverse=True) if len(changed)
+                       else (np.zeros((0, len(columns)), dtype=bool), np.zeros(0, dtype=int)))
+    pattern_columns = [np.flatnonzero(pattern).tolist() for pattern in patterns]
+    for p, w in enumerate(np.asarray(which).ravel().tolist()):
+        js = pattern_columns[w]
+        if js:
+            updates.append((ids[p], {columns[j]: befores[j][p] for j in js}, {columns[j]: afters[j][p] for j in js}))
+            updated_keys.append(keys[p])
+        elif hashes is not None:  # hash-only change (rare): refresh the hash
+            updates.append((ids[p], {"row_hash": hashes[p][0]}, {"row_hash": hashes[p][1]}))
+        else:
+            unchanged += 1
+    return is_new.reindex(incoming.index).fillna(False).astype(bool), updates, unchanged, updated_keys
+
+
+def surely_equal(a: pd.Series, b: pd.Series) -> tuple[np.ndarray, bool]:
+    """Per position, whether :func:`equal` holds, computed on whole columns; and whether that is exact.
+
+    Exact for two numeric columns (the same tolerance) and two naive datetime columns (to
+    the second). Any other pair is compared with plain ``==`` on the Python values, which
+    never calls a changed cell equal but may miss a tolerance or a second, so a cell it
+    leaves False is checked again with :func:`equal` itself (:func:`changed_cells`).
+    """
+    na_a, na_b = a.isna().to_numpy(), b.isna().to_numpy()
+    both = ~na_a & ~na_b
+    exact = True
+    if a.dtype.kind in "iuf" and b.dtype.kind in "iuf":
+        x, y = a.to_numpy(dtype=float), b.to_numpy(dtype=float)
+        with np.errstate(invalid="ignore"):
+            same = np.abs(x - y) <= 1e-9 * np.maximum(1.0, np.abs(x))
+    elif a.dtype.kind == "M" and b.dtype.kind == "M" and a.dt.tz is None and b.dt.tz is None:
+        same = a.dt.floor("s").to_numpy() == b.dt.floor("s").to_numpy()
+    else:
+        exact = False
+        same = np.zeros(len(a), dtype=bool)
+        if both.any():
+            same[both] = np.asarray(a.to_numpy(dtype=object)[both] == b.to_numpy(dtype=object)[both], dtype=bool)
+    return (na_a & na_b) | (both & same), exact
+
+
+def changed_cells(candidates: pd.DataFrame, existing: pd.DataFrame, columns: list[str], ids: list[int],
+                  app_kept: dict[int, set[str]]) -> tuple[list[dict[int, Any]], list[dict[int, Any]], np.ndarray]:
+    """The cells where ``candidates`` (the file) and ``existing`` (the database, same row order) differ.
+
+    Returns per column the normalised database and file values of its changed rows
+    (position → value), and the rows × columns mask of changed cells. Columns kept as
+    edited in the app (``app_kept``: item id → columns) never count as changed.
+    """
+    changed = np.zeros((len(candidates), len(columns)), dtype=bool)
+    exact = []
+    for j, c in enumerate(columns):
+        same, is_exact = surely_equal(candidates[c], existing[c])
+        changed[:, j] = ~same
+        exact.append(is_exact)
+    if app_kept:
+        index = {c: j for j, c in enumerate(columns)}
+        for p in np.flatnonzero(np.isin(np.asarray(ids, dtype=np.int64), list(app_kept))).tolist():
+            for c in app_kept[ids[p]]:
+                if c in index:
+                    changed[p, index[c]] = False
+    befores: list[dict[int, Any]] = []
+    afters: list[dict[int, Any]] = []
+    for j, c in enumerate(columns):
+        rows = np.flatnonzero(changed[:, j])
+        before, after = {}, {}
+        for p, new, old in zip(rows.tolist(), normed(candidates[c].iloc[rows]), normed(existing[c].iloc[rows])):
+            if exact[j] or (type(new) is str and type(old) is str) or not equal(new, old):
+                before[p], after[p] = old, new
+            else:
+                changed[p, j] = False
+        befores.append(before)
+        afters.append(after)
+    return befores, afters, changed
+
+
+def _fold(v: Any) -> Any:
+    v = norm(v)
+    return " ".join(v.split()).casefold() if isinstance(v, str) else v
