@@ -456,16 +456,8 @@ def saved_profiles(engine_or_conn: Engine | Connection) -> list[dict[str, Any]]:
 
 def save_profile(engine: Engine, values: dict[str, Any], user: str | None) -> int:
     """Create or replace a profile by name; audited."""
-    t = T["mappingprofile"]
     with engine.begin() as conn:
-        old = conn.execute(sa.select(t).where(t.c.name == values["name"])).mappings().first()
-        if old:
-            conn.execute(sa.update(t).where(t.c.id == old["id"]).values(**values))
-            pid = int(old["id"])
-        else:
-            pid = insert_returning_id(conn, "mappingprofile", {"created_by": user, "created_at": m.utcnow(), **values})
-        audit(conn, user=user, action="profile.save", entity="mappingprofile", entity_id=pid,
-              before=_json_safe(dict(old)) if old else None, after=_json_safe(values))
+        pid = upsert_profile(conn, values, user, "profile.save")
         bump_data_version(conn)
     return pid
 
@@ -1039,8 +1031,11 @@ def item_teams(conn: Connection, item_ids: Sequence[int]) -> dict[int, str | Non
 
 
 # --------------------------------------------------------------------------- learned mappings
-def learn_profile(conn: Connection, values: dict[str, Any], user: str | None) -> int:
-    """Keep the mapping a user confirmed for these headers (inside the import's own transaction); audited."""
+def upsert_profile(conn: Connection, values: dict[str, Any], user: str | None, action: str = "profile.learn") -> int:
+    """Create or replace a mapping profile by name in the caller's transaction; audited.
+
+    A learned mapping is written this way inside its import's own transaction, so it commits or rolls back with it.
+    """
     t = T["mappingprofile"]
     old = conn.execute(sa.select(t).where(t.c.name == values["name"])).mappings().first()
     if old:
@@ -1048,7 +1043,7 @@ def learn_profile(conn: Connection, values: dict[str, Any], user: str | None) ->
         pid = int(old["id"])
     else:
         pid = insert_returning_id(conn, "mappingprofile", {"created_by": user, "created_at": m.utcnow(), **values})
-    audit(conn, user=user, action="profile.learn", entity="mappingprofile", entity_id=pid,
+    audit(conn, user=user, action=action, entity="mappingprofile", entity_id=pid,
           before=_json_safe(dict(old)) if old else None, after=_json_safe(values))
     return pid
 

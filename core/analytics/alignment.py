@@ -188,64 +188,6 @@ def field_values(items: pd.DataFrame, field: str) -> pd.Series:
     return values.map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
 
 
-def compile_rule(match_type: str, pattern: str) -> re.Pattern[str]:
-    """A rule's pattern as a case-insensitive regex; raises ValueError for an unknown type or a bad regex."""
-    if match_type not in MATCH_TYPES:
-        raise ValueError(f"the match type must be one of {', '.join(MATCH_TYPES)}, not '{match_type}'")
-    text = str(pattern).strip()
-    if not text:
-        raise ValueError("the pattern is empty")
-    if match_type == "equals":
-        return re.compile(rf"^\s*{re.escape(text)}\s*$", re.IGNORECASE)
-    if match_type == "contains":
-        return re.compile(re.escape(text), re.IGNORECASE)
-    try:
-        return re.compile(text, re.IGNORECASE)
-    except re.error as exc:
-        raise ValueError(f"'{text}' is not a valid regular expression ({exc})") from None
-
-
-def rule_mask(items: pd.DataFrame, field: str, match_type: str, pattern: str, source: str | None = None) -> pd.Series:
-    """Which items a rule catches."""
-    rx = compile_rule(match_type, pattern)
-    values = field_values(items, field)
-    mask = values.map(lambda v: bool(rx.search(v)) if isinstance(v, str) else False).astype(bool)
-    if isinstance(source, str) and source.strip():
-        mask &= items["source"].eq(source.strip())
-    return mask
-
-
-def rule_matches(items: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
-    """(item id, rule id, objective id) for every item a rule catches; the oldest matching rule wins."""
-    found = []
-    taken = pd.Series(False, index=items.index)
-    for rule in rules.sort_values("id").to_dict("records"):
-        mask = rule_mask(items, rule["field"], rule["match_type"], rule["pattern"], rule.get("source")) & ~taken
-        taken |= mask
-        found.append(pd.DataFrame({"item_id": items.loc[mask, "id"].astype(int), "rule_id": int(rule["id"]),
-                                   "objective_id": int(rule["objective_id"])}))
-    if not found:
-        return pd.DataFrame(columns=["item_id", "rule_id", "objective_id"])
-    return pd.concat(found, ignore_index=True)
-
-
-def rule_counts(items: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
-    """Per rule: how many items it catches, how many of those are still unlinked, how many it already links."""
-    out = rules.copy()
-    if rules.empty:
-        return out.assign(matches=[], unlinked=[], linked_here=[])
-    matches, unlinked, here = [], [], []
-    for rule in rules.to_dict("records"):
-        try:
-            mask = rule_mask(items, rule["field"], rule["match_type"], rule["pattern"], rule.get("source"))
-        except ValueError:
-            mask = pd.Series(False, index=items.index)
-        matches.append(int(mask.sum()))
-        unlinked.append(int((mask & items["objective_id"].isna()).sum()))
-        here.append(int((mask & items["objective_id"].eq(rule["objective_id"])).sum()))
-    return out.assign(matches=matches, unlinked=unlinked, linked_here=here)
-
-
 # --------------------------------------------------------------------------- suggestions
 def item_text(items: pd.DataFrame, people: frozenset[str] = frozenset()) -> pd.Series:
     """What an item says about itself: title, description and its short text attributes (category, group…).

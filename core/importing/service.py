@@ -310,7 +310,7 @@ def learned_name(headers: list[str]) -> str:
 def learn(conn: Any, ps: PreparedSheet, file_name: str, user: str | None) -> int:
     """Keep the user's choices for the next file with these headers, in the import's own transaction."""
     mapping = ps.mapping
-    return repo.learn_profile(conn, {
+    return repo.upsert_profile(conn, {
         "name": learned_name(ps.table.headers), "kind": mapping.kind, "headers": list(ps.table.headers),
         "mapping": dict(mapping.fields), "value_maps": {k: dict(v) for k, v in mapping.value_maps.items() if v},
         "options": {**{k: v for k, v in mapping.options.items() if k not in ("export_time", "strict")},
