@@ -45,14 +45,20 @@ def edit_mapping(ps: PreparedSheet, fid: str) -> PreparedSheet:
         if mapping.options.get("learned") and st.button("Forget this learned mapping", key=f"forget:{fid}:{name}"):
             if cached.attempt(forget_mapping_profile, engine, mapping.profile_name, cached.viewer()):
                 st.info("Forgotten: upload the file again to see the mapping inferred afresh.")
+    pins_key = f"pins:{fid}:{name}:{mapping.kind}"  # the user's own column choices; the rest is re-scored
+    mapping = review.rescored(mapping, table, ps.columns, st.session_state.get(pins_key, {}))
     options = [review.IGNORE, *review.field_labels(mapping.kind).values()]
     rows = st.data_editor(review.mapping_rows(mapping, table), hide_index=True, width="stretch",
-                          disabled=["Column", "Sample values", "Confidence", "What it holds", "Why"], key=f"map:{fid}:{name}:{mapping.kind}",
+                          disabled=["Column", "Sample values", "Confidence", "What it holds", "Why"],
+                          key=f"map:{fid}:{name}:{mapping.kind}",
                           column_config={"Field": st.column_config.SelectboxColumn("Field", options=options,
                                                                                    required=True),
                                          "Confidence": st.column_config.ProgressColumn("Confidence", min_value=0,
                                                                                        max_value=100, format="%d%%")})
-    mapping = review.mapping_from_rows(mapping, table, rows, mapping.kind)
+    pins = review.pins_from_rows(mapping, table, rows, st.session_state.get(pins_key, {}))
+    if pins != st.session_state.get(pins_key, {}):
+        st.session_state[pins_key] = pins
+        st.rerun()
     for field, choices in (("status", review.STATUS_CHOICES), ("reported_rag", review.RAG_CHOICES)):
         values = review.value_map_rows(mapping, table, field)
         if values.empty:

@@ -193,8 +193,13 @@ def score_matrix(headers: list[str], specs: tuple[FieldSpec, ...],
     return scores, vetoes, heads
 
 
-def assign(headers: list[str], kind: str, profiles: dict[str, ColumnProfile] | None = None) -> dict[str, Choice]:
-    """One choice per header; each field goes to at most one column, maximising the total score."""
+def assign(headers: list[str], kind: str, profiles: dict[str, ColumnProfile] | None = None,
+           pinned: dict[str, str | None] | None = None) -> dict[str, Choice]:
+    """One choice per header; each field goes to at most one column, maximising the total score.
+
+    ``pinned`` holds the user's own choices (header → field, or None to ignore the column): they stand, and
+    the other columns are assigned again around them, so one correction re-scores the rest.
+    """
     from scipy.optimize import linear_sum_assignment
 
     specs = KINDS[kind]
@@ -203,6 +208,13 @@ def assign(headers: list[str], kind: str, profiles: dict[str, ColumnProfile] | N
     if not headers:
         return out
     scores, vetoes, heads = score_matrix(headers, specs, profiles)
+    index = {spec.name: j for j, spec in enumerate(specs)}
+    for header, field_name in (pinned or {}).items():
+        if header in out:
+            i = headers.index(header)
+            scores[i, :] = 0.0
+            if field_name in index:
+                scores[:, index[field_name]] = 0.0
     weights = np.array([WEIGHTS.get(spec.name, 1.0) for spec in specs])
     rows, cols = linear_sum_assignment(np.where(scores >= THRESHOLD, scores * weights, 0.0), maximize=True)
     taken = {}
@@ -211,6 +223,12 @@ def assign(headers: list[str], kind: str, profiles: dict[str, ColumnProfile] | N
             taken[i] = j
     for i, header in enumerate(headers):
         evidence = out[header].evidence
+        if header in (pinned or {}):
+            field_name = (pinned or {})[header]
+            out[header] = Choice(field_name if field_name in index else None, 100.0 if field_name in index else 0.0,
+                                 round(float(heads[i, index[field_name]]), 1) if field_name in index else 0.0,
+                                 evidence, "chosen by you" if field_name in index else "left out by you")
+            continue
         if i in taken:
             j = taken[i]
             how = "header and content" if heads[i, j] >= HEADER_MIN else "content alone (the header names no field)"

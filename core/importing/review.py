@@ -12,6 +12,7 @@ import pandas as pd
 
 from core.export_safety import SheetSpec, write_xlsx
 from core.importing.fields import KIND_LABELS, KINDS, fields_of
+from core.importing.assign import assign
 from core.importing.mapping import Mapping, canonical_rag, canonical_status, name_key
 from core.importing.read import column_letter
 
@@ -61,17 +62,31 @@ def mapping_rows(mapping: Mapping, table: Any, samples: int = 3) -> pd.DataFrame
     return pd.DataFrame(out)
 
 
-def mapping_from_rows(base: Mapping, table: Any, rows: pd.DataFrame, kind: str) -> Mapping:
-    """The mapping after the user's edits (a field chosen twice keeps its last column)."""
-    by_label = {label: name for name, label in field_labels(kind).items()}
-    fields: dict[str, str] = {}
+def pins_from_rows(mapping: Mapping, table: Any, rows: pd.DataFrame, pins: dict[str, str | None]) -> dict[str, str | None]:
+    """The user's choices so far plus the rows they changed in this edit (header → field, None = ignored)."""
+    by_label = {label: name for name, label in field_labels(mapping.kind).items()}
+    shown = {h: f for f, h in mapping.fields.items()}
+    out = dict(pins)
     for header, label in zip(table.headers, rows["Field"].tolist()):
-        if label in by_label:
-            fields[by_label[label]] = header
-    changed = fields != base.fields or kind != base.kind
-    confidence = {h: (base.confidence.get(h, 100.0) if base.fields.get(f) == h else 100.0) for f, h in fields.items()}
-    return replace(base, kind=kind, fields=fields, confidence=confidence,
-                   profile_name=None if changed else base.profile_name)
+        chosen = by_label.get(label)
+        if chosen != shown.get(header):
+            out[header] = chosen
+    return out
+
+
+def rescored(base: Mapping, table: Any, columns: dict[str, Any], pins: dict[str, str | None]) -> Mapping:
+    """The mapping with the user's pinned choices standing and every other column assigned again around them."""
+    if not pins:
+        return base
+    if base.profile_name:  # a profile's columns stand as given; only the pinned ones change
+        fields = {f: h for f, h in base.fields.items() if h not in pins and f not in pins.values()}
+        fields.update({f: h for h, f in pins.items() if f})
+        choices = dict(base.choices)
+    else:
+        choices = assign(list(table.headers), base.kind, columns, pins)
+        fields = {c.field: h for h, c in choices.items() if c.field}
+    confidence = {h: choices[h].confidence if h in choices and h not in pins else 100.0 for h in fields.values()}
+    return replace(base, fields=fields, confidence=confidence, choices=choices, profile_name=None)
 
 
 def value_map_rows(mapping: Mapping, table: Any, field: str) -> pd.DataFrame:

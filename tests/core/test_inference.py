@@ -207,3 +207,19 @@ def test_a_users_correction_is_learned_for_the_next_file_and_can_be_forgotten(en
     assert forget_mapping_profile(engine, m.profile_name, "t")
     fresh = prepare(csv_bytes(later), "tracker_2024-06.csv", profiles=profiles_from_db(engine)).sheets[0].mapping
     assert fresh.profile_name is None and "description" not in fresh.fields
+
+
+def test_pinning_one_column_re_scores_the_rest() -> None:
+    from core.importing.review import pins_from_rows, rescored
+
+    rows = [["Title", "Summary", "Key"]] + [[f"Short name {i}", f"A longer summary of item {i}", f"K-{i}"]
+                                             for i in range(5)]
+    prepared = prepare(csv_bytes(rows), "t.csv").sheets[0]
+    assert prepared.mapping.fields["title"] == "Title" and "Summary" not in prepared.mapping.fields.values()
+    assert "went to 'Title'" in prepared.mapping.choices["Summary"].reason
+    edited = pd.DataFrame({"Field": ["Description", "— ignore —", "Key"]})  # the user makes Title the description
+    pins = pins_from_rows(prepared.mapping, prepared.table, edited, {})
+    assert pins == {"Title": "description"}  # only the row the user changed: Summary is free to take the title
+    again = rescored(prepared.mapping, prepared.table, prepared.columns, pins)
+    assert again.fields["description"] == "Title" and again.fields["title"] == "Summary"
+    assert again.choices["Title"].reason == "chosen by you" and again.fields["external_key"] == "Key"
