@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from core import cached, repo
+from core import cached
 from core.importing import review
 from core.text import inert
 from core.importing.service import (ImportOptions, PreparedFile, PreparedSheet, execute, forget_mapping_profile,
