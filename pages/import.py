@@ -64,12 +64,13 @@ def edit_mapping(ps: PreparedSheet, fid: str) -> PreparedSheet:
         if values.empty:
             continue
         st.markdown(f"**{'Status' if field == 'status' else 'RAG'} values** (raw → normalised)")
-        if values["Unmapped"].any():
-            st.warning("Unmapped: " + inert(", ".join(values.loc[values["Unmapped"], "Raw value"])) + ". Choose what "
-                       "they mean, or leave them blank to import them with no normalised value.")
-        edited = st.data_editor(values, hide_index=True, disabled=["Raw value", "Rows", "Unmapped"],
+        edited = st.data_editor(values, hide_index=True, disabled=["Raw value", "Rows", "Unmapped", "Suggested"],
                                 key=f"vm:{fid}:{name}:{field}", column_config={"Maps to": st.column_config.
                                                                              SelectboxColumn(options=["", *choices])})
+        still = edited.loc[edited["Maps to"].fillna("").eq(""), "Raw value"]
+        if len(still):  # said after the edit, so a value just mapped is no longer called unmapped
+            st.warning("Unmapped: " + inert(", ".join(still)) + ". Choose what they mean (see Suggested), or leave "
+                       "them blank to import them with no normalised value.")
         mapping = review.mapping_with_value_map(mapping, field, edited)
     checked = replace(ps, mapping=mapping)
     for column in review.ambiguous_date_columns(checked.validated):

@@ -14,6 +14,7 @@ from core.export_safety import SheetSpec, write_xlsx
 from core.importing.fields import KIND_LABELS, KINDS, fields_of
 from core.importing.assign import assign
 from core.importing.mapping import Mapping, canonical_rag, canonical_status, name_key
+from core.importing.vocabulary import suggest_status
 from core.importing.read import column_letter
 
 IGNORE = "— ignore —"
@@ -93,7 +94,7 @@ def value_map_rows(mapping: Mapping, table: Any, field: str) -> pd.DataFrame:
     """Raw values of the status (or a RAG) column with the canonical value each maps to; unmapped flagged."""
     header = mapping.fields.get(field)
     if header is None or header not in table.data:
-        return pd.DataFrame(columns=["Raw value", "Rows", "Maps to", "Unmapped"])
+        return pd.DataFrame(columns=["Raw value", "Rows", "Maps to", "Unmapped", "Suggested"])
     raw = table.data[header].map(lambda v: None if v is None or str(v).strip() in ("", "nan") else str(v).strip())
     counts = raw.value_counts()
     kind = "status" if field == "status" else "rag"
@@ -101,7 +102,9 @@ def value_map_rows(mapping: Mapping, table: Any, field: str) -> pd.DataFrame:
     rows = []
     for value, n in counts.items():
         canon = canonical_status(value, overrides) if kind == "status" else canonical_rag(value, overrides)[0]
-        rows.append({"Raw value": value, "Rows": int(n), "Maps to": canon or "", "Unmapped": canon is None})
+        hint = suggest_status(value) if kind == "status" and canon is None else None
+        rows.append({"Raw value": value, "Rows": int(n), "Maps to": canon or "", "Unmapped": canon is None,
+                     "Suggested": hint or ""})
     return pd.DataFrame(rows)
 
 
