@@ -65,8 +65,9 @@ def engine(db_url: str):
     eng.dispose()
 
 
-def xlsx_bytes(sheets: dict[str, list[list[object]]], merges: dict[str, list[str]] | None = None) -> bytes:
-    """A workbook written in memory: {sheet name: rows}, optional merged ranges per sheet."""
+def xlsx_bytes(sheets: dict[str, list[list[object]]], merges: dict[str, list[str]] | None = None,
+               states: dict[str, str] | None = None) -> bytes:
+    """A workbook written in memory: {sheet name: rows}, optional merged ranges and visibility per sheet."""
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
     for name, rows in sheets.items():
@@ -75,6 +76,7 @@ def xlsx_bytes(sheets: dict[str, list[list[object]]], merges: dict[str, list[str
             ws.append(row)
         for rng in (merges or {}).get(name, []):
             ws.merge_cells(rng)
+        ws.sheet_state = (states or {}).get(name, "visible")
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import zipfile
 
-import openpyxl
 import pytest
 
 from core.config import ImportLimits, load_settings
@@ -189,17 +188,6 @@ def test_a_corrupt_deflate_stream_is_named_with_what_to_do() -> None:
     assert "Error -3" not in message and "zlib" not in message
 
 
-def _workbook(sheets: dict[str, list[list[object]]], states: dict[str, str] | None = None) -> bytes:
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for name, rows in sheets.items():
-        ws = wb.create_sheet(name)
-        for row in rows:
-            ws.append(row)
-        ws.sheet_state = (states or {}).get(name, "visible")
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
 
 
 TASKS = [["Ref", "Task", "Status", "Owner"], ["A-1", "Write", "Open", "Ann"], ["A-2", "Test", "Done", "Bo"],
@@ -207,8 +195,8 @@ TASKS = [["Ref", "Task", "Status", "Owner"], ["A-1", "Write", "Open", "Ann"], ["
 
 
 def test_hidden_and_very_hidden_sheets_are_skipped_unless_included() -> None:
-    data = _workbook({"Tasks": TASKS, "Pay": [["Name", "Salary review"], ["Ann", 3]], "Calc": [["k", "v"], ["a", 1]]},
-                     {"Pay": "hidden", "Calc": "veryHidden"})
+    data = xlsx_bytes({"Tasks": TASKS, "Pay": [["Name", "Salary review"], ["Ann", 3]], "Calc": [["k", "v"], ["a", 1]]},
+                      states={"Pay": "hidden", "Calc": "veryHidden"})
     result = read_bytes(data, "w.xlsx")
     assert [t.sheet for t in result.tables] == ["Tasks"]
     assert {t.sheet: t.hidden for t in result.set_aside} == {"Pay": "hidden", "Calc": "very hidden"}
@@ -219,11 +207,11 @@ def test_hidden_and_very_hidden_sheets_are_skipped_unless_included() -> None:
 def test_notes_and_lookup_sheets_never_block_the_table() -> None:
     notes = [["How to use this workbook"], ["Fill in one row per task on the Tasks sheet."], ["Ask Ann for help."]]
     lookup = [["Status", "Meaning"], ["Open", "not started"], ["Done", "finished"], ["Blocked", "waiting"]]
-    result = read_bytes(_workbook({"Read me": notes, "Tasks": TASKS, "Statuses": lookup}), "w.xlsx")
+    result = read_bytes(xlsx_bytes({"Read me": notes, "Tasks": TASKS, "Statuses": lookup}), "w.xlsx")
     assert [t.sheet for t in result.tables] == ["Tasks"]
     reasons = {t.sheet: t.not_a_table for t in result.set_aside}
     assert "not a table" in reasons["Read me"] and "lookup list" in reasons["Statuses"]
-    kept = read_bytes(_workbook({"Tasks": TASKS, "Statuses": lookup}), "w.xlsx", as_tables={"Statuses"})
+    kept = read_bytes(xlsx_bytes({"Tasks": TASKS, "Statuses": lookup}), "w.xlsx", as_tables={"Statuses"})
     assert [t.sheet for t in kept.tables] == ["Tasks", "Statuses"]
 
 
