@@ -281,6 +281,7 @@ def flow_report(key: DataKey, teams: tuple, sources: tuple, kinds: tuple, period
 def kpi_frames(key: DataKey) -> dict[str, pd.DataFrame]:
     eng = _engine_for(key[0])
     return {"kpis": repo.kpis_frame(eng), "readings": repo.readings_frame(eng),
+            "segments": repo.segment_readings_frame(eng),
             "incentives": repo.incentives_frame(eng), "effects": repo.effects_frame(eng),
             "objectives": repo.objectives_frame(eng)}
 
@@ -289,7 +290,7 @@ def kpi_frames(key: DataKey) -> dict[str, pd.DataFrame]:
 def kpi_report(key: DataKey) -> dict:
     from core.analytics.kpis import kpi_report as compute
 
-    return compute(**kpi_frames(key))
+    return compute(**{k: v for k, v in kpi_frames(key).items() if k != "segments"})  # headline series only
 
 
 @st.cache_resource(show_spinner="Comparing reported status with measurements…", max_entries=4)

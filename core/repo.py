@@ -738,12 +738,14 @@ def readings_frame(engine: Engine) -> pd.DataFrame:
                   .where(r.c.segment == "").order_by(r.c.kpi_id, r.c.period), dates=("period",))
 
 
-def segment_readings_frame(engine: Engine, kpi_id: int) -> pd.DataFrame:
-    """One KPI's readings per segment (region, site, team…), for the KPI pages' segment view."""
+def segment_readings_frame(engine: Engine, kpi_id: int | None = None) -> pd.DataFrame:
+    """Readings per segment (region, site, team…) of one KPI or of all, for the KPI pages' segment view."""
     r = T["kpireading"]
-    return _frame(engine, sa.select(r.c.segment, r.c.period, r.c.value, r.c.source_file, r.c.source_row)
-                  .where(r.c.kpi_id == kpi_id, r.c.segment != "").order_by(r.c.segment, r.c.period),
-                  dates=("period",))
+    where = r.c.segment != ""
+    if kpi_id is not None:
+        where = where & (r.c.kpi_id == kpi_id)
+    return _frame(engine, sa.select(r.c.kpi_id, r.c.segment, r.c.period, r.c.value, r.c.source_file, r.c.source_row)
+                  .where(where).order_by(r.c.kpi_id, r.c.segment, r.c.period), dates=("period",))
 
 
 def incentives_frame(engine: Engine) -> pd.DataFrame:

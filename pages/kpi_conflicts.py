@@ -33,7 +33,13 @@ cached.table(table, "kpi_status",
              column_config={"latest_period": st.column_config.DateColumn("Latest period")})
 st.plotly_chart(charts.kpi_small_multiples(status, frames["readings"]), width="stretch")
 code = st.selectbox("Readings behind a KPI", status["code"].tolist())
-behind = frames["readings"][frames["readings"]["kpi_id"] == status.set_index("code").loc[code, "id"]]
+kpi_id = status.set_index("code").loc[code, "id"]
+behind = frames["readings"][frames["readings"]["kpi_id"] == kpi_id]
+segments = frames["segments"][frames["segments"]["kpi_id"] == kpi_id]
+if not segments.empty:  # readings kept per region, site or team beside the headline series
+    segment = st.selectbox("Segment", ["Headline (the whole)", *sorted(segments["segment"].unique())])
+    if segment != "Headline (the whole)":
+        behind = segments[segments["segment"] == segment]
 cached.table(behind[["period", "value", "source_file", "source_row"]], "kpi_readings",
              column_config={"period": st.column_config.DateColumn("Period")})
 

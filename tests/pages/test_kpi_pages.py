@@ -82,3 +82,24 @@ def test_kpi_pages_with_work_items_but_no_kpis(monkeypatch: pytest.MonkeyPatch, 
     # projects whose SRO reports green/amber while their approved end date has passed (no history, no KPIs)
     assert len(table) > 20 and set(table["entity"]) == {"work item"}
     assert table["causes"].str.startswith("overdue by").all()
+
+
+def test_a_kpi_kept_per_region_shows_its_segments(monkeypatch: pytest.MonkeyPatch, db_url: str, engine) -> None:
+    from core.importing.service import import_file
+    from tests.conftest import xlsx_bytes
+
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    head = ["mesure", "indicateur", "id_indicateur", "region", "valeur_actuelle", "date_valeur_actuelle", "cible"]
+    rows = [head] + [["Logement", "Logements rénovés", "nb-log", region, value, "2024-06-30", 200]
+                     for region, value in (("National", 120), ("Bretagne", 15), ("Occitanie", 22))]
+    import_file(engine, xlsx_bytes({"Barometre": rows}), "barometre.xlsx", user="t")
+    at = page("kpi_conflicts.py")
+    assert not at.exception
+    segment = next(s for s in at.selectbox if s.label == "Segment")
+    assert segment.options == ["Headline (the whole)", "Bretagne", "Occitanie"]
+    headline = at.dataframe[-2].value if "value" in at.dataframe[-2].value else None
+    assert headline is not None and headline["value"].tolist() == [120.0]
+    segment.set_value("Bretagne").run()
+    assert not at.exception
+    shown = next(d.value for d in at.dataframe if "value" in d.value and "source_row" in d.value)
+    assert shown["value"].tolist() == [15.0]
