@@ -18,9 +18,9 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.bench_flow import generate  # noqa: E402
-from core.analytics.alignment import alignment_report, suggest_objectives  # noqa: E402
-from core.linking import rule_counts  # noqa: E402
-from core.report import ReportOptions, build_report  # noqa: E402
+from core.alignment.analytics import alignment_report, suggest_objectives  # noqa: E402
+from core.alignment.rules import rule_counts  # noqa: E402
+from core.reporting.report import ReportOptions, build_report  # noqa: E402
 
 WORDS = ["printer", "laptop", "network", "account", "password", "cloud", "migration", "change", "review", "backup",
          "campaign", "invoice", "report", "dashboard", "access", "licence", "server", "database", "training", "audit"]

@@ -126,8 +126,8 @@ def case_throughline(path: Path, db: Path, limit: int | None = None) -> Result:
     Peak memory per step: VmHWM after the first import, and after the update with the peak reset before it.
     """
     try:
-        from core.db import make_engine, upgrade_schema
         from core.importing.service import import_path
+        from core.store.db import make_engine, upgrade_schema
     except ImportError as exc:
         return {"skipped": str(exc)}
     engine = make_engine(f"sqlite:///{db}")
@@ -149,9 +149,9 @@ def case_throughline(path: Path, db: Path, limit: int | None = None) -> Result:
 
 def case_eventlog(path: Path, db: Path, limit: int | None = None) -> Result:
     """The event log at default settings, as ``python -m core import FILE`` imports it; peak = VmHWM."""
-    from core.db import make_engine, upgrade_schema
     from core.errors import ImportRefused
     from core.importing.service import import_path
+    from core.store.db import make_engine, upgrade_schema
 
     engine = make_engine(f"sqlite:///{db}")
     upgrade_schema(engine)

@@ -1,1 +1,1 @@
-"""Throughline core: every piece of logic, free of Streamlit (except core/cached.py)."""
+"""Throughline core: every piece of logic, free of Streamlit (the Streamlit layer is ui/)."""

@@ -13,10 +13,10 @@ import sys
 import traceback
 from typing import Any, Sequence
 
-from core import repo
-from core.db import make_engine, upgrade_schema
 from core.errors import ThroughlineError
 from core.importing.fields import KINDS
+from core.store import batches, tables
+from core.store.db import make_engine, upgrade_schema
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -106,9 +106,8 @@ def _date_orders(values: list[str]) -> dict[str, str]:
 
 
 def cmd_import(args: argparse.Namespace, engine: Any) -> int:
-    from core.importing.service import ImportBlocked, import_path
-
     from core.importing.fields import fields_of
+    from core.importing.service import ImportBlocked, import_path
 
     overrides = _pairs(args.map, "--map")
     if overrides and args.kind != "auto":
@@ -166,7 +165,7 @@ def cmd_undo(args: argparse.Namespace, engine: Any) -> int:
 
 
 def cmd_batches(args: argparse.Namespace, engine: Any) -> int:
-    df = repo.list_batches(engine)
+    df = batches.list_batches(engine)
     if args.json:
         print(df.to_json(orient="records", date_format="iso"))
     elif df.empty:
@@ -177,7 +176,7 @@ def cmd_batches(args: argparse.Namespace, engine: Any) -> int:
 
 
 def cmd_stats(args: argparse.Namespace, engine: Any) -> int:
-    counts = repo.table_counts(engine)
+    counts = tables.table_counts(engine)
     print(json.dumps(counts) if args.json else "\n".join(f"{k:16} {v:>9,}" for k, v in counts.items()))
     return 0
 
@@ -194,7 +193,7 @@ def cmd_load_sample(args: argparse.Namespace, engine: Any) -> int:
 
 
 def cmd_backup(args: argparse.Namespace, engine: Any) -> int:
-    from core.backup import backup
+    from core.store.backup import backup
 
     counts = backup(engine, args.path)
     print(f"Backed up to {args.path}: {counts['workitem']:,} work items, {counts['importbatch']:,} import batches.")
@@ -202,7 +201,7 @@ def cmd_backup(args: argparse.Namespace, engine: Any) -> int:
 
 
 def cmd_restore(args: argparse.Namespace, engine: Any) -> int:
-    from core.backup import restore
+    from core.store.backup import restore
 
     counts = restore(engine, args.path, args.user)
     print(f"Restored from {args.path}: {counts['workitem']:,} work items, {counts['importbatch']:,} import batches.")
@@ -224,9 +223,8 @@ def _password(args: argparse.Namespace) -> str:
 
 
 def cmd_users(args: argparse.Namespace, engine: Any) -> int:
-    """The CLI acts with the server's own access to the database: as trusted as an admin (core.auth.checked)."""
-    from core import auth
-
+    """The CLI acts with the server's own access to the database: as trusted as an admin (core.accounts.auth.checked)."""
+    from core.accounts import auth
     admin = auth.Viewer(os.environ.get("USER") or "cli", "admin")
     if args.users_command == "add":
         password = None if args.no_password else _password(args)
@@ -253,7 +251,14 @@ def cmd_users(args: argparse.Namespace, engine: Any) -> int:
 
 
 def cmd_report(args: argparse.Namespace, engine: Any) -> int:
-    from core.report import ReportOptions, build_report, format_change, format_value, load_frames, report_json
+    from core.reporting.report import (
+        ReportOptions,
+        build_report,
+        format_change,
+        format_value,
+        load_frames,
+        report_json,
+    )
 
     data = report_json(build_report(load_frames(engine), ReportOptions.from_env()))
     if args.json:
@@ -274,8 +279,8 @@ def cmd_report(args: argparse.Namespace, engine: Any) -> int:
 def cmd_export(args: argparse.Namespace, engine: Any) -> int:
     from pathlib import Path
 
-    from core.export import steering_pack
-    from core.report import ReportOptions, build_report, load_frames
+    from core.reporting.export import steering_pack
+    from core.reporting.report import ReportOptions, build_report, load_frames
 
     path = Path(args.xlsx)
     if path.suffix.lower() != ".xlsx":

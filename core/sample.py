@@ -5,10 +5,11 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from core import repo
+from core.alignment.rules import add_rule
 from core.config import REPO_ROOT
 from core.importing.service import ImportResult, import_path
-from core.linking import add_rule
+from core.store import tables
+from core.strategy import queries as strategy_queries
 
 SAMPLE_DIR = REPO_ROOT / "sample_data"
 # Strategy first (people, objectives, KPIs), then readings, then the trackers that refer to them.
@@ -29,7 +30,7 @@ def sample_files(folder: Path = SAMPLE_DIR) -> list[Path]:
 
 
 def database_is_empty(engine: Engine) -> bool:
-    counts = repo.table_counts(engine)
+    counts = tables.table_counts(engine)
     return counts["importbatch"] == 0 and counts["workitem"] == 0 and counts["objective"] == 0
 
 
@@ -52,7 +53,7 @@ def load_sample(engine: Engine, folder: Path = SAMPLE_DIR, user: str = "sample-l
 
 def add_sample_rules(engine: Engine, user: str) -> None:
     """The scenario's rules (only those whose objective exists, so a partial sample folder still loads)."""
-    codes = set(repo.objectives_frame(engine)["code"])
+    codes = set(strategy_queries.objectives_frame(engine)["code"])
     for field, match_type, pattern, objective, source in SAMPLE_RULES:
         if objective in codes:
             add_rule(engine, field, match_type, pattern, objective, user, source=source)

@@ -2,19 +2,35 @@
 import pandas as pd
 import streamlit as st
 
-from core import cached, charts
-from core.analytics.alignment import DRILL, MATCH_TYPES, attribute_fields, hidden_items_of, items_under
-from core.charts import selected_values
+from core.alignment.analytics import (
+    DRILL,
+    MATCH_TYPES,
+    attribute_fields,
+    hidden_items_of,
+    items_under,
+)
+from core.alignment.rules import (
+    Link,
+    add_rule,
+    apply_rules,
+    delete_rule,
+    link_items,
+    preview_rule,
+    rule_counts,
+    rule_fields,
+    set_rule_active,
+)
+from core.reporting import charts
+from core.reporting.charts import selected_values
 from core.text import inert
-from core.linking import (Link, add_rule, apply_rules, delete_rule, link_items, preview_rule, rule_counts, rule_fields,
-                          set_rule_active)
+from ui import cache, chrome, signin
 
-key = cached.page_setup("Alignment")
-frames = cached.alignment_frames(key)
+key = chrome.page_setup("Alignment")
+frames = cache.alignment_frames(key)
 items, objectives = frames["items"], frames["objectives"]
 if items.empty:
-    cached.stop_empty("No work items yet: import a tracker or a ticket export first.")
-engine, user = cached.engine(), cached.viewer()
+    chrome.stop_empty("No work items yet: import a tracker or a ticket export first.")
+engine, user = cache.engine(), signin.viewer()
 codes = objectives["code"].tolist()
 label = dict(zip(objectives["code"], objectives["code"] + " " + objectives["title"]))
 
@@ -25,7 +41,7 @@ with st.sidebar:
     first, last = (when.min().date(), when.max().date()) if len(when) else (pd.Timestamp.now().date(),) * 2
     period = st.date_input("Period (work alive in it)", (first, last), min_value=first, max_value=last)
 period = tuple(period) if isinstance(period, (tuple, list)) and len(period) == 2 else (first, last)
-report = cached.alignment_report(key, tuple(teams), tuple(sources), period)
+report = cache.alignment_report(key, tuple(teams), tuple(sources), period)
 scoped, head = report["items"], report["headline"]
 if msg := st.session_state.pop("alignment_saved", None):
     st.success(msg)
@@ -56,7 +72,7 @@ with view:
     if picked:
         rows = hidden_items_of(scoped, by, picked)
         st.markdown(f"**{len(rows):,} hidden item(s) of {inert(', '.join(map(str, picked)))}**")
-        cached.table(rows[DRILL], "hidden_work_drill")
+        chrome.table(rows[DRILL], "hidden_work_drill")
     else:
         st.caption("Click a bar to see the items behind it, with the file and row they came from.")
     has_effort = report["per_objective"]["effort"].sum() > 0 if len(report["per_objective"]) else False
@@ -67,31 +83,31 @@ with view:
     if path:
         rows = items_under(scoped, objectives, path[0])
         st.markdown(f"**{len(rows):,} item(s) serving {inert(path[0])}**")
-        cached.table(rows[DRILL], "objective_drill")
+        chrome.table(rows[DRILL], "objective_drill")
     else:
         st.caption("Click a box to see the items behind it.")
     left, right = st.columns(2)
     with left:
         st.markdown("**Objectives with no open work** (strategy not being executed)")
-        cached.table(report["no_open_work"], "objectives_without_open_work")
+        chrome.table(report["no_open_work"], "objectives_without_open_work")
     with right:
         st.markdown("**Work all done, KPIs not green** (output delivered, outcome missing)")
-        cached.table(report["done_not_green"], "done_but_not_green")
+        chrome.table(report["done_not_green"], "done_but_not_green")
 
 with rules_tab:
     counts = rule_counts(items, frames["rules"])
     if len(counts):
-        cached.table(counts[["id", "field", "match_type", "pattern", "source", "objective", "active", "matches",
+        chrome.table(counts[["id", "field", "match_type", "pattern", "source", "objective", "active", "matches",
                              "unlinked", "linked_here", "created_by"]], "alignment_rules")
     if len(counts) and user.role == "admin":
         r1, r2, r3 = st.columns([2, 1, 1])
         rule_id = r1.selectbox("Rule", counts["id"].tolist(), format_func=lambda i: f"#{i}")
         if r2.button("Switch on/off"):
             active = bool(counts.loc[counts["id"] == rule_id, "active"].iloc[0])
-            if cached.attempt(set_rule_active, engine, int(rule_id), not active, user):
+            if chrome.attempt(set_rule_active, engine, int(rule_id), not active, user):
                 done(f"Rule #{rule_id} is now {'off' if active else 'on'}.")
         if r3.button("Delete rule"):
-            if cached.attempt(delete_rule, engine, int(rule_id), user):
+            if chrome.attempt(delete_rule, engine, int(rule_id), user):
                 done(f"Rule #{rule_id} deleted; the links it made stay.")
     if user.role != "admin":  # rules touch every team's work: the form (and its preview) is for admins
         st.caption("Only an admin can add, switch or apply alignment rules.")
@@ -114,15 +130,15 @@ with rules_tab:
             except ValueError as exc:
                 st.error(f"Pattern: {inert(exc)}.")
             except Exception as exc:  # noqa: BLE001 - every failure becomes a message
-                cached.show_error(exc)
+                chrome.show_error(exc)
         if st.button("Add rule", disabled=not (pattern and target)):
             try:
                 new_id = add_rule(engine, field, match_type, pattern, target, user, source=rule_source)
                 done(f"Rule #{new_id} added. Apply the rules to link existing work; new imports use it automatically.")
             except Exception as exc:  # noqa: BLE001 - every failure becomes a message
-                cached.show_error(exc)
+                chrome.show_error(exc)
         if st.button("Apply active rules to unlinked work", type="primary", disabled=frames["rules"].empty):
-            result = cached.attempt(apply_rules, engine, user)
+            result = chrome.attempt(apply_rules, engine, user)
             if result:
                 done(f"{result['linked']:,} item(s) linked by {result['rules']} active rule(s)"
                      + (f" (batch #{result['batch_id']}, undoable from the Import history)." if result["batch_id"]
@@ -131,25 +147,25 @@ with rules_tab:
 with suggest_tab:
     st.caption("Text similarity (TF-IDF) between each unlinked item and each objective's title, description and "
                "the work already linked to it. Scores run from 0 to 1; below 0.05 nothing is suggested.")
-    sugg = cached.suggestions(key, tuple(sources), 2000)
+    sugg = cache.suggestions(key, tuple(sources), 2000)
     if sugg.empty:
         st.info("No suggestions: every item is linked, or no objective resembles the unlinked work.")
     else:
         titles = items.set_index("id")["title"]
         top = sugg[sugg["rank"] == 1].assign(title=lambda d: d["item_id"].map(titles))
-        cached.table(top[["item_id", "title", "objective", "objective_title", "score"]], "suggestions")
+        chrome.table(top[["item_id", "title", "objective", "objective_title", "score"]], "suggestions")
         item_id = st.selectbox("Item", top["item_id"].tolist(), format_func=lambda i: f"#{i} {titles[i]}",
                                key="suggest_item")
         options = sugg[sugg["item_id"] == item_id]
         choice = st.radio("Link it to", options["objective"].tolist(), key="suggest_choice",
                           format_func=lambda c: inert(f"{label[c]} (score {options.set_index('objective').at[c, 'score']})"))
         if st.button("Link this item"):
-            if cached.attempt(link_items, engine, [Link(int(item_id), choice)], user, "Alignment: accepted suggestion"):
+            if chrome.attempt(link_items, engine, [Link(int(item_id), choice)], user, "Alignment: accepted suggestion"):
                 done(f"Item #{item_id} linked to {inert(choice)}.")
         floor = st.slider("Accept every top suggestion scoring at least", 0.05, 1.0, 0.2, 0.05)
         chosen = top[top["score"] >= floor]
         if st.button(f"Accept {len(chosen):,} top suggestion(s)", disabled=chosen.empty):
-            result = cached.attempt(link_items, engine, [Link(int(i), o) for i, o in zip(chosen["item_id"],
+            result = chrome.attempt(link_items, engine, [Link(int(i), o) for i, o in zip(chosen["item_id"],
                                                                                         chosen["objective"])],
                                     user, "Alignment: accepted suggestions")
             if result:
@@ -178,12 +194,12 @@ with bulk_tab:
                                          for r in changed.itertuples()], user, "Alignment: bulk editor")
             done(f"{result['changed']:,} item(s) saved in one transaction.")
         except Exception as exc:  # noqa: BLE001
-            cached.show_error(exc)
+            chrome.show_error(exc)
     k1, k2 = st.columns([3, 1])
     bulk_target = k1.selectbox(f"Link all {len(unlinked):,} filtered items to", codes, format_func=label.get,
                                index=None, key="bulk_objective")
     if k2.button("Link all", disabled=bulk_target is None or unlinked.empty):
-        result = cached.attempt(link_items, engine, [Link(int(i), bulk_target) for i in unlinked["id"]], user,
+        result = chrome.attempt(link_items, engine, [Link(int(i), bulk_target) for i in unlinked["id"]], user,
                                 "Alignment: bulk link")
         if result:
             done(f"{result['changed']:,} item(s) linked to {inert(bulk_target)}.")

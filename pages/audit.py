@@ -2,13 +2,14 @@
 import pandas as pd
 import streamlit as st
 
-from core import cached, repo
-from core.auth import visible_audit
-from core.export import csv_bytes
+from core.accounts import queries as account_queries
+from core.accounts.auth import visible_audit
+from core.reporting.export import csv_bytes
+from ui import cache, chrome, signin
 
-key = cached.page_setup("Audit trail")
-engine, viewer = cached.engine(), cached.viewer()
-choices = repo.audit_choices(engine)
+key = chrome.page_setup("Audit trail")
+engine, viewer = cache.engine(), signin.viewer()
+choices = account_queries.audit_choices(engine)
 if not choices["action"]:
     st.info("Nothing has been recorded yet: imports, edits and sign-ins appear here.")
     st.stop()
@@ -20,7 +21,7 @@ with st.sidebar:
     today = pd.Timestamp.now(tz="UTC").tz_localize(None).date()
     period = st.date_input("Dates (UTC)", (today - pd.Timedelta(days=90), today))
 start, end = (period if isinstance(period, (tuple, list)) and len(period) == 2 else (None, None))
-trail = repo.audit_frame(engine, user=who, entity=entity, action=action,
+trail = account_queries.audit_frame(engine, user=who, entity=entity, action=action,
                          start=pd.Timestamp(start).to_pydatetime() if start else None,
                          end=(pd.Timestamp(end) + pd.Timedelta(days=1)).to_pydatetime() if end else None)
 trail = visible_audit(trail, viewer)

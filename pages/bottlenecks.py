@@ -2,15 +2,16 @@
 import pandas as pd
 import streamlit as st
 
-from core import cached, charts
+from core.flow.analytics import DRILL_COLUMNS, items_in_status_at
+from core.reporting import charts
+from core.reporting.charts import selected_values
 from core.text import inert
-from core.analytics.flow import DRILL_COLUMNS, items_in_status_at
-from core.charts import selected_values
+from ui import cache, chrome
 
-key = cached.page_setup("Bottlenecks")
-items, events, _deps = cached.flow_frames(key)
+key = chrome.page_setup("Bottlenecks")
+items, events, _deps = cache.flow_frames(key)
 if items.empty:
-    cached.stop_empty("No work items yet: import a tracker or a ticket export first.")
+    chrome.stop_empty("No work items yet: import a tracker or a ticket export first.")
 
 with st.sidebar:
     teams = st.multiselect("Team", sorted(items["team"].dropna().unique()))
@@ -20,7 +21,7 @@ with st.sidebar:
     first, last = (when.min().date(), when.max().date()) if len(when) else (pd.Timestamp.now().date(),) * 2
     period = st.date_input("Period (flow, cycle time, throughput)", (first, last), min_value=first, max_value=last)
 period = tuple(period) if isinstance(period, (tuple, list)) and len(period) == 2 else (first, last)
-report = cached.flow_report(key, tuple(teams), tuple(sources), tuple(kinds), period)
+report = cache.flow_report(key, tuple(teams), tuple(sources), tuple(kinds), period)
 tl = report["timeline"]
 st.caption(f"As of {report['as_of']:%Y-%m-%d %H:%M} (the latest status change in the data) · "
            f"{int(tl['is_wip'].sum()):,} items in progress · {len(tl):,} items")
@@ -32,7 +33,7 @@ def drill(chart_key: str, rows: pd.DataFrame, by: str, extra: tuple[str, ...] = 
     if picked:
         shown = rows[rows[by].isin(picked)]
         st.markdown(f"**{len(shown):,} row(s) behind your selection**")
-        cached.table(shown[[*extra, *[c for c in DRILL_COLUMNS if c in shown]]], f"{chart_key}_rows")
+        chrome.table(shown[[*extra, *[c for c in DRILL_COLUMNS if c in shown]]], f"{chart_key}_rows")
     else:
         st.caption("Click a point or bar (or drag a box) to see the rows behind it.")
 
@@ -48,7 +49,7 @@ with aging_tab:
     drill("aging", report["aging"], "id", ("age_days",))
     beyond = report["aging"][report["aging"]["beyond_p85"]]
     st.markdown(f"**{len(beyond):,} item(s) older than the 85th percentile of past cycle times**")
-    cached.table(beyond[["age_days", *DRILL_COLUMNS]].round({"age_days": 1}), "aging_past_p85")
+    chrome.table(beyond[["age_days", *DRILL_COLUMNS]].round({"age_days": 1}), "aging_past_p85")
 with flow_tab:
     if report["cfd_sentence"]:
         st.info(report["cfd_sentence"])
@@ -59,7 +60,7 @@ with flow_tab:
         ids = items_in_status_at(events, pd.Timestamp(week) + pd.Timedelta(hours=23, minutes=59, seconds=59), status)
         in_band = tl[tl["id"].isin(ids)]
         st.markdown(f"**{len(in_band):,} item(s) '{status.replace('_', ' ')}' at the end of the week of {week}**")
-        cached.table(in_band[DRILL_COLUMNS], "cfd_band_rows")
+        chrome.table(in_band[DRILL_COLUMNS], "cfd_band_rows")
     done = report["finished"]
     chart(charts.cycle_time_chart(done, report["percentiles"]), "cycle")
     drill("cycle", done, "id", ("cycle_days",))
@@ -69,9 +70,9 @@ with flow_tab:
         week_of = done["finish"].dt.to_period("W-SUN").dt.end_time.dt.normalize()
         drill_rows = done[week_of.isin(weeks)]
         st.markdown(f"**{len(drill_rows):,} item(s) finished in the selected week(s)**")
-        cached.table(drill_rows[["finish", *DRILL_COLUMNS]], "throughput_rows")
+        chrome.table(drill_rows[["finish", *DRILL_COLUMNS]], "throughput_rows")
     st.markdown("**Lead time (created → done) by team**")
-    cached.table(report["lead_by_team"].round(1), "lead_time_by_team")
+    chrome.table(report["lead_by_team"].round(1), "lead_time_by_team")
 with wait_tab:
     if report["team_waits"].empty:
         st.success("No item waits on an unfinished item of another team.")
@@ -85,16 +86,16 @@ with wait_tab:
         picked = selected_values(st.session_state.get("waits"))
         shown = waits[waits["team_waited_on"].isin(picked)] if picked else waits
         st.markdown(f"**{len(shown):,} row(s) behind your selection**" if picked else "**Every wait**")
-        cached.table(shown[cols], "cross_team_waits")
+        chrome.table(shown[cols], "cross_team_waits")
     if not report["blocked_alone"].empty:
         st.markdown("**Blocked with nothing recorded to wait on** (ask the owner what blocks them)")
-        cached.table(report["blocked_alone"][["days_blocked", *DRILL_COLUMNS]], "blocked_alone")
+        chrome.table(report["blocked_alone"][["days_blocked", *DRILL_COLUMNS]], "blocked_alone")
 with load_tab:
     by = st.radio("Load by", ["owner", "team"], horizontal=True, format_func=str.title)
     load = report[f"{by}_load"]
     chart(charts.owner_load_chart(load, by=by), f"load_{by}")
     drill(f"load_{by}", tl[tl["is_wip"]].assign(**{by: tl[by].fillna(f"(no {by})")}), by)
-    cached.table(load.round(1), f"load_by_{by}")
+    chrome.table(load.round(1), f"load_by_{by}")
 with late_tab:
     late = report["overdue"]
     if late.empty:

@@ -1,36 +1,37 @@
 """Import history: every batch with its counts, its problems, and Undo."""
 import streamlit as st
 
-from core import cached, repo
+from core.accounts.auth import visible_batches
 from core.importing import review
-from core.auth import visible_batches
 from core.importing.commit import undo_batch
-from core.overview import KIND_COUNTS, last_imports_table, sources_table
+from core.importing.history import KIND_COUNTS, last_imports_table, sources_table
+from core.store import batches as batch_store
+from ui import cache, chrome, signin
 
-key = cached.page_setup("Import history")
-engine = cached.engine()
-batches = visible_batches(cached.batches(key), cached.viewer())
+key = chrome.page_setup("Import history")
+engine = cache.engine()
+batches = visible_batches(cache.batches(key), signin.viewer())
 if batches.empty:
-    cached.stop_empty("No imports yet.")
+    chrome.stop_empty("No imports yet.")
 
-counts = cached.table_counts(key)
+counts = cache.table_counts(key)
 for col, (table, label) in zip(st.columns(len(KIND_COUNTS)), KIND_COUNTS):
     col.metric(label, f"{counts[table]:,}")
 st.caption("Imports and in-app edits (kind 'edit'), newest first; each can be undone below.")
-cached.table(last_imports_table(batches, limit=500), "imports")
+chrome.table(last_imports_table(batches, limit=500), "imports")
 with st.expander("Work items by source"):
-    cached.table(sources_table(cached.work_item_counts(key)), "work_items_by_source")
+    chrome.table(sources_table(cache.work_item_counts(key)), "work_items_by_source")
 
 labels = {int(r.id): f"#{r.id} · {r.file_name}{' · ' + r.sheet if isinstance(r.sheet, str) else ''} · {r.state}"
           for r in batches.itertuples()}
 batch_id = st.selectbox("Batch", list(labels), format_func=labels.get)
 chosen = batches.set_index("id").loc[batch_id]
 
-issues = repo.issues_of(engine, batch_id)
+issues = batch_store.issues_of(engine, batch_id)
 if not issues.empty:
     st.markdown(f"**Problems found in batch #{batch_id}**")
-    cached.table(issues[["severity", "sheet", "row", "column", "value", "message"]], f"import_{batch_id}_issues")
-rejected = repo.rejected_rows_of(engine, batch_id)
+    chrome.table(issues[["severity", "sheet", "row", "column", "value", "message"]], f"import_{batch_id}_issues")
+rejected = batch_store.rejected_rows_of(engine, batch_id)
 if rejected:
     st.download_button("Download rejected rows (xlsx)", lambda: review.rejected_workbook(rejected),
                        file_name=f"rejected_batch_{batch_id}.xlsx")
@@ -45,9 +46,9 @@ if chosen["state"] == "committed":
                 st.warning("Tick the box to confirm.")
             else:
                 try:
-                    undone = undo_batch(engine, batch_id, cached.viewer())
+                    undone = undo_batch(engine, batch_id, signin.viewer())
                 except Exception as exc:  # noqa: BLE001 - every failure becomes a message
-                    cached.show_error(exc)
+                    chrome.show_error(exc)
                 else:
                     st.success(f"Undone: batch(es) {', '.join(map(str, undone))}.")
                     st.rerun()

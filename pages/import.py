@@ -4,14 +4,20 @@ from dataclasses import replace
 
 import streamlit as st
 
-from core import cached
 from core.importing import review
+from core.importing.service import (
+    ImportOptions,
+    PreparedFile,
+    PreparedSheet,
+    execute,
+    forget_mapping_profile,
+    save_mapping_profile,
+)
 from core.text import inert
-from core.importing.service import (ImportOptions, PreparedFile, PreparedSheet, execute, forget_mapping_profile,
-                                   save_mapping_profile)
+from ui import cache, chrome, signin
 
-key = cached.page_setup("Import", need="write")
-engine = cached.engine()
+key = chrome.page_setup("Import", need="write")
+engine = cache.engine()
 st.caption("Upload the spreadsheets you already keep. Nothing is written until you commit, and every import can "
            "be undone from the import history.")
 uploads = st.file_uploader("Spreadsheets (xlsx or csv)", type=["xlsx", "xlsm", "xls", "csv", "tsv", "txt"],
@@ -19,7 +25,7 @@ uploads = st.file_uploader("Spreadsheets (xlsx or csv)", type=["xlsx", "xlsm", "
 if not uploads:
     st.info("Choose one or more files. Sheets, header rows, columns and values are recognised automatically; you "
             "can correct any of it before anything is written.")
-    cached.link("pages/history.py", "Import history", ":material/history:")
+    chrome.link("history", "Import history")
     st.stop()
 
 
@@ -43,7 +49,7 @@ def edit_mapping(ps: PreparedSheet, fid: str) -> PreparedSheet:
     if mapping.profile_name:
         st.success(f"Recognised: {inert(mapping.profile_name)}")
         if mapping.options.get("learned") and st.button("Forget this learned mapping", key=f"forget:{fid}:{name}"):
-            if cached.attempt(forget_mapping_profile, engine, mapping.profile_name, cached.viewer()):
+            if chrome.attempt(forget_mapping_profile, engine, mapping.profile_name, signin.viewer()):
                 st.info("Forgotten: upload the file again to see the mapping inferred afresh.")
     pins_key = f"pins:{fid}:{name}:{mapping.kind}"  # the user's own column choices; the rest is re-scored
     mapping = review.rescored(mapping, table, ps.columns, st.session_state.get(pins_key, {}))
@@ -82,8 +88,8 @@ def edit_mapping(ps: PreparedSheet, fid: str) -> PreparedSheet:
     with st.popover("Save this mapping as a profile"):
         profile = st.text_input("Profile name", key=f"pname:{fid}:{name}")
         if st.button("Save profile", key=f"psave:{fid}:{name}", disabled=not profile):
-            if cached.attempt(save_mapping_profile, engine, review.profile_values(profile, mapping, table.headers),
-                              cached.viewer()):
+            if chrome.attempt(save_mapping_profile, engine, review.profile_values(profile, mapping, table.headers),
+                              signin.viewer()):
                 st.success(f"Saved. Files with these columns will be recognised as '{inert(profile)}'.")
     return replace(ps, mapping=mapping)
 
@@ -99,11 +105,11 @@ def show_plan(result, file_name: str) -> None:
     changes = review.changes_table(result)
     if not changes.empty:
         st.markdown("**Updated rows** (before → after)")
-        cached.table(changes, f"{file_name}_changes")
+        chrome.table(changes, f"{file_name}_changes")
     problems = review.issues_table(result, file_name)
     if not problems.empty:
         st.markdown("**Rejected rows and warnings**")
-        cached.table(problems, f"{file_name}_problems")
+        chrome.table(problems, f"{file_name}_problems")
     rejected = [r for s in result.sheets for r in s.rejected_rows]
     if rejected:
         st.download_button("Download rejected rows (xlsx)", lambda: review.rejected_workbook(rejected),
@@ -129,13 +135,13 @@ def render_upload(upload) -> None:
     fid = hashlib.sha256(data).hexdigest()
     st.header(inert(upload.name))
     try:
-        base = cached.prepared_file(fid, data, upload.name, tuple(st.session_state.get(f"hdrs:{fid}", {}).items()),
+        base = cache.prepared_file(fid, data, upload.name, tuple(st.session_state.get(f"hdrs:{fid}", {}).items()),
                                     tuple(st.session_state.get(f"kinds:{fid}", {}).items()), key,
                                     tuple(sorted(st.session_state.get(f"incl:{fid}", ()))))
     except Exception as exc:  # noqa: BLE001 - every failure becomes a message
-        cached.show_error(exc)
+        chrome.show_error(exc)
         return
-    cached.table(review.sheet_overview(base.sheets), f"{upload.name}_sheets")
+    chrome.table(review.sheet_overview(base.sheets), f"{upload.name}_sheets")
     for note in base.read.notes + base.skipped:  # sheets set aside, rows dropped as totals, records unreadable
         st.caption(inert(note))
     aside = [t.sheet for t in base.read.set_aside if t.sheet] + list(st.session_state.get(f"incl:{fid}", ()))
@@ -162,7 +168,7 @@ def render_upload(upload) -> None:
             st.session_state[f"plan:{fid}"] = execute(engine, final, dry_run=True)
         except Exception as exc:  # noqa: BLE001
             st.session_state.pop(f"plan:{fid}", None)
-            cached.show_error(exc)
+            chrome.show_error(exc)
     plan = st.session_state.get(f"plan:{fid}")
     if plan is not None:
         show_plan(plan, upload.name)
@@ -171,10 +177,10 @@ def render_upload(upload) -> None:
         done = None
         with st.status(f"Importing {inert(upload.name)}…", expanded=True) as status:
             try:
-                done = execute(engine, final, ImportOptions(resolutions=resolutions or {}), user=cached.viewer())
+                done = execute(engine, final, ImportOptions(resolutions=resolutions or {}), user=signin.viewer())
             except Exception as exc:  # noqa: BLE001
                 status.update(label="Nothing was imported", state="error")
-                cached.show_error(exc)
+                chrome.show_error(exc)
             else:
                 status.update(label=f"Imported {inert(upload.name)}", state="complete", expanded=False)
         if done is not None:
@@ -182,11 +188,11 @@ def render_upload(upload) -> None:
             st.success(f"Imported {inert(upload.name)}: {done.inserted:,} new, {done.updated:,} updated, "
                        f"{done.unchanged:,} unchanged, {done.rejected:,} rejected (batch "
                        f"{', '.join(map(str, done.batch_ids))}).")
-            cached.link("pages/history.py", "See it in the import history", ":material/history:")
+            chrome.link("history", "See it in the import history")
 
 
 for upload in uploads:
     try:
         render_upload(upload)
     except Exception as exc:  # noqa: BLE001 - no traceback ever reaches the page
-        cached.show_error(exc)
+        chrome.show_error(exc)

@@ -1,14 +1,15 @@
 """KPI conflicts: incentives that pull against each other, declared and observed; KPI status against target."""
 import streamlit as st
 
-from core import cached, charts
+from core.reporting import charts
 from core.text import inert
+from ui import cache, chrome
 
-key = cached.page_setup("KPI conflicts")
-frames = cached.kpi_frames(key)
+key = chrome.page_setup("KPI conflicts")
+frames = cache.kpi_frames(key)
 if frames["kpis"].empty:
-    cached.stop_empty("No KPIs yet: import a strategy workbook or a scorecard first.")
-report = cached.kpi_report(key)
+    chrome.stop_empty("No KPIs yet: import a strategy workbook or a scorecard first.")
+report = cache.kpi_report(key)
 status, conflicts = report["status"], report["conflicts"]
 
 cols = st.columns(5)
@@ -22,14 +23,14 @@ if conflicts.empty:
 for c in conflicts.itertuples():
     st.markdown(f"{':red' if c.kind == 'declared' else ':orange'}[**{c.kind.title()}**] · {inert(c.sentence)}")
 with st.expander(f"{len(report['not_judged']):,} KPI pair(s) not judged (fewer than 12 common periods)"):
-    cached.table(report["not_judged"][["kpi_a", "kpi_b", "n"]], "kpi_pairs_not_judged")
+    chrome.table(report["not_judged"][["kpi_a", "kpi_b", "n"]], "kpi_pairs_not_judged")
 
 st.plotly_chart(charts.conflict_heatmap(report["matrix"]), width="stretch")
 
 st.subheader("KPI status")
 table = status[["code", "name", "owner", "objective", "direction", "target", "tolerance", "latest_period",
                 "latest_value", "status", "worsening_periods"]]
-cached.table(table, "kpi_status",
+chrome.table(table, "kpi_status",
              column_config={"latest_period": st.column_config.DateColumn("Latest period")})
 st.plotly_chart(charts.kpi_small_multiples(status, frames["readings"]), width="stretch")
 code = st.selectbox("Readings behind a KPI", status["code"].tolist())
@@ -40,9 +41,9 @@ if not segments.empty:  # readings kept per region, site or team beside the head
     segment = st.selectbox("Segment", ["Headline (the whole)", *sorted(segments["segment"].unique())])
     if segment != "Headline (the whole)":
         behind = segments[segments["segment"] == segment]
-cached.table(behind[["period", "value", "source_file", "source_row"]], "kpi_readings",
+chrome.table(behind[["period", "value", "source_file", "source_row"]], "kpi_readings",
              column_config={"period": st.column_config.DateColumn("Period")})
 
 st.subheader("Objectives: weakest KPI")
-cached.table(report["objectives"][["code", "title", "owner", "reported_rag", "measured_status", "weakest_kpi"]],
+chrome.table(report["objectives"][["code", "title", "owner", "reported_rag", "measured_status", "weakest_kpi"]],
              "objectives_by_weakest_kpi")

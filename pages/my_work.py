@@ -4,22 +4,34 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from core import cached, repo
 from core.importing import review
-from core.models import RAG_VALUES, WORK_STATUSES
+from core.store.models import RAG_VALUES, WORK_STATUSES
 from core.text import inert
-from core.tracker import (DEFAULT_STALE_DAYS, QUICK, STATUS_LABELS, VIEWS, grid_frame, latest_notes, quick_update,
-                          save_items, set_stale_days, stale_items, view_items)
-from core.tracker_excel import export_items, reimport
+from core.work import queries as work_queries
+from core.work.excel import export_items, reimport
+from core.work.items import (
+    DEFAULT_STALE_DAYS,
+    QUICK,
+    STATUS_LABELS,
+    VIEWS,
+    grid_frame,
+    latest_notes,
+    quick_update,
+    save_items,
+    set_stale_days,
+    stale_items,
+    view_items,
+)
+from ui import cache, chrome, signin
 
-key = cached.page_setup("My work")
-engine = cached.engine()
-people, teams = cached.alignment_frames(key)["people"], repo.tracker_teams_frame(engine)
+key = chrome.page_setup("My work")
+engine = cache.engine()
+people, teams = cache.alignment_frames(key)["people"], work_queries.tracker_teams_frame(engine)
 if teams.empty:
-    cached.stop_empty("No teams yet: import a tracker with a team column, or a people sheet with teams.")
+    chrome.stop_empty("No teams yet: import a tracker with a team column, or a people sheet with teams.")
 
 names = people["name"].dropna().tolist()
-viewer = cached.viewer()  # a manager works on their own team only; an executive reads
+viewer = signin.viewer()  # a manager works on their own team only; an executive reads
 can_write = viewer.role in ("manager", "admin")
 with st.sidebar:  # without accounts "me" is chosen here and named in the audit trail
     saved = st.session_state.get("my_work_me") or viewer.person
@@ -37,12 +49,12 @@ with st.sidebar:  # without accounts "me" is chosen here and named in the audit 
     st.session_state["my_work_team"] = team
 row = teams.set_index("name").loc[team]
 team_id, stale_days = int(row["id"]), int(row["stale_days"]) if pd.notna(row["stale_days"]) else DEFAULT_STALE_DAYS
-actor = cached.actor()
-items = repo.tracker_items_frame(engine, team_id)
+actor = signin.actor()
+items = work_queries.tracker_items_frame(engine, team_id)
 now = pd.Timestamp.now(tz="UTC").tz_localize(None)
 sources = items["source"].value_counts().index.tolist() or [f"{team} tracker"]
 st.caption(f"{inert(team)}: {len(items):,} item(s) in {inert(', '.join(sources))} · " + (
-    f"changes are saved as {inert(cached.acting_user())} (audited, undoable from the Import history)" if can_write else
+    f"changes are saved as {inert(signin.acting_user())} (audited, undoable from the Import history)" if can_write else
     f"your role ({viewer.role}) can read this page but not change anything"))
 if msg := st.session_state.pop("my_work_saved", None):
     st.success(inert(msg))
@@ -57,7 +69,7 @@ grid_tab, quick_tab, stale_tab, excel_tab = st.tabs(["Items", "Quick update", "S
 with grid_tab:
     view = st.radio("Show", list(VIEWS), format_func=VIEWS.get, horizontal=True, key="grid_view")
     original = grid_frame(view_items(items, view, me, now, stale_days))
-    codes = cached.alignment_frames(key)["objectives"]["code"].tolist()
+    codes = cache.alignment_frames(key)["objectives"]["code"].tolist()
     pick = st.column_config.SelectboxColumn
     edited = st.data_editor(original, hide_index=True, width="stretch", num_rows="add", key=f"grid:{team_id}:{view}:{key[1]}", placeholder="",
                             disabled=["external_key", "updated_at", "source"], column_config={
@@ -76,7 +88,7 @@ with grid_tab:
         try:
             done(save_items(engine, team_id, original, edited, actor, source=target).sentence())
         except Exception as exc:  # noqa: BLE001 - every failure becomes a message
-            cached.show_error(exc)
+            chrome.show_error(exc)
 
 with quick_tab:
     open_mine = items[items["owner"].eq(me) & items["status"].ne("done")] if me else items.iloc[0:0]
@@ -101,7 +113,7 @@ with quick_tab:
                         quick_update(engine, team_id, int(it.id), action, actor, note=note, blocked_by=blocker)
                         done(f"{it.external_key}: {label.lower()}, last updated now.")
                     except Exception as exc:  # noqa: BLE001
-                        cached.show_error(exc)
+                        chrome.show_error(exc)
 
 with stale_tab:
     days = st.number_input(f"Stale after (days) for {inert(team)}", 1, 365, stale_days, key="stale_days")
@@ -110,13 +122,13 @@ with stale_tab:
             set_stale_days(engine, team_id, int(days), actor)
             done(f"{team}: items are stale after {int(days)} days without an update.")
         except Exception as exc:  # noqa: BLE001
-            cached.show_error(exc)
+            chrome.show_error(exc)
     stale = stale_items(items, now, int(days))[["external_key", "title", "owner", "status", "last_update",
                                                 "days_since_update"]]
     st.markdown(f"**Yours** ({inert(me) or 'choose yourself'}): {int(stale['owner'].eq(me).sum())} stale item(s)")
-    cached.table(stale[stale["owner"].eq(me)], "my_stale_items")
+    chrome.table(stale[stale["owner"].eq(me)], "my_stale_items")
     st.markdown(f"**The team's** (for its manager): {len(stale)} stale item(s) by owner")
-    cached.table(stale.sort_values(["owner", "days_since_update"], ascending=[True, False]), "team_stale_items")
+    chrome.table(stale.sort_values(["owner", "days_since_update"], ascending=[True, False]), "team_stale_items")
 
 with excel_tab:
     source = st.selectbox("Tracker", sources, key="excel_source")
@@ -124,7 +136,7 @@ with excel_tab:
         try:
             st.session_state["my_work_export"] = export_items(engine, team_id, source, actor)
         except Exception as exc:  # noqa: BLE001
-            cached.show_error(exc)
+            chrome.show_error(exc)
     ex = st.session_state.get("my_work_export")
     if ex is not None and ex.layout.source == source:
         st.download_button(f"Download {inert(ex.file_name)} ({ex.rows} rows)", ex.data, file_name=ex.file_name,
@@ -139,7 +151,7 @@ with excel_tab:
                 st.session_state["my_work_plan"] = (fid, reimport(engine, data, upload.name, team_id, source, actor,
                                                                   dry_run=True))
             except Exception as exc:  # noqa: BLE001
-                cached.show_error(exc)
+                chrome.show_error(exc)
         plan = st.session_state.get("my_work_plan")
         if plan is not None and plan[0] == fid:
             result = plan[1].result
@@ -149,9 +161,9 @@ with excel_tab:
                                         if plan[1].filled_keys else []):
                 st.caption(inert(line))
             if not (changes := review.changes_table(result)).empty:
-                cached.table(changes, "reimport_changes")
+                chrome.table(changes, "reimport_changes")
             if not (problems := review.issues_table(result, upload.name)).empty:
-                cached.table(problems, "reimport_problems")
+                chrome.table(problems, "reimport_problems")
             resolutions, table = {}, review.conflicts_table(result)
             if len(table):
                 st.warning(f"{len(table)} field(s) were edited here after the file's rows were exported; choose which "
@@ -163,7 +175,7 @@ with excel_tab:
             close = False
             if len(missing := plan[1].missing):
                 st.warning(f"{len(missing)} of the team's row(s) are no longer in the file. They are never deleted.")
-                cached.table(missing.drop(columns=["id"]), "rows_missing_from_file")
+                chrome.table(missing.drop(columns=["id"]), "rows_missing_from_file")
                 close = st.radio("Those rows", ["leave", "close"], key="missing_choice", horizontal=True,
                                  format_func={"leave": "Leave them", "close": "Close them (set to done)"}.get) == "close"
             if st.button("Import the file", type="primary", key="reimport_commit",
@@ -175,4 +187,4 @@ with excel_tab:
                     done(f"Imported {upload.name}: {r.result.inserted} new, {r.result.updated} updated, "
                          f"{r.result.unchanged} unchanged" + (f", {r.closed.updated} closed" if r.closed else "") + ".")
                 except Exception as exc:  # noqa: BLE001
-                    cached.show_error(exc)
+                    chrome.show_error(exc)

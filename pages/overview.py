@@ -1,32 +1,32 @@
 """Overview: is strategy being executed, where is it stuck, who owns the fix; the steering pack to take away."""
 import streamlit as st
 
-from core import cached
-from core.export import steering_pack
+from core.reporting.export import steering_pack
+from core.reporting.report import ReportOptions, format_change, format_value
 from core.text import inert
-from core.report import ReportOptions, format_change, format_value
+from ui import cache, chrome, signin
 
-key = cached.page_setup("Overview")
-counts = cached.table_counts(key)
+key = chrome.page_setup("Overview")
+counts = cache.table_counts(key)
 if not (counts["workitem"] or counts["objective"] or counts["kpi"]):
     st.info("Welcome to Throughline. Nothing is loaded yet: import the spreadsheets your teams already keep "
             "(task lists, ServiceNow or Jira exports, milestone plans, KPI sheets), or look around with the sample "
             "scenario first.")
-    cached.link("pages/import.py", "Import a spreadsheet", ":material/upload_file:")
-    if cached.viewer().role == "admin" and st.button("Load the sample scenario", type="primary"):
+    chrome.link("import", "Import a spreadsheet")
+    if signin.viewer().role == "admin" and st.button("Load the sample scenario", type="primary"):
         from core.sample import load_sample
 
         with st.spinner("Importing the six sample files…"):
             try:
-                load_sample(cached.engine(), user=cached.viewer().username)
+                load_sample(cache.engine(), user=signin.viewer().username)
             except Exception as exc:  # noqa: BLE001 - every failure becomes a message
-                cached.show_error(exc)
+                chrome.show_error(exc)
             else:
                 st.rerun()
     st.stop()
 
 opts = ReportOptions.from_env()
-report = cached.overview_report(key, opts.period_days, opts.stale_source_days)
+report = cache.overview_report(key, opts.period_days, opts.stale_source_days)
 as_of = report["as_of"]
 st.caption((f"Data as of {as_of:%d %b %Y %H:%M}" if as_of is not None else "No dated data yet")
            + f" · arrows show the change over the previous {report['period_days']} days")
@@ -35,17 +35,15 @@ SECTIONS = {"Alignment": ["linked_share", "hidden_ratio"],
             "Flow": ["wip", "throughput", "median_cycle_days", "aging_past_p85", "top_wait_days"],
             "KPI health": ["kpi_green", "kpi_amber", "kpi_red", "kpi_grey", "open_signals", "conflicts"],
             "Status vs reality": ["green_but_red"]}
-LINKS = {"Alignment": ("pages/alignment.py", "Open alignment", ":material/target:"),
-         "Flow": ("pages/bottlenecks.py", "Open bottlenecks", ":material/hourglass_top:"),
-         "KPI health": ("pages/kpi_conflicts.py", "Open KPI conflicts", ":material/compare_arrows:"),
-         "Status vs reality": ("pages/reality.py", "Open status vs reality", ":material/fact_check:")}
+LINKS = {"Alignment": ("alignment", "Open alignment"), "Flow": ("flow", "Open bottlenecks"),
+         "KPI health": ("kpi", "Open KPI conflicts"), "Status vs reality": ("reality", "Open status vs reality")}
 by_key = {row["key"]: row for row in report["headline"]}
 for section, keys in SECTIONS.items():
     with st.container(border=True):
         head, link = st.columns([3, 1])
         head.markdown(f"**{section}**")
         with link:
-            cached.link(*LINKS[section])
+            chrome.link(*LINKS[section])
         for col, k in zip(st.columns(len(keys)), keys):
             row = by_key[k]
             colour = "off" if row["better"] is None or not row["change"] else (
@@ -60,7 +58,7 @@ attention = report["attention"]
 if attention.empty:
     st.success("Nothing stands out: no red KPI, no green-but-red status, no long cross-team wait.")
 else:
-    cached.table(attention[["rank", "owner", "reason", "days"]], "attention",
+    chrome.table(attention[["rank", "owner", "reason", "days"]], "attention",
                  column_config={"rank": st.column_config.NumberColumn("#", width="small"),
                                 "owner": "Owner to act", "reason": st.column_config.TextColumn("Why", width="large"),
                                 "days": st.column_config.NumberColumn("Days", help="How long it has been so")})
@@ -71,7 +69,7 @@ stale = fresh[fresh["stale"]] if len(fresh) else fresh
 if len(stale):
     st.warning(f"{len(stale)} source(s) not imported for over {opts.stale_source_days} days: "
                + inert(", ".join(stale["source"])) + ". Their figures may be out of date.")
-cached.table(fresh, "data_freshness",
+chrome.table(fresh, "data_freshness",
              column_config={"last_import": st.column_config.DatetimeColumn("Last import (UTC)",
                                                                            format="YYYY-MM-DD HH:mm"),
                             "days_ago": st.column_config.NumberColumn("Days ago", format="%.1f")})

@@ -2,14 +2,15 @@
 import pandas as pd
 import streamlit as st
 
-from core import cached, charts
-from core.analytics.kpis import xmr, xmr_signals
+from core.kpis.analytics import xmr, xmr_signals
+from core.kpis.signals import DEFAULT_BASELINE, set_protocol, set_state
+from core.reporting import charts
 from core.text import inert
-from core.signals import DEFAULT_BASELINE, set_protocol, set_state
+from ui import cache, chrome, signin
 
-key = cached.page_setup("Signals")
-engine = cached.engine()
-signals = cached.signals(key)
+key = chrome.page_setup("Signals")
+engine = cache.engine()
+signals = cache.signals(key)
 if signals.empty:
     st.info("No signals: no KPI reading has broken its control limits.")
     st.stop()
@@ -23,7 +24,7 @@ if owners:
 unowned = int(signals["owner"].isna().sum())
 if unowned:
     st.warning(f"{unowned} signal(s) have no owner to act: their KPI has no accountable owner.")
-cached.table(shown[["id", "kpi", "period", "rule", "message", "owner", "state", "protocol"]], "signals",
+chrome.table(shown[["id", "kpi", "period", "rule", "message", "owner", "state", "protocol"]], "signals",
              column_config={"period": st.column_config.DateColumn("Period")})
 if shown.empty:
     st.stop()
@@ -31,7 +32,7 @@ if shown.empty:
 labels = {int(r.id): f"#{r.id} · {r.kpi} · {r.period:%d %b %Y} · {r.state}" for r in shown.itertuples()}
 sid = st.selectbox("Signal", list(labels), format_func=labels.get)
 chosen = shown.set_index("id").loc[sid]
-frames = cached.kpi_frames(key)
+frames = cache.kpi_frames(key)
 kpi = frames["kpis"].set_index("code").loc[chosen["kpi"]]
 readings = frames["readings"][frames["readings"]["kpi_id"] == kpi["id"]]
 baseline = int(kpi["baseline_periods"]) if pd.notna(kpi.get("baseline_periods")) else DEFAULT_BASELINE
@@ -42,7 +43,7 @@ st.plotly_chart(charts.control_chart(readings["period"], readings["value"], limi
 st.markdown(f"**Owner:** {inert(chosen['owner']) or '— none —'}  \n"
             f"**Protocol:** {inert(chosen['protocol']) or '— none yet —'}")
 with st.expander("Readings behind this chart (file and row)"):
-    cached.table(readings[["period", "value", "source_file", "source_row"]], "signal_readings",
+    chrome.table(readings[["period", "value", "source_file", "source_row"]], "signal_readings",
                  column_config={"period": st.column_config.DateColumn("Period")})
 
 with st.form(f"act:{sid}"):
@@ -52,14 +53,14 @@ with st.form(f"act:{sid}"):
     res = r.form_submit_button("Resolve", disabled=chosen["state"] == "resolved")
 if ack or res:
     try:
-        set_state(engine, sid, "acknowledged" if ack else "resolved", cached.viewer(), note)
+        set_state(engine, sid, "acknowledged" if ack else "resolved", signin.viewer(), note)
     except Exception as exc:  # noqa: BLE001 - every failure becomes a message
-        cached.show_error(exc)
+        chrome.show_error(exc)
     else:
         st.rerun()
 with st.expander("Edit the KPI's intervention protocol"):
     text = st.text_area("Protocol", value=kpi["protocol"] if pd.notna(kpi.get("protocol")) else "",
                         key=f"proto:{kpi['id']}")
     if st.button("Save protocol", key=f"psave:{kpi['id']}"):
-        if cached.attempt(set_protocol, engine, int(kpi["id"]), text, cached.viewer()):
+        if chrome.attempt(set_protocol, engine, int(kpi["id"]), text, signin.viewer()):
             st.rerun()

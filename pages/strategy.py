@@ -1,17 +1,17 @@
 """Strategy: objectives, KPIs, owners, incentives and expected effects, editable in place."""
 import streamlit as st
 
-from core import cached
-from core.models import RAG_VALUES
+from core.store.models import RAG_VALUES
+from core.strategy.editing import objective_tree, save_edits, set_field, strategy_flags
 from core.text import inert
-from core.strategy import objective_tree, save_edits, set_field, strategy_flags
+from ui import cache, chrome, signin
 
-key = cached.page_setup("Strategy")
-tables = cached.strategy_tables(key)
-people = cached.alignment_frames(key)["people"]
+key = chrome.page_setup("Strategy")
+tables = cache.strategy_tables(key)
+people = cache.alignment_frames(key)["people"]
 objectives, kpis = tables["objectives"], tables["kpis"]
 if objectives.empty and kpis.empty:
-    cached.stop_empty("No objectives or KPIs yet: import a strategy workbook (objectives, KPIs, incentives) first, "
+    chrome.stop_empty("No objectives or KPIs yet: import a strategy workbook (objectives, KPIs, incentives) first, "
                       "or add them in the tables below once one exists.")
 
 names = sorted(people["name"].dropna().unique())
@@ -48,7 +48,7 @@ if flags.empty:
     st.success("Every objective has exactly one accountable owner; every KPI has an owner and serves an objective.")
 else:
     st.warning(f"{len(flags)} accountability gap(s): work cannot be steered where nobody owns the outcome.")
-    cached.table(flags, "accountability_flags")
+    chrome.table(flags, "accountability_flags")
     unowned = flags[flags["what"].eq("objective")]
     if len(unowned):
         with st.form("fix_owner"):
@@ -59,11 +59,11 @@ else:
             if st.form_submit_button("Save owner", type="primary"):
                 row = objectives[objectives["code"] == code].iloc[0]
                 try:
-                    set_field(cached.engine(), "objectives", int(row["id"]), "owner", owner, cached.viewer())
+                    set_field(cache.engine(), "objectives", int(row["id"]), "owner", owner, signin.viewer())
                     st.session_state["strategy_saved"] = inert(f"{code}: accountable owner is now {owner}.")
                     st.rerun()
                 except Exception as exc:  # noqa: BLE001 - every failure becomes a message
-                    cached.show_error(exc)
+                    chrome.show_error(exc)
 
 if msg := st.session_state.pop("strategy_saved", None):
     st.success(msg)
@@ -79,14 +79,14 @@ for tab, entity in zip(tabs, ["objectives", "kpis", "incentives", "effects"]):
                                 num_rows="dynamic", key=f"edit_{entity}_{key[1]}")
         if st.button("Save changes", key=f"save_{entity}", type="primary"):
             try:
-                result = save_edits(cached.engine(), entity, original, edited.drop(columns=["tree"], errors="ignore"),
-                                    cached.viewer())
+                result = save_edits(cache.engine(), entity, original, edited.drop(columns=["tree"], errors="ignore"),
+                                    signin.viewer())
                 st.session_state["strategy_saved"] = (
                     f"Saved: {result.inserted} added, {result.updated} changed, {result.deleted} deleted."
                     if result.changed else "Nothing had changed.")
                 st.rerun()
             except Exception as exc:  # noqa: BLE001
-                cached.show_error(exc)
+                chrome.show_error(exc)
         if entity == "incentives":
             st.caption("A team is measured (paid, ranked) on a KPI. The KPI conflicts view sets these against the "
                        "expected effects.")

@@ -9,7 +9,7 @@ from typing import Callable, Iterator
 import openpyxl
 import pytest
 
-from core.db import make_engine, upgrade_schema
+from core.store.db import make_engine, upgrade_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 def _realdata() -> Path:

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core import repo
-from core.db import make_engine
+from core.store import tables
+from core.store.db import make_engine
 from tests.conftest import GMPP, SERVICENOW, sqlite_only
 from tests.test_cli import cli
 
@@ -15,17 +15,17 @@ DATA = ("workitem", "statusevent", "person", "team", "importbatch", "auditevent"
 def test_backup_then_restore_brings_back_exactly_the_saved_state(db_url: str, tmp_path: Path) -> None:
     assert cli(db_url, "import", str(SERVICENOW)).returncode == 0
     engine = make_engine(db_url)
-    saved = repo.table_checksums(engine)
+    saved = tables.table_checksums(engine)
     backup = tmp_path / "backup.db"
     proc = cli(db_url, "backup", str(backup))
     assert proc.returncode == 0 and "890 work items" in proc.stdout
     assert cli(db_url, "import", str(GMPP)).returncode == 0
-    assert repo.table_counts(engine)["workitem"] == 1125
+    assert tables.table_counts(engine)["workitem"] == 1125
     proc = cli(db_url, "restore", str(backup))
     assert proc.returncode == 0, proc.stderr
-    after = repo.table_checksums(make_engine(db_url))
+    after = tables.table_checksums(make_engine(db_url))
     assert {t: after[t] for t in DATA if t != "auditevent"} == {t: saved[t] for t in DATA if t != "auditevent"}
-    assert repo.table_counts(make_engine(db_url))["auditevent"] == repo.table_counts(
+    assert tables.table_counts(make_engine(db_url))["auditevent"] == tables.table_counts(
         make_engine(f"sqlite:///{backup}"))["auditevent"] + 1  # the restore itself is audited
 
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from core import repo
-from core.db import make_engine, upgrade_schema
+from core.store import tables
+from core.store.db import make_engine, upgrade_schema
 from tests.conftest import ROOT
 from tests.fixtures.make_bad_files import write_large
 
@@ -41,7 +41,7 @@ def import_in_child(path: Path, db_url: str) -> Outcome:
     """Run `python -m core import PATH --json` in a fresh process; check the rules every bad file obeys."""
     engine = make_engine(db_url)
     upgrade_schema(engine)
-    before = repo.table_checksums(engine)
+    before = tables.table_checksums(engine)
     env = {**os.environ, "DATABASE_URL": db_url, "PYTHONPATH": str(ROOT)}
     proc = subprocess.run([sys.executable, "-c", RUNNER, "import", str(path), "--json"], capture_output=True,
                           text=True, env=env, cwd=ROOT, timeout=300)
@@ -51,7 +51,7 @@ def import_in_child(path: Path, db_url: str) -> Outcome:
     if proc.returncode == 2:
         message = proc.stderr if not proc.stdout.strip() else json.loads(proc.stdout)["error"]
         assert path.name in message
-        assert repo.table_checksums(engine) == before
+        assert tables.table_checksums(engine) == before
         return Outcome(2, message, {}, peak)
     out = json.loads(proc.stdout)
     assert out["inserted"] >= 1 and proc.returncode == (1 if out["rejected"] else 0)
@@ -63,7 +63,7 @@ def largest_stored_text(engine: sa.Engine) -> int:
     """The longest value stored in any column of any table, as text."""
     longest = 0
     with engine.connect() as conn:
-        for table in repo.T.values():
+        for table in tables.T.values():
             for row in conn.execute(sa.select(table)):
                 longest = max([longest, *(len(str(v)) for v in row)])
     return longest

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from core.db import make_engine, upgrade_schema
+from core.store.db import make_engine, upgrade_schema
 from tests.conftest import ROOT
 
 WRITERS, READERS, SECONDS = 10, 10, 20.0

@@ -6,11 +6,11 @@ import os
 import subprocess
 import sys
 
-from core.db import current_revision, head_revision, make_engine
-from core import repo
+from core.store import tables
+from core.store.db import current_revision, head_revision, make_engine
 from tests.conftest import ROOT
 
-START = ("import sys; from core.db import make_engine, upgrade_schema; "
+START = ("import sys; from core.store.db import make_engine, upgrade_schema; "
          "upgrade_schema(make_engine(sys.argv[1])); print('ok')")
 
 
@@ -22,4 +22,4 @@ def test_six_replicas_starting_together_migrate_one_database_once(db_url: str) -
     assert [p.returncode for p in procs] == [0] * 6, [err[-800:] for _, err in results]
     engine = make_engine(db_url)
     assert current_revision(engine) == head_revision()
-    assert repo.data_version(engine) == 0
+    assert tables.data_version(engine) == 0

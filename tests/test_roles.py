@@ -8,20 +8,25 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable
 
-import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import auth, repo
+from core.accounts import auth
+from core.accounts import queries as account_queries
+from core.alignment import queries as alignment_queries
+from core.alignment.rules import Link, add_rule, link_items
+from core.errors import ThroughlineError
+from core.flow import queries as flow_queries
 from core.importing.commit import undo_batch
 from core.importing.service import import_file
-from core.linking import Link, add_rule, link_items
-from core.errors import ThroughlineError
-from core.models import utcnow
+from core.kpis import queries as kpi_queries
+from core.kpis.signals import set_state
 from core.sample import load_sample
-from core.signals import set_state
-from core.strategy import apply_changes, set_field
-from core.tracker import quick_update, set_stale_days
+from core.store import batches, tables
+from core.store.models import utcnow
+from core.strategy import queries as strategy_queries
+from core.strategy.editing import apply_changes, set_field
+from core.work.items import quick_update, set_stale_days
 from tests.conftest import csv_bytes
 
 
@@ -38,7 +43,7 @@ PAGES = sorted(p.name for p in (ROOT / "pages").glob("*.py"))
 @pytest.fixture
 def world(engine) -> dict[str, Any]:
     load_sample(engine)
-    teams = repo.teams_frame(engine).set_index("name")["id"]
+    teams = tables.teams_frame(engine).set_index("name")["id"]
     viewers = {
         "executive": auth.Viewer("eve", "executive"),
         "desk manager": auth.Viewer("marcus", "manager", "Service Desk", int(teams["Service Desk"]), True,
@@ -47,9 +52,9 @@ def world(engine) -> dict[str, Any]:
                                      "Tom Becker"),
         "admin": auth.Viewer("ada", "admin"),
     }
-    items = repo.alignment_items_frame(engine)
-    objectives = repo.editable_frames(engine)["objectives"].set_index("code")["id"]
-    signals = repo.signals_frame(engine)
+    items = alignment_queries.alignment_items_frame(engine)
+    objectives = strategy_queries.editable_frames(engine)["objectives"].set_index("code")["id"]
+    signals = kpi_queries.signals_frame(engine)
     return {"engine": engine, "v": viewers, "items": items, "objectives": objectives, "signals": signals}
 
 
@@ -62,13 +67,13 @@ def actions(w: dict[str, Any]) -> dict[str, Callable[[auth.Viewer], Any]]:
     e, items, obj = w["engine"], w["items"], w["objectives"]
     desk_item = int(items[(items["team"] == "Service Desk") & items["objective_id"].isna()]["id"].iloc[0])
     mttr_signal = int(w["signals"][w["signals"]["kpi"] == "K-MTTR"]["id"].iloc[0])
-    teams = repo.teams_frame(e).set_index("name")["id"]
+    teams = tables.teams_frame(e).set_index("name")["id"]
     desk_team, infra_team = int(teams["Service Desk"]), int(teams["Infrastructure"])
-    tracked = repo.work_items_frame(e)
+    tracked = flow_queries.work_items_frame(e)
     open_ = tracked[tracked["status"] != "done"]
     desk_tracked = int(open_[open_["team"] == "Service Desk"]["id"].iloc[0])
     infra_tracked = int(open_[open_["team"] == "Infrastructure"]["id"].iloc[0])
-    sample_batch = int(repo.list_batches(e)["id"].max())  # the sample loader's last import (nothing depends on it)
+    sample_batch = int(batches.list_batches(e)["id"].max())  # the sample loader's last import (nothing depends on it)
     return {
         "import own-team tracker": lambda v: import_file(e, desk_tracker(), "desk.csv", user=v),
         "import strategy sheet": lambda v: import_file(e, csv_bytes([["Code", "Objective", "Owner"],
@@ -108,13 +113,13 @@ def test_role_action_matrix(world, role) -> None:
     viewer = world["v"][role]
     wrong = []
     for name, act in actions(world).items():
-        before = repo.table_checksums(world["engine"])
+        before = tables.table_checksums(world["engine"])
         try:
             act(viewer)
             allowed = True
         except auth.AccessDenied:
             allowed = False
-            assert repo.table_checksums(world["engine"]) == before, f"{role} / {name}: a refusal changed data"
+            assert tables.table_checksums(world["engine"]) == before, f"{role} / {name}: a refusal changed data"
         except ThroughlineError:
             allowed = True  # past the permission check, stopped by a business rule (e.g. undo order)
         if allowed != (role in ALLOWED[name]):
@@ -134,7 +139,7 @@ def test_managers_own_imports_and_undo(world) -> None:
 
 def test_scoped_reads_show_only_the_managers_team(world) -> None:
     e = world["engine"]
-    items, events, deps = repo.work_items_frame(e), repo.status_events_frame(e), repo.dependencies_frame(e)
+    items, events, deps = flow_queries.work_items_frame(e), flow_queries.status_events_frame(e), flow_queries.dependencies_frame(e)
     scope = world["v"]["desk manager"].scope
     assert scope == "Service Desk" and world["v"]["infra manager"].scope is None  # Tom reads everything
     mine, my_events, my_deps = auth.scope_flow(items, events, deps, scope)
@@ -148,7 +153,7 @@ def signed_in(page: str, viewer: auth.Viewer | None, monkeypatch, db_url: str, m
     monkeypatch.setenv("DATABASE_URL", db_url)
     at = AppTest.from_file(str(ROOT / "pages" / page), default_timeout=180)
     if viewer is not None:
-        from core.db import make_engine
+        from core.store.db import make_engine
         from tests.helpers.accounts import account_for
 
         account_for(make_engine(db_url), viewer)  # a session stands for a real account, re-read on every rerun
@@ -232,7 +237,7 @@ def test_sign_in_form_signs_in_and_locks_out(world, monkeypatch, db_url) -> None
         other.button[0].click().run()
     assert "Wrong" in other.error[0].value
     with world["engine"].connect() as conn:
-        user = repo.users_frame(conn).iloc[0]
+        user = account_queries.users_frame(conn).iloc[0]
     assert int(user["failed_logins"]) == auth.MAX_FAILURES
     waiting = signed_in("overview.py", None, monkeypatch, db_url)  # this client now waits, right password or not
     waiting.text_input(key="login_name").input("ada")

@@ -8,12 +8,16 @@ from datetime import timedelta
 import pandas as pd
 import pytest
 
-from core import auth, charts, linking, repo
+from core.accounts import auth
+from core.accounts import queries as account_queries
+from core.accounts.throttle import THROTTLE
+from core.alignment import rules as linking
 from core.errors import ThroughlineError
-from core.login_throttle import THROTTLE
-from core.models import utcnow
+from core.reporting import charts
+from core.store.models import utcnow
 from core.text import JOINER, inert
-from core.tracker_excel import export_items, reimport
+from core.work import queries as work_queries
+from core.work.excel import export_items, reimport
 from tests.core.test_tracker import TRACKER, load, team_id
 from tests.helpers.markup import live_markup
 
@@ -127,12 +131,12 @@ def test_a_formula_like_key_survives_the_my_work_round_trip(engine) -> None:
     wb.save(buf)
     import_file(engine, buf.getvalue(), "ops_tracker.xlsx")
     ops = team_id(engine, "Ops")
-    before = repo.tracker_items_frame(engine, ops)
+    before = work_queries.tracker_items_frame(engine, ops)
     exported = export_items(engine, ops, "ops_tracker", "Ann")
     plan = reimport(engine, exported.data, exported.file_name, ops, "ops_tracker", "Ann", dry_run=True)
     assert plan.missing.empty and plan.result.inserted == 0  # the same item, not a new one
     done = reimport(engine, exported.data, exported.file_name, ops, "ops_tracker", "Ann", dry_run=False)
-    after = repo.tracker_items_frame(engine, ops)
+    after = work_queries.tracker_items_frame(engine, ops)
     assert done.result.inserted == 0 and len(after) == len(before)
     assert set(after["external_key"]) == set(before["external_key"]) and key in set(after["external_key"])
 
@@ -193,7 +197,7 @@ def test_the_account_waits_after_many_failures_from_many_clients_and_resets_afte
     after = now + timedelta(minutes=1, seconds=1)
     _fail(engine, "boss", 1, after, client="10.0.0.4")  # the lock expired: the count restarted at zero
     with engine.connect() as conn:
-        user = repo.users_frame(conn).iloc[0]
+        user = account_queries.users_frame(conn).iloc[0]
     assert int(user["failed_logins"]) == 1 and user["locked_until"] is None or pd.isna(user["locked_until"])
     assert auth.authenticate(engine, "boss", PASSWORD, now=after, client="10.0.0.3").username == "boss"
 

@@ -15,9 +15,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from core import repo
-from core.export import csv_bytes
-from core.export_safety import FORMULA_PREFIXES, SheetSpec, write_xlsx
+from core.reporting.export import csv_bytes
+from core.reporting.export_safety import FORMULA_PREFIXES, SheetSpec, write_xlsx
+from core.store import batches, tables
 
 ROOT = Path(__file__).resolve().parents[1]
 FORMULA = '=HYPERLINK("http://x","y")'
@@ -54,32 +54,32 @@ def _rejected(engine: Any) -> bytes:
 
     import_file(engine, make_csv([["Ref", "Task", "Due", FORMULA, "@SUM(1)"], ["A-1", "ok", "2026-01-05", "x", "y"],
                                   ["A-2", "bad", "not a date", "=1+1", "@x"]]), "hostile.csv", user="t")
-    rows = repo.rejected_rows_of(engine, int(repo.list_batches(engine)["id"].max()))
+    rows = batches.rejected_rows_of(engine, int(batches.list_batches(engine)["id"].max()))
     assert rows, "the bad row was not rejected"
     return review.rejected_workbook(rows)
 
 
 def _steering_pack(engine: Any) -> bytes:
-    from core.export import steering_pack
-    from core.report import build_report, load_frames
+    from core.reporting.export import steering_pack
+    from core.reporting.report import build_report, load_frames
     from core.sample import load_sample
 
     load_sample(engine)
     with engine.begin() as conn:  # hostile names everywhere the pack writes them
-        conn.execute(repo.T["team"].update().values(name=FORMULA + " " + repo.T["team"].c.name))
-        conn.execute(repo.T["workitem"].update().values(title="@" + repo.T["workitem"].c.title))
-        conn.execute(repo.T["importbatch"].update().values(source="=" + repo.T["importbatch"].c.source))
+        conn.execute(tables.T["team"].update().values(name=FORMULA + " " + tables.T["team"].c.name))
+        conn.execute(tables.T["workitem"].update().values(title="@" + tables.T["workitem"].c.title))
+        conn.execute(tables.T["importbatch"].update().values(source="=" + tables.T["importbatch"].c.source))
     return steering_pack(build_report(load_frames(engine)))
 
 
 def _tracker_export(engine: Any) -> bytes:
-    from core.tracker_excel import export_items
+    from core.work.excel import export_items
     from tests.core.test_tracker import TRACKER, load, team_id
 
     load(engine, [[*TRACKER[0][:-1], FORMULA], *[[*r[:-1], "@x"] for r in TRACKER[1:]]])
     ops = team_id(engine, "Ops")
     with engine.begin() as conn:
-        conn.execute(repo.T["workitem"].update().values(title="=1+" + repo.T["workitem"].c.title))
+        conn.execute(tables.T["workitem"].update().values(title="=1+" + tables.T["workitem"].c.title))
     return export_items(engine, ops, "ops_tracker", "Ann").data
 
 
@@ -121,4 +121,4 @@ def test_no_other_module_creates_a_workbook_or_writes_a_csv() -> None:
     writes = re.compile(r"\bWorkbook\(|\.to_csv\(|\bcsv\.writer\(|\bcsv\.DictWriter\(|\.to_excel\(|xlsxwriter")
     offenders = [str(p.relative_to(ROOT)) for folder in ("core", "pages") for p in (ROOT / folder).rglob("*.py")
                  if p.name != "export_safety.py" and writes.search(p.read_text(encoding="utf-8"))]
-    assert not offenders, f"write workbooks and CSV through core.export_safety: {offenders}"
+    assert not offenders, f"write workbooks and CSV through core.reporting.export_safety: {offenders}"

@@ -15,20 +15,28 @@ from itertools import islice
 from typing import Any
 
 import pandas as pd
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from core import repo
+from core.accounts.auth import actor_name, checked, require_own_batch
+from core.alignment.rules import apply_rules_on_import
 from core.errors import NotFound, UndoRefused
+from core.importing import queries as import_queries
 from core.importing.diff import diff
-from core.importing.plan import (TARGETS, TRACE_COLUMNS, Resolver, build_incoming, norm, normed, scorecard_parts,
-                                 split_depends)
 from core.importing.mapping import Mapping
+from core.importing.plan import (
+    TARGETS,
+    TRACE_COLUMNS,
+    Resolver,
+    build_incoming,
+    norm,
+    normed,
+    scorecard_parts,
+    split_depends,
+)
 from core.importing.read import Table
 from core.importing.validate import Issue, ValidatedSheet
-from core.linking import apply_rules_on_import
-from core.auth import actor_name, checked, require_own_batch
-from core.models import utcnow
+from core.store import batches, changelog, tables, writes
+from core.store.models import utcnow
 
 DELETE_ORDER = ("workitem", "expectedeffect", "incentive", "kpireading", "kpi", "objective", "person", "team")
 MAX_CHANGES_SHOWN = 500
@@ -81,8 +89,8 @@ def unchanged_since(conn: Connection, ps: Any, sha256: str, source: str) -> dict
     (count, max last_batch_id, sum id, max id) signature of the source changes with any change.
     """
     fp = fingerprint(sha256, ps.table, ps.mapping, source)
-    state = repo.source_state(conn, source)
-    for prev in repo.recent_batches_of_source(conn, source):
+    state = batches.source_state(conn, source)
+    for prev in batches.recent_batches_of_source(conn, source):
         opts = prev.get("options") or {}
         if opts.get("fingerprint") == fp and opts.get("source_state") == state:
             return prev
@@ -93,20 +101,20 @@ def apply_unchanged(conn: Connection, table: Table, mapping: Mapping, prev: dict
                     source: str | None) -> SheetResult:
     """Record a batch for a re-import that changes nothing, with the earlier batch's counts and issues."""
     kept = prev["inserted"] + prev["updated"] + prev["unchanged"]
-    batch_id = repo.create_batch(conn, {
+    batch_id = batches.create_batch(conn, {
         "group_key": ctx.group_key, "file_name": ctx.file_name, "file_sha256": ctx.sha256,
         "file_format": ctx.file_format, "sheet": table.sheet, "kind": mapping.kind, "source": source,
         "profile_name": mapping.profile_name, "mapping": mapping.to_json(), "user": ctx.user,
         "rows_read": prev["rows_read"], "unchanged": kept, "rejected": prev["rejected"], "seconds": 0.0,
         "options": {**(prev.get("options") or {}), "same_as_batch": prev["id"]}})
-    records = repo.copy_issues(conn, prev["id"], batch_id)
+    records = batches.copy_issues(conn, prev["id"], batch_id)
     result = SheetResult(batch_id, table.sheet, mapping.kind, source, mapping.profile_name, prev["rows_read"],
                          unchanged=kept, rejected=prev["rejected"],
                          date_formats=(prev.get("options") or {}).get("date_formats", {}))
     result.issues = [Issue(r["message"], r["row"], r["column"], r["value"], r["severity"], r["sheet"]) for r in records]
     result.rejected_rows = [{"Row": r["row"], "Column": r["column"], "Reason": r["message"], **r["raw"]}
                             for r in records if r.get("raw")]
-    repo.audit(conn, user=ctx.user, action="import", entity="importbatch", entity_id=batch_id,
+    tables.audit(conn, user=ctx.user, action="import", entity="importbatch", entity_id=batch_id,
                after={"file": ctx.file_name, "sheet": table.sheet, "kind": mapping.kind, "unchanged": kept,
                       "rejected": prev["rejected"], "same_as_batch": prev["id"]})
     return result
@@ -117,7 +125,7 @@ def apply_sheet(conn: Connection, vs: ValidatedSheet, ctx: ImportContext, source
     """Plan and write one validated sheet as one batch (the caller owns the transaction)."""
     started = time.perf_counter()
     kind = vs.mapping.kind
-    batch_id = repo.create_batch(conn, {
+    batch_id = batches.create_batch(conn, {
         "group_key": ctx.group_key, "file_name": ctx.file_name, "file_sha256": ctx.sha256,
         "file_format": ctx.file_format, "sheet": vs.table.sheet, "kind": kind, "source": source,
         "profile_name": vs.mapping.profile_name, "mapping": vs.mapping.to_json(), "user": ctx.user,
@@ -146,14 +154,14 @@ def apply_sheet(conn: Connection, vs: ValidatedSheet, ctx: ImportContext, source
     result.issues = issues
     _store_issues(conn, vs, batch_id, issues, result)
     seconds = round(time.perf_counter() - started, 3)
-    repo.update_batch(conn, batch_id, {"rows_read": result.rows_read, "inserted": result.inserted,
+    batches.update_batch(conn, batch_id, {"rows_read": result.rows_read, "inserted": result.inserted,
                                        "updated": result.updated, "unchanged": result.unchanged,
                                        "rejected": result.rejected, "status_events": result.status_events,
                                        "seconds": seconds,
                                        "options": {"date_formats": vs.date_formats, "header_row": vs.table.header_row,
                                                    "details": result.details, "fingerprint": content_fingerprint,
-                                                   "source_state": repo.source_state(conn, source) if source else None}})
-    repo.audit(conn, user=ctx.user, action="import", entity="importbatch", entity_id=batch_id,
+                                                   "source_state": batches.source_state(conn, source) if source else None}})
+    tables.audit(conn, user=ctx.user, action="import", entity="importbatch", entity_id=batch_id,
                after={"file": ctx.file_name, "sheet": vs.table.sheet, "kind": kind, "inserted": result.inserted,
                       "updated": result.updated, "unchanged": result.unchanged, "rejected": result.rejected})
     return result
@@ -179,9 +187,9 @@ def _apply_scorecard(conn: Connection, vs: ValidatedSheet, batch_id: int, ctx: I
 
 def _raise_signals(conn: Connection, kpi_codes: pd.Series, batch_id: int, result: SheetResult) -> None:
     """New readings may break a KPI's control limits: raise each finding once, to the KPI's owner."""
-    from core.signals import refresh_kpi_signals
+    from core.kpis.signals import refresh_kpi_signals
 
-    ids = repo.ids_by(conn, "kpi", "code")
+    ids = tables.ids_by(conn, "kpi", "code")
     result.details["signals"] = {"new": refresh_kpi_signals(conn, sorted({ids[c] for c in kpi_codes.dropna()
                                                                           if c in ids}), batch_id)}
 
@@ -199,7 +207,7 @@ def _store_issues(conn: Connection, vs: ValidatedSheet, batch_id: int, issues: l
                         "message": issue.message, "raw": raw})
         if raw is not None:
             result.rejected_rows.append({"Row": issue.row, "Column": issue.column, "Reason": issue.message, **raw})
-    repo.insert_issues(conn, batch_id, records)
+    batches.insert_issues(conn, batch_id, records)
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -222,9 +230,9 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 def _ensure_names(conn: Connection, ref: str, keys: set[str], names: dict[str, str], batch_id: int) -> list[str]:
     """Create the people or teams a sheet mentions that do not exist yet; returns their names."""
     table = "person" if ref == "person" else "team"
-    known = repo.name_lookup(conn, table)
+    known = tables.name_lookup(conn, table)
     new = sorted(k for k in keys if k and k not in known)
-    repo.insert_rows(conn, table, [{"name": names.get(k, k), "name_key": k, "created_batch_id": batch_id,
+    writes.insert_rows(conn, table, [{"name": names.get(k, k), "name_key": k, "created_batch_id": batch_id,
                                     "last_batch_id": batch_id} for k in new])
     return [names.get(k, k) for k in new]
 
@@ -238,8 +246,8 @@ def _translate_refs(frame: pd.DataFrame, kind: str, conn: Connection) -> pd.Data
         if column not in out:
             continue
         if ref not in cache:
-            cache[ref] = (repo.name_lookup(conn, ref) if ref in ("person", "team")
-                          else repo.ids_by(conn, ref, "code"))
+            cache[ref] = (tables.name_lookup(conn, ref) if ref in ("person", "team")
+                          else tables.ids_by(conn, ref, "code"))
         lookup = cache[ref]
         out[column] = out[column].map(lambda v, lk=lookup: lk.get(v) if v is not None else None).astype(object)
     return out
@@ -268,17 +276,17 @@ def _apply_target(conn: Connection, kind: str, incoming: pd.DataFrame, resolver:
     parents = translated["parent_id"].copy() if self_parent else None
     if self_parent:
         translated["parent_id"] = None
-    table_cols = repo.table(target.table).c
+    table_cols = tables.table(target.table).c
     write_cols = [c for c in (*target.key, *target.columns, "row_hash", *TRACE_COLUMNS)
                   if c in translated and c in table_cols]
-    repo.bulk_insert(conn, target.table, translated[write_cols].assign(created_batch_id=batch_id,
+    writes.bulk_insert(conn, target.table, translated[write_cols].assign(created_batch_id=batch_id,
                                                                        last_batch_id=batch_id))
     if self_parent:
         _set_objective_parents(conn, inserts, batch_id)
     if updates:
         _apply_updates(conn, kind, target, updates, batch_id, incoming, updated_keys, rows_read.get(target.table))
     if hash_only:
-        repo.update_rows(conn, target.table, [(i, a) for i, _b, a in hash_only])
+        writes.update_rows(conn, target.table, [(i, a) for i, _b, a in hash_only])
     result.changes += islice(({"key": " / ".join(map(str, k)), "field": f, "before": _show(b.get(f)),
                                "after": _show(a[f])} for (i, b, a), k in zip(updates, updated_keys) for f in a),
                              MAX_CHANGES_SHOWN)
@@ -296,10 +304,10 @@ def _show(v: Any) -> Any:
 
 
 def _set_objective_parents(conn: Connection, inserts: pd.DataFrame, batch_id: int) -> None:
-    ids = repo.ids_by(conn, "objective", "code")
+    ids = tables.ids_by(conn, "objective", "code")
     changes = [(ids[c], {"parent_id": ids.get(p)}) for c, p in zip(inserts["code"], inserts["parent_id"])
                if p is not None and ids.get(p) is not None]
-    repo.update_rows(conn, "objective", changes)
+    writes.update_rows(conn, "objective", changes)
 
 
 def _apply_updates(conn: Connection, kind: str, target: Any, updates: list[tuple[int, dict, dict]], batch_id: int,
@@ -307,12 +315,12 @@ def _apply_updates(conn: Connection, kind: str, target: Any, updates: list[tuple
     """Write the updates and their before-images; ``rows_read``: the rows as diff read them (none read again)."""
     ids = [u[0] for u in updates]
     if rows_read is None:
-        before_rows = repo.rows_by_id(conn, target.table, ids)
+        before_rows = tables.rows_by_id(conn, target.table, ids)
     else:
         before_rows = rows_read.iloc[pd.Index(rows_read["id"]).get_indexer(ids)]
-    repo.changelog_add_frame(conn, batch_id, target.table, "update", before_rows)
+    changelog.changelog_add_frame(conn, batch_id, target.table, "update", before_rows)
     if kind == "work_items":  # diff's after values are already plain Python: only references need their ids
-        lookups = {c: repo.name_lookup(conn, ref) if ref in ("person", "team") else repo.ids_by(conn, ref, "code")
+        lookups = {c: tables.name_lookup(conn, ref) if ref in ("person", "team") else tables.ids_by(conn, ref, "code")
                    for c, ref in target.refs.items()}
         row_of = {k: p for p, k in enumerate(zip(*(incoming[c].tolist() for c in target.key)))}
         trace = {"row_hash": incoming["row_hash"].tolist(), **{c: normed(incoming[c]) for c in TRACE_COLUMNS}}
@@ -323,7 +331,7 @@ def _apply_updates(conn: Connection, kind: str, target: Any, updates: list[tuple
             r = row_of[key]  # the file's row of the key: its new hash and where it came from
             values.update({c: v[r] for c, v in trace.items()})
             changes.append((row_id, values))
-        repo.update_rows(conn, target.table, changes)
+        writes.update_rows(conn, target.table, changes)
         return
     after = pd.DataFrame([a for _i, _b, a in updates])
     for c in target.refs:
@@ -331,7 +339,7 @@ def _apply_updates(conn: Connection, kind: str, target: Any, updates: list[tuple
             after[c] = None
     translated = _translate_refs(after, kind, conn)
     columns = {c: normed(translated[c]) for c in translated.columns}  # by position: norm(translated.at[pos, c])
-    repo.update_rows(conn, target.table, [(row_id, {**{c: columns[c][pos] for c in a}, "last_batch_id": batch_id})
+    writes.update_rows(conn, target.table, [(row_id, {**{c: columns[c][pos] for c in a}, "last_batch_id": batch_id})
                                           for pos, (row_id, _b, a) in enumerate(updates)])
 
 
@@ -339,19 +347,19 @@ def _write_events(conn: Connection, vs: ValidatedSheet, incoming: pd.DataFrame, 
                   updates: list[tuple[int, dict, dict]], updated_keys: list[tuple], batch_id: int,
                   ctx: ImportContext, source: str | None) -> int:
     """Status history: every real transition of an event log, or one event per new/changed tracker status."""
-    new_ids = repo.new_item_ids(conn, source or "", batch_id)
+    new_ids = import_queries.new_item_ids(conn, source or "", batch_id)
     updated_ids = {k[1]: u[0] for u, k in zip(updates, updated_keys)}
     records: list[dict[str, Any]] = []
     count = 0
     if vs.events is not None:
         ev = vs.events
         fresh = ev[ev["external_key"].isin(new_ids.keys())]
-        repo.bulk_insert(conn, "statusevent", pd.DataFrame({
+        writes.bulk_insert(conn, "statusevent", pd.DataFrame({
             "work_item_id": fresh["external_key"].map(new_ids), "at": fresh["at"], "raw_status": fresh["raw_status"],
             "status": fresh["status"], "source_row": fresh["source_row"], "batch_id": batch_id}))
         count += len(fresh)
         if updated_ids:
-            known = repo.events_for_items(conn, list(updated_ids.values()))
+            known = import_queries.events_for_items(conn, list(updated_ids.values()))
             seen = {(int(i), pd.Timestamp(a).to_pydatetime().replace(microsecond=0), rs)
                     for i, a, rs in zip(known["work_item_id"], known["at"], known["raw_status"])}
             for k, at, rs, st, r in ev[ev["external_key"].isin(updated_ids.keys())][
@@ -368,7 +376,7 @@ def _write_events(conn: Connection, vs: ValidatedSheet, incoming: pd.DataFrame, 
                                   "at": _event_times(new_rows, ctx.now), "raw_status": new_rows["raw_status"],
                                   "status": new_rows["status"], "source_row": new_rows["source_row"],
                                   "batch_id": batch_id})
-            repo.bulk_insert(conn, "statusevent", first)
+            writes.bulk_insert(conn, "statusevent", first)
             count += len(first)
         row_of = {k: p for p, k in enumerate(incoming["external_key"].tolist())}
         file_values = {c: normed(incoming[c]) if c in incoming else [None] * len(incoming)
@@ -384,7 +392,7 @@ def _write_events(conn: Connection, vs: ValidatedSheet, incoming: pd.DataFrame, 
         r["at"] = norm(r["at"])
         r["raw_status"] = norm(r["raw_status"])
         r["status"] = norm(r["status"])
-    repo.insert_rows(conn, "statusevent", records)
+    writes.insert_rows(conn, "statusevent", records)
     return count + len(records)
 
 
@@ -406,21 +414,21 @@ def _write_dependencies(conn: Connection, incoming: pd.DataFrame, is_new: pd.Ser
                         source: str | None) -> None:
     if "depends_on" not in incoming or incoming["depends_on"].isna().all() and not updates:
         return
-    new_ids = repo.new_item_ids(conn, source or "", batch_id)
+    new_ids = import_queries.new_item_ids(conn, source or "", batch_id)
     records = []
     for key, text in zip(incoming.loc[is_new, "external_key"], incoming.loc[is_new, "depends_on"]):
         records += [{"work_item_id": new_ids[key], "depends_on_key": d, "batch_id": batch_id}
                     for d in split_depends(text)]
     changed = {u[0]: u[2]["depends_on"] for u in updates if "depends_on" in u[2]}
     if changed:
-        old = repo.dependencies_of(conn, list(changed))
-        repo.changelog_add(conn, batch_id, "dependency", "delete", old.to_dict("records"))
-        repo.delete_ids(conn, "dependency", old["id"].tolist())
+        old = import_queries.dependencies_of(conn, list(changed))
+        changelog.changelog_add(conn, batch_id, "dependency", "delete", old.to_dict("records"))
+        tables.delete_ids(conn, "dependency", old["id"].tolist())
         for item_id, text in changed.items():
             records += [{"work_item_id": item_id, "depends_on_key": d, "batch_id": batch_id}
                         for d in split_depends(text)]
-    repo.insert_rows(conn, "dependency", records)
-    repo.resolve_dependency_targets(conn, batch_id)
+    writes.insert_rows(conn, "dependency", records)
+    import_queries.resolve_dependency_targets(conn, batch_id)
 
 
 # --------------------------------------------------------------------------- undo
@@ -430,7 +438,7 @@ def undo_batch(engine: Engine, batch_id: int, user: Any) -> list[int]:
     ``user`` is the signed-in Viewer (managers undo only their own batches) or a trusted name (CLI).
     """
     with engine.begin() as conn:
-        batch = repo.batch(conn, batch_id)
+        batch = batches.batch(conn, batch_id)
         if batch is None:
             raise NotFound(f"There is no import batch {batch_id}.")
         viewer = checked(user)
@@ -440,30 +448,30 @@ def undo_batch(engine: Engine, batch_id: int, user: Any) -> list[int]:
         if batch["state"] != "committed":
             raise UndoRefused(f"Batch {batch_id} was already undone on {batch['undone_at']:%Y-%m-%d %H:%M} "
                               f"by {batch['undone_by'] or 'someone'}.")
-        group = [b for b in repo.batches_in_group(conn, batch["group_key"]) if b["state"] == "committed"]
+        group = [b for b in batches.batches_in_group(conn, batch["group_key"]) if b["state"] == "committed"]
         ids = [b["id"] for b in group]
-        log = pd.concat([repo.changelog_of(conn, i) for i in ids], ignore_index=True)
+        log = pd.concat([changelog.changelog_of(conn, i) for i in ids], ignore_index=True)
         _refuse_if_later_changes(conn, ids, log)
         for b in reversed(group):
             _undo_one(conn, b["id"], log[log["batch_id"] == b["id"]] if len(log) else log)
         for i in ids:
-            repo.update_batch(conn, i, {"state": "undone", "undone_at": utcnow(), "undone_by": user})
-        repo.audit(conn, user=user, action="undo", entity="importbatch", entity_id=batch_id,
+            batches.update_batch(conn, i, {"state": "undone", "undone_at": utcnow(), "undone_by": user})
+        tables.audit(conn, user=user, action="undo", entity="importbatch", entity_id=batch_id,
                    detail=f"undid batch(es) {', '.join(map(str, ids))} of {batch['file_name']}")
-        repo.bump_data_version(conn)
+        tables.bump_data_version(conn)
         return ids
 
 
 def _refuse_if_later_changes(conn: Connection, ids: list[int], log: pd.DataFrame) -> None:
     later: set[int] = set()
     for table in DELETE_ORDER:
-        touched = repo.ids_where_in(conn, table, "created_batch_id", ids)
+        touched = tables.ids_where_in(conn, table, "created_batch_id", ids)
         if len(log):
             touched += log.loc[(log["table_name"] == table) & (log["op"] == "update"), "row_id"].astype(int).tolist()
         if touched:
-            later |= set(repo.later_touches(conn, table, touched, ids))
-    later |= set(repo.referenced_by_later(conn, ids))
-    later |= set(repo.later_events_on(conn, ids))
+            later |= set(batches.later_touches(conn, table, touched, ids))
+    later |= set(batches.referenced_by_later(conn, ids))
+    later |= set(batches.later_events_on(conn, ids))
     if later:
         shown = ", ".join(f"#{b}" for b in sorted(later))
         raise UndoRefused(f"Batch {ids[0]} cannot be undone: later import batch(es) {shown} changed or use the same "
@@ -471,17 +479,17 @@ def _refuse_if_later_changes(conn: Connection, ids: list[int], log: pd.DataFrame
 
 
 def _undo_one(conn: Connection, batch_id: int, log: pd.DataFrame) -> None:
-    repo.delete_where(conn, "signal", "batch_id", batch_id)
-    repo.delete_where(conn, "statusevent", "batch_id", batch_id)
-    repo.delete_where(conn, "dependency", "batch_id", batch_id)
+    tables.delete_where(conn, "signal", "batch_id", batch_id)
+    tables.delete_where(conn, "statusevent", "batch_id", batch_id)
+    tables.delete_where(conn, "dependency", "batch_id", batch_id)
     updates = log[log["op"] == "update"] if len(log) else log
     for table_name, rows in (updates.groupby("table_name") if len(updates) else []):
-        restored = [repo.from_json_safe(b) for b in rows["before"]]
-        repo.update_rows(conn, table_name, [(int(r["id"]), {k: v for k, v in r.items() if k != "id"})
+        restored = [changelog.from_json_safe(b) for b in rows["before"]]
+        writes.update_rows(conn, table_name, [(int(r["id"]), {k: v for k, v in r.items() if k != "id"})
                                             for r in restored])
-    repo.clear_self_parents(conn, batch_id)
+    import_queries.clear_self_parents(conn, batch_id)
     for table_name in DELETE_ORDER:
-        repo.delete_ids(conn, table_name, repo.ids_where(conn, table_name, "created_batch_id", batch_id))
+        tables.delete_ids(conn, table_name, tables.ids_where(conn, table_name, "created_batch_id", batch_id))
     deletes = log[log["op"] == "delete"] if len(log) else log
     for table_name, rows in (deletes.groupby("table_name") if len(deletes) else []):
-        repo.insert_rows(conn, table_name, [repo.from_json_safe(b) for b in rows["before"]])
+        writes.insert_rows(conn, table_name, [changelog.from_json_safe(b) for b in rows["before"]])

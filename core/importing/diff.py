@@ -12,16 +12,17 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Connection
 
-from core import repo
+from core.importing import queries as import_queries
 from core.importing.plan import TARGETS, Resolver, Target, equal, norm, normed
+from core.store import tables
 
 
 def existing_frame(conn: Connection, target: Target, resolver: Resolver, incoming: pd.DataFrame,
                    source: str | None) -> pd.DataFrame:
     """Database rows for this target, with references turned into the same names/codes as ``incoming``."""
-    t = repo.table(target.table)
+    t = tables.table(target.table)
     where = t.c.source == source if target.table == "workitem" else None
-    df = repo.read_table(conn, target.table, where)
+    df = tables.read_table(conn, target.table, where)
     for column, ref in target.refs.items():
         df[column] = df[column].map(lambda i, r=ref: resolver.key_of_id(r, i)).astype(object)
     return df
@@ -59,7 +60,7 @@ def diff(conn: Connection, kind: str, incoming: pd.DataFrame, resolver: Resolver
     key = list(target.key)
     if kind == "work_items":
         incoming["row_hash"] = row_hashes(incoming, target.columns)
-        existing_keys = repo.work_item_hashes(conn, source or "")
+        existing_keys = import_queries.work_item_hashes(conn, source or "")
         merged = incoming[key[1:] + ["row_hash"]].reset_index().merge(
             existing_keys, on="external_key", how="left", suffixes=("", "_db"))
         merged = merged.set_index("index")
@@ -69,7 +70,7 @@ def diff(conn: Connection, kind: str, incoming: pd.DataFrame, resolver: Resolver
         changed_ids = merged.loc[differs, "id"].astype(int)
         if changed_ids.empty:
             return is_new.reindex(incoming.index), [], unchanged, []
-        existing = repo.rows_by_id(conn, "workitem", changed_ids.tolist())
+        existing = tables.rows_by_id(conn, "workitem", changed_ids.tolist())
         if rows_read is not None:
             rows_read["workitem"] = existing
             existing = existing.copy(deep=False)  # the reference columns below are replaced, not changed in place
@@ -94,7 +95,7 @@ def diff(conn: Connection, kind: str, incoming: pd.DataFrame, resolver: Resolver
     if not len(candidates):  # nothing to compare (the frame may even have no columns)
         return is_new.reindex(incoming.index).fillna(False).astype(bool), [], unchanged, []
     # columns edited in the app that the upload may not overwrite (core.importing.sync decided before the plan)
-    app_kept = repo.app_edited_columns(conn, source or "") if kind == "work_items" else {}
+    app_kept = import_queries.app_edited_columns(conn, source or "") if kind == "work_items" else {}
     updates, updated_keys = [], []
     columns = [c for c in target.columns if c in candidates]
     ids = [int(i) for i in existing["id"].tolist()]

@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Connection
 
-from core import repo
 from core.importing.mapping import name_key
 from core.importing.validate import Issue, ValidatedSheet, slug
+from core.store import tables
 
 MULTI_OWNER = re.compile(r"\s*(?:;|&|\+|/|\band\b|\bet\b)\s*", re.IGNORECASE)
 DEPENDS_SPLIT = re.compile(r"[,;\n]+")
@@ -67,9 +67,9 @@ class Resolver:
 
     @classmethod
     def load(cls, conn: Connection) -> "Resolver":
-        oc, oi = repo.code_lookup(conn, "objective", "title")
-        kc, ki = repo.code_lookup(conn, "kpi", "name")
-        return cls(oc, kc, oi, ki, repo.name_lookup(conn, "person"), repo.name_lookup(conn, "team"))
+        oc, oi = tables.code_lookup(conn, "objective", "title")
+        kc, ki = tables.code_lookup(conn, "kpi", "name")
+        return cls(oc, kc, oi, ki, tables.name_lookup(conn, "person"), tables.name_lookup(conn, "team"))
 
     def code(self, ref: str, value: Any) -> str | None:
         if value is None or (isinstance(value, float) and np.isnan(value)):

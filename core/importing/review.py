@@ -10,12 +10,12 @@ from typing import Any
 
 import pandas as pd
 
-from core.export_safety import SheetSpec, write_xlsx
-from core.importing.fields import KIND_LABELS, KINDS, fields_of
 from core.importing.assign import assign
+from core.importing.fields import KIND_LABELS, KINDS, fields_of
 from core.importing.mapping import Mapping, canonical_rag, canonical_status, name_key
-from core.importing.vocabulary import suggest_status
 from core.importing.read import column_letter
+from core.importing.vocabulary import suggest_status
+from core.reporting.export_safety import SheetSpec, write_xlsx
 
 IGNORE = "— ignore —"
 STATUS_CHOICES = ("todo", "in_progress", "blocked", "done")
@@ -190,7 +190,7 @@ def rejected_workbook(rows: list[dict[str, Any]]) -> bytes:
 
 
 def profile_values(name: str, mapping: Mapping, headers: list[str]) -> dict[str, Any]:
-    """What repo.save_profile stores: recognised next time by the headers it maps."""
+    """What import_queries.save_profile stores: recognised next time by the headers it maps."""
     mapped_headers = [h for h in headers if h in mapping.fields.values()]
     return {"name": name, "kind": mapping.kind, "headers": mapped_headers, "mapping": dict(mapping.fields),
             "value_maps": mapping.value_maps, "options": {k: v for k, v in mapping.options.items()

@@ -17,18 +17,32 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from core import repo
+from core.accounts.auth import AccessDenied, Viewer, actor_name, checked, require_writer
 from core.config import ImportLimits, load_settings
-from core.auth import AccessDenied, Viewer, actor_name, checked, require_writer
 from core.errors import ImportRefused
-from core.importing.commit import ImportContext, SheetResult, apply_sheet, apply_unchanged, fingerprint, unchanged_since
-from core.importing.fields import KIND_ORDER, KINDS
+from core.importing import queries as import_queries
+from core.importing.commit import (
+    ImportContext,
+    SheetResult,
+    apply_sheet,
+    apply_unchanged,
+    fingerprint,
+    unchanged_since,
+)
 from core.importing.events import recognise_event_log
-from core.importing.mapping import Mapping, Profile, build_mapping, detect_kind, name_key
+from core.importing.fields import KIND_ORDER, KINDS
+from core.importing.mapping import (
+    Mapping,
+    Profile,
+    build_mapping,
+    detect_kind,
+    name_key,
+)
 from core.importing.profile import ColumnProfile, export_time, profile_table
 from core.importing.read import ReadResult, Table, read_bytes
 from core.importing.sync import SyncReport, reconcile
 from core.importing.validate import Issue, ValidatedSheet, validate
+from core.store import tables
 
 
 class ImportBlocked(ImportRefused):
@@ -140,7 +154,7 @@ def default_source(file_name: str, sheet: str | None, several: bool) -> str:
 
 def profiles_from_db(engine: Engine) -> list[Profile]:
     return [Profile(p["name"], p["kind"], tuple(p["headers"] or ()), dict(p["mapping"] or {}),
-                    dict(p["value_maps"] or {}), dict(p["options"] or {})) for p in repo.saved_profiles(engine)]
+                    dict(p["value_maps"] or {}), dict(p["options"] or {})) for p in import_queries.saved_profiles(engine)]
 
 
 def prepare(data: bytes, file_name: str, options: ImportOptions | None = None,
@@ -244,7 +258,7 @@ def execute(engine: Engine, prepared: PreparedFile, options: ImportOptions | Non
         trans = conn.begin()
         # An identical file with an identical mapping, over rows nobody changed since: nothing to diff.
         # (not over in-app edits: their conflicts are reported again with every upload until decided)
-        same = [unchanged_since(conn, ps, prepared.read.sha256, src) if src and not repo.has_field_edits(conn, src)
+        same = [unchanged_since(conn, ps, prepared.read.sha256, src) if src and not import_queries.has_field_edits(conn, src)
                 else None for ps, src in zip(ordered, sources)]
         blocking = [i for ps, prev in zip(ordered, same) if prev is None for i in ps.blocking]
         if blocking:
@@ -280,7 +294,7 @@ def execute(engine: Engine, prepared: PreparedFile, options: ImportOptions | Non
         else:
             learned = [learn(conn, ps, name, user) for ps in ordered if learnable(ps)]
             if changed or learned:
-                repo.bump_data_version(conn)
+                tables.bump_data_version(conn)
             trans.commit()
     finally:
         conn.close()
@@ -310,7 +324,7 @@ def learned_name(headers: list[str]) -> str:
 def learn(conn: Any, ps: PreparedSheet, file_name: str, user: str | None) -> int:
     """Keep the user's choices for the next file with these headers, in the import's own transaction."""
     mapping = ps.mapping
-    return repo.upsert_profile(conn, {
+    return import_queries.upsert_profile(conn, {
         "name": learned_name(ps.table.headers), "kind": mapping.kind, "headers": list(ps.table.headers),
         "mapping": dict(mapping.fields), "value_maps": {k: dict(v) for k, v in mapping.value_maps.items() if v},
         "options": {**{k: v for k, v in mapping.options.items() if k not in ("export_time", "strict")},
@@ -346,7 +360,7 @@ def save_mapping_profile(engine: Engine, values: dict[str, Any], actor: Any) -> 
     viewer = checked(actor)
     if viewer is not None:
         require_writer(viewer)
-    return repo.save_profile(engine, values, actor_name(actor))
+    return import_queries.save_profile(engine, values, actor_name(actor))
 
 
 def forget_mapping_profile(engine: Engine, name: str, actor: Any) -> bool:
@@ -354,7 +368,7 @@ def forget_mapping_profile(engine: Engine, name: str, actor: Any) -> bool:
     viewer = checked(actor)
     if viewer is not None:
         require_writer(viewer)
-    return repo.forget_profile(engine, name, actor_name(actor))
+    return import_queries.forget_profile(engine, name, actor_name(actor))
 
 
 def _source_of(ps: PreparedSheet, options: ImportOptions, file_name: str, n_work: int) -> str | None:

@@ -24,10 +24,11 @@ from typing import Any
 import pandas as pd
 from sqlalchemy.engine import Connection
 
-from core import repo
+from core.importing import queries as import_queries
 from core.importing.plan import TARGETS, Resolver, build_incoming, equal, norm
 from core.importing.validate import ValidatedSheet
-from core.models import utcnow
+from core.store import tables, writes
+from core.store.models import utcnow
 
 COMPARED = TARGETS["work_items"].columns
 REFS = TARGETS["work_items"].refs
@@ -97,7 +98,7 @@ def record_app_edits(conn: Connection, before: pd.DataFrame, changes: list[tuple
     if not wanted:
         return 0
     ids = sorted({i for i, _ in wanted})
-    existing = repo.field_edits_of_items(conn, ids)
+    existing = import_queries.field_edits_of_items(conn, ids)
     have = {(int(i), c): int(fid) for fid, i, c in zip(existing["id"], existing["work_item_id"], existing["field"])}
     rows = as_import_sees(before.set_index("id", drop=False), Resolver.load(conn))
     fresh, touched = [], []
@@ -107,8 +108,8 @@ def record_app_edits(conn: Connection, before: pd.DataFrame, changes: list[tuple
         else:
             fresh.append({"work_item_id": item_id, "field": column, "base": {"v": encode(rows.at[item_id, column])},
                           "edited_at": now, "edited_by": user})
-    repo.insert_rows(conn, "fieldedit", fresh)
-    repo.update_rows(conn, "fieldedit", touched)
+    writes.insert_rows(conn, "fieldedit", fresh)
+    writes.update_rows(conn, "fieldedit", touched)
     return len(fresh)
 
 
@@ -123,12 +124,12 @@ def rebase(conn: Connection, source: str, file_rows: pd.DataFrame, user: str | N
     if file_rows.empty:
         return 0
     resolver = Resolver.load(conn)
-    hashes = repo.work_item_hashes(conn, source)
+    hashes = import_queries.work_item_hashes(conn, source)
     ids = dict(zip(hashes["external_key"], hashes["id"]))
     rows = file_rows[file_rows["external_key"].isin(ids.keys())].drop_duplicates("external_key")
     item_ids = [int(ids[k]) for k in rows["external_key"]]
-    db = as_import_sees(repo.rows_by_id(conn, "workitem", item_ids), resolver).set_index("id")
-    existing = repo.field_edits_of_items(conn, item_ids)
+    db = as_import_sees(tables.rows_by_id(conn, "workitem", item_ids), resolver).set_index("id")
+    existing = import_queries.field_edits_of_items(conn, item_ids)
     have = {(int(i), c): int(fid) for fid, i, c in zip(existing["id"], existing["work_item_id"], existing["field"])}
     now = utcnow()
     fresh, rebased, gone = [], [], []
@@ -146,9 +147,9 @@ def rebase(conn: Connection, source: str, file_rows: pd.DataFrame, user: str | N
             else:
                 fresh.append({"work_item_id": item_id, "field": column, "base": {"v": encode(in_file)},
                               "edited_at": now, "edited_by": user})
-    repo.insert_rows(conn, "fieldedit", fresh)
-    repo.set_field_edit_bases(conn, rebased)
-    repo.delete_ids(conn, "fieldedit", gone)
+    writes.insert_rows(conn, "fieldedit", fresh)
+    import_queries.set_field_edit_bases(conn, rebased)
+    tables.delete_ids(conn, "fieldedit", gone)
     return len(fresh) + len(rebased)
 
 
@@ -157,7 +158,7 @@ def reconcile(conn: Connection, vs: ValidatedSheet, source: str,
               resolutions: dict[tuple[str, str, str], str] | None = None, user: str | None = None) -> SyncReport:
     """Decide, before an upload is planned, which in-app edits it may overwrite (see module docstring)."""
     report = SyncReport()
-    edits = repo.field_edits_of_source(conn, source)
+    edits = import_queries.field_edits_of_source(conn, source)
     if edits.empty or "external_key" not in vs.frame:
         return report
     accepted = vs.frame[~vs.rejected]
@@ -168,7 +169,7 @@ def reconcile(conn: Connection, vs: ValidatedSheet, source: str,
     incoming, _issues, _names = build_incoming(replace(vs, frame=rows, rejected=pd.Series(False, index=rows.index)),
                                                resolver, source)
     incoming = incoming.drop_duplicates("external_key").set_index("external_key")
-    db = as_import_sees(repo.rows_by_id(conn, "workitem", edits["work_item_id"].unique().tolist()),
+    db = as_import_sees(tables.rows_by_id(conn, "workitem", edits["work_item_id"].unique().tolist()),
                         resolver).set_index("id")
     resolutions = resolutions or {}
     outcome: dict[tuple[int, str], str] = {}
@@ -218,12 +219,12 @@ def reconcile(conn: Connection, vs: ValidatedSheet, source: str,
                     "source": source, "key": str(key), "column": column, "field": LABELS.get(column, column),
                     "title": norm(db.at[item_id, "title"]), "app": _shown(in_app), "file": _shown(in_file),
                     "before": _shown(base), "edited_by": e.edited_by, "edited_at": e.edited_at})
-    repo.delete_ids(conn, "fieldedit", gone)
-    repo.set_field_edit_bases(conn, rebased)
-    repo.audit_many(conn, user, audits)
+    tables.delete_ids(conn, "fieldedit", gone)
+    import_queries.set_field_edit_bases(conn, rebased)
+    tables.audit_many(conn, user, audits)
     if report.conflicts or report.kept:
         names = {c: {k: n for k, n in zip(t["name_key"], t["name"])} for c, t in (
-            ("owner_id", repo.read_table(conn, "person")), ("team_id", repo.read_table(conn, "team")))}
+            ("owner_id", tables.read_table(conn, "person")), ("team_id", tables.read_table(conn, "team")))}
         fields = {LABELS[c]: c for c in names}
         for row in report.conflicts + report.kept:
             lookup = names.get(fields.get(row["field"], ""), {})

@@ -5,8 +5,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from core import charts, linking
-from core.analytics import alignment as al
+from core.alignment import analytics as al
+from core.alignment import rules as linking
+from core.reporting import charts
 
 OBJECTIVES = pd.DataFrame({
     "id": [1, 2, 3, 4, 5], "code": ["P1", "O1", "KR1", "O2", "P2"],
@@ -16,7 +17,7 @@ OBJECTIVES = pd.DataFrame({
 
 
 def items(rows: list[tuple]) -> pd.DataFrame:
-    """(id, team, owner, objective code, status, effort) → an items frame like repo.alignment_items_frame."""
+    """(id, team, owner, objective code, status, effort) → an items frame like alignment_queries.alignment_items_frame."""
     ids = {"P1": 1, "O1": 2, "KR1": 3, "O2": 4, "P2": 5}
     frame = pd.DataFrame(rows, columns=["id", "team", "owner", "objective", "status", "effort"])
     frame["objective_id"] = frame["objective"].map(ids)

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from core import auth, repo
+from core.accounts import auth
 from core.errors import ThroughlineError
-from core.models import utcnow
+from core.store import tables
+from core.store.models import utcnow
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery staple"
@@ -20,14 +21,14 @@ PASSWORD = "correct horse battery staple"
 
 def _audit_actions(engine) -> list[str]:
     with engine.connect() as conn:
-        return repo.read_table(conn, "auditevent")["action"].tolist()
+        return tables.read_table(conn, "auditevent")["action"].tolist()
 
 
 def test_only_a_hash_is_stored_and_the_right_password_signs_in(engine) -> None:
     auth.add_user(engine, "boss", PASSWORD, "admin", None)
     with engine.connect() as conn:
-        users = repo.read_table(conn, "user")
-        audit = repo.read_table(conn, "auditevent")
+        users = tables.read_table(conn, "user")
+        audit = tables.read_table(conn, "auditevent")
     stored = users.iloc[0]
     assert stored["password_hash"].startswith("$argon2id$")
     assert not any(PASSWORD in str(v) for v in users.to_numpy().ravel())
@@ -110,7 +111,7 @@ def test_users_cli(engine, db_url) -> None:
 
     import_path(engine, GMPP, user="t")  # its departments become teams a manager can run
     assert _cli(db_url, "add", "boss", "--role", "admin", "--password-stdin", stdin=PASSWORD + "\n").returncode == 0
-    team = repo.teams_frame(engine)["name"].iloc[0]
+    team = tables.teams_frame(engine)["name"].iloc[0]
     added = _cli(db_url, "add", "mia", "--role", "manager", "--team", team, "--own-team-only", "--password-stdin",
                  stdin=PASSWORD + "\n")
     assert added.returncode == 0, added.stderr

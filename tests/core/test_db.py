@@ -5,8 +5,8 @@ import threading
 
 import sqlalchemy as sa
 
-from core import repo
-from core.db import current_revision, head_revision, make_engine, upgrade_schema
+from core.store import tables
+from core.store.db import current_revision, head_revision, make_engine, upgrade_schema
 from tests.conftest import sqlite_only
 
 
@@ -28,16 +28,16 @@ def test_write_transactions_take_the_lock_at_begin(engine) -> None:
         def other() -> None:
             with engine.begin() as c2:
                 order.append("second writer began")
-                repo.bump_data_version(c2)
+                tables.bump_data_version(c2)
 
         t = threading.Thread(target=other)
         t.start()
         t.join(0.5)
         order.append("first writer still open")
-        repo.bump_data_version(conn)
+        tables.bump_data_version(conn)
     t.join(10)
     assert order == ["first writer still open", "second writer began"]
-    assert repo.data_version(engine) == 2
+    assert tables.data_version(engine) == 2
 
 
 def test_upgrade_from_an_old_revision_keeps_rows(db_url: str) -> None:
@@ -64,8 +64,8 @@ def test_models_and_migrations_agree(engine) -> None:
 
 
 def test_data_version_bumps_on_each_call(engine) -> None:
-    assert repo.data_version(engine) == 0
+    assert tables.data_version(engine) == 0
     with engine.begin() as conn:
-        assert repo.bump_data_version(conn) == 1
-        assert repo.bump_data_version(conn) == 2
-    assert repo.data_version(engine) == 2
+        assert tables.bump_data_version(conn) == 1
+        assert tables.bump_data_version(conn) == 2
+    assert tables.data_version(engine) == 2

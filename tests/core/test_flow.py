@@ -6,7 +6,7 @@ import math
 import pandas as pd
 import pytest
 
-from core.analytics import flow
+from core.flow import analytics as flow
 
 T = pd.Timestamp
 

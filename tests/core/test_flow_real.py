@@ -4,15 +4,15 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from core import repo
-from core.analytics import flow
+from core.flow import analytics as flow
+from core.flow import queries as flow_queries
 from core.importing.service import import_path
 from core.sample import load_sample
 from tests.conftest import SERVICENOW
 
 
 def frames(engine):
-    return repo.work_items_frame(engine), repo.status_events_frame(engine), repo.dependencies_frame(engine)
+    return flow_queries.work_items_frame(engine), flow_queries.status_events_frame(engine), flow_queries.dependencies_frame(engine)
 
 
 def test_servicenow_resolution_time_per_group_matches_pandas_on_the_raw_csv(engine) -> None:

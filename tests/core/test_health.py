@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from core.analytics import health as H
-from core.analytics import flow
+from core.flow import analytics as flow
+from core.kpis import health as H
 
 T = pd.Timestamp
 AS_OF = T("2026-03-01")

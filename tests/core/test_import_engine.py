@@ -4,10 +4,16 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from core import repo
 from core.errors import UndoRefused
+from core.importing import queries as import_queries
 from core.importing.commit import undo_batch
-from core.importing.service import ImportBlocked, ImportOptions, import_file, import_path
+from core.importing.service import (
+    ImportBlocked,
+    ImportOptions,
+    import_file,
+    import_path,
+)
+from core.store import tables
 from tests.conftest import BAROMETER, GMPP, SERVICENOW, csv_bytes, xlsx_bytes
 
 DATA_TABLES = ("team", "person", "objective", "kpi", "kpireading", "incentive", "expectedeffect", "workitem",
@@ -15,7 +21,7 @@ DATA_TABLES = ("team", "person", "objective", "kpi", "kpireading", "incentive", 
 
 
 def data_checksums(engine) -> dict[str, str]:
-    sums = repo.table_checksums(engine)
+    sums = tables.table_checksums(engine)
     return {t: sums[t] for t in DATA_TABLES}
 
 
@@ -149,7 +155,7 @@ def test_strategy_workbook_in_one_transaction_in_dependency_order(engine) -> Non
 
 
 def test_dry_run_and_blocking_and_strict_write_nothing(engine) -> None:
-    before = repo.table_checksums(engine)
+    before = tables.table_checksums(engine)
     dry = import_file(engine, csv_bytes(TRACKER), "t.csv", user="t", dry_run=True)
     assert dry.inserted == 3 and not dry.committed
     ambiguous = csv_bytes([["Ref", "Task", "Due"], ["A", "x", "03/04/2026"]])
@@ -158,7 +164,7 @@ def test_dry_run_and_blocking_and_strict_write_nothing(engine) -> None:
     bad = csv_bytes([["Ref", "Task", "Due"], ["A", "x", "13/04/2026"], ["B", "y", "not a date"]])
     with pytest.raises(ImportBlocked, match="--strict"):
         import_file(engine, bad, "b.csv", ImportOptions(strict=True), user="t")
-    assert repo.table_checksums(engine) == before
+    assert tables.table_checksums(engine) == before
     chosen = import_file(engine, ambiguous, "a.csv", ImportOptions(date_orders={"Due": "mdy"}), user="t")
     assert chosen.inserted == 1
     assert str(scalar(engine, "select due_at from workitem"))[:10] == "2026-03-04"
@@ -203,7 +209,7 @@ def test_jira_export_named_month_dates_repeated_headers_and_links(engine) -> Non
 
 
 def test_saved_profile_is_recognised_on_the_next_upload(engine) -> None:
-    repo.save_profile(engine, {"name": "Facilities log", "kind": "work_items", "headers": ["Job", "Descr", "Tech"],
+    import_queries.save_profile(engine, {"name": "Facilities log", "kind": "work_items", "headers": ["Job", "Descr", "Tech"],
                                "mapping": {"external_key": "Job", "title": "Descr", "owner": "Tech"},
                                "value_maps": {"status": {"parked": "blocked"}}, "options": {}}, user="t")
     rows = [["Job", "Descr", "Tech", "State"], ["J1", "Fix door", "Sam", "parked"]]

@@ -154,8 +154,7 @@ def test_a_ticket_extract_with_key_and_title_is_work_not_objectives() -> None:
 def test_segmented_readings_are_segments_and_the_headline_is_the_national_level(engine) -> None:
     from openpyxl import Workbook
 
-    from core import repo
-
+    from core.kpis import queries as kpi_queries
     head = ["mesure", "indicateur", "id_indicateur", "valeur_actuelle", "date_valeur_actuelle", "cible", "unite"]
     book = Workbook()
     national = book.active
@@ -170,10 +169,10 @@ def test_segmented_readings_are_segments_and_the_headline_is_the_national_level(
     book.save(buf)
     result = import_file(engine, buf.getvalue(), "barometre.xlsx", user="t")
     assert result.rejected == 0
-    headline = repo.readings_frame(engine)
+    headline = kpi_queries.readings_frame(engine)
     assert headline["value"].tolist() == [120.0]  # never a region's value
     kpi_id = int(headline["kpi_id"].iloc[0])
-    segments = repo.segment_readings_frame(engine, kpi_id)
+    segments = kpi_queries.segment_readings_frame(engine, kpi_id)
     assert dict(zip(segments["segment"], segments["value"])) == {"Bretagne": 15.0, "Occitanie": 22.0}
 
 
@@ -188,7 +187,12 @@ def test_two_rows_with_one_key_and_different_values_are_a_named_conflict(engine)
 def test_a_users_correction_is_learned_for_the_next_file_and_can_be_forgotten(engine) -> None:
     from dataclasses import replace
 
-    from core.importing.service import PreparedFile, execute, forget_mapping_profile, profiles_from_db
+    from core.importing.service import (
+        PreparedFile,
+        execute,
+        forget_mapping_profile,
+        profiles_from_db,
+    )
 
     rows = [["Ref", "Task", "Notes", "Stage"], ["A-1", "Write the plan", "short", "Parked"],
             ["A-2", "Test the plan", "long", "Open"], ["A-3", "Ship the plan", "none", "Closed"]]

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.analytics import kpis as K
+from core.kpis import analytics as K
 
 T = pd.Timestamp
 

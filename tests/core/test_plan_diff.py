@@ -12,11 +12,11 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from core import repo
-from core.importing import plan
+from core.importing import queries as import_queries
 from core.importing.diff import changed_cells, diff
 from core.importing.plan import Resolver
 from core.importing.service import ImportOptions, import_file
+from core.store import tables
 from tests.conftest import csv_bytes
 
 SOURCE = "diff-test"
@@ -98,7 +98,7 @@ def test_diff_on_a_hand_built_frame_gives_each_changed_cell_once(engine, monkeyp
                         ImportOptions(kind="work_items", source=SOURCE), "t")
     assert first.inserted == 4
     with engine.connect() as conn:
-        w = repo.table("workitem")
+        w = tables.table("workitem")
         ids = dict(conn.execute(sa.select(w.c.external_key, w.c.id)).all())
         incoming = _incoming([
             # K-1: title changed; effort within tolerance and due within the same second: unchanged
@@ -116,7 +116,7 @@ def test_diff_on_a_hand_built_frame_gives_each_changed_cell_once(engine, monkeyp
             {"external_key": "K-5", "title": "Five", "status": "todo", "owner_id": None,
              "due_at": pd.NaT, "effort": None},  # new
         ])
-        monkeypatch.setattr(plan.repo, "app_edited_columns", lambda _c, source: {ids["K-4"]: {"title"}})
+        monkeypatch.setattr(import_queries, "app_edited_columns", lambda _c, source: {ids["K-4"]: {"title"}})
         is_new, updates, unchanged, keys = diff(conn, "work_items", incoming, Resolver.load(conn), SOURCE)
     assert is_new.tolist() == [False, False, False, False, True]
     assert unchanged == 0

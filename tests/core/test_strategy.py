@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from core.strategy import diff_rows, strategy_flags
+from core.strategy.editing import diff_rows, strategy_flags
 
 OBJECTIVES = pd.DataFrame({
     "code": ["P1", "O1", "O2", "O3"],

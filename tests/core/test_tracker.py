@@ -7,11 +7,15 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from core import repo, tracker
 from core.errors import EditRefused
+from core.flow import queries as flow_queries
+from core.importing import queries as import_queries
 from core.importing.commit import undo_batch
 from core.importing.service import import_file
-from core.models import utcnow
+from core.store import tables
+from core.store.models import utcnow
+from core.work import items as tracker
+from core.work import queries as work_queries
 from tests.conftest import xlsx_bytes
 
 NOW = datetime(2026, 3, 20, 9, 30)
@@ -30,7 +34,7 @@ def load(engine, rows=TRACKER) -> None:
 
 
 def team_id(engine, name: str) -> int:
-    return int(repo.tracker_teams_frame(engine).set_index("name").at[name, "id"])
+    return int(work_queries.tracker_teams_frame(engine).set_index("name").at[name, "id"])
 
 
 def count(engine, table: str, where: str = "1=1") -> int:
@@ -39,12 +43,12 @@ def count(engine, table: str, where: str = "1=1") -> int:
 
 
 def grid(engine, team: str) -> pd.DataFrame:
-    return tracker.grid_frame(repo.tracker_items_frame(engine, team_id(engine, team)))
+    return tracker.grid_frame(work_queries.tracker_items_frame(engine, team_id(engine, team)))
 
 
 def item(engine, key: str) -> pd.Series:
     with engine.connect() as conn:
-        return repo.read_table(conn, "workitem", repo.T["workitem"].c.external_key == key).iloc[0]
+        return tables.read_table(conn, "workitem", tables.T["workitem"].c.external_key == key).iloc[0]
 
 
 def edit(frame: pd.DataFrame, key: str, **values) -> pd.DataFrame:
@@ -57,33 +61,33 @@ def edit(frame: pd.DataFrame, key: str, **values) -> pd.DataFrame:
 def test_an_in_app_status_change_makes_one_status_event_one_audit_entry_and_bumps_the_version(engine) -> None:
     load(engine)
     original = grid(engine, "Ops")
-    events, audits, version = count(engine, "statusevent"), count(engine, "auditevent"), repo.data_version(engine)
+    events, audits, version = count(engine, "statusevent"), count(engine, "auditevent"), tables.data_version(engine)
     result = tracker.save_items(engine, team_id(engine, "Ops"), original, edit(original, "OPS-002", status="blocked"),
                                 "Ann Lee", now=NOW)
     assert (result.updated, result.inserted, result.status_events) == (1, 0, 1)
     assert count(engine, "statusevent") == events + 1
     assert count(engine, "auditevent") == audits + 1
-    assert repo.data_version(engine) == version + 1
+    assert tables.data_version(engine) == version + 1
     row = item(engine, "OPS-002")
     assert (row["status"], row["raw_status"], pd.Timestamp(row["updated_at"])) == ("blocked", "Waiting", NOW)
     with engine.connect() as conn:
         event = conn.execute(sa.text("select status, raw_status, at, batch_id from statusevent order by id desc")).first()
-        audit = repo.read_table(conn, "auditevent").sort_values("id").iloc[-1]
+        audit = tables.read_table(conn, "auditevent").sort_values("id").iloc[-1]
     assert event.status == "blocked" and event.raw_status == "Waiting" and event.batch_id == result.batch_id
     assert (audit["user"], audit["action"], audit["entity"]) == ("Ann Lee", "edit", "workitem")
     assert audit["before"]["status"] == "todo" and audit["after"]["status"] == "blocked"
 
 
 def test_flow_metrics_see_an_in_app_status_change(engine) -> None:
-    from core.analytics.flow import flow_report
+    from core.flow.analytics import flow_report
 
     load(engine)
-    before = flow_report(repo.work_items_frame(engine), repo.status_events_frame(engine),
-                         repo.dependencies_frame(engine))["timeline"]
+    before = flow_report(flow_queries.work_items_frame(engine), flow_queries.status_events_frame(engine),
+                         flow_queries.dependencies_frame(engine))["timeline"]
     original = grid(engine, "Ops")
     tracker.save_items(engine, team_id(engine, "Ops"), original, edit(original, "OPS-002", status="in_progress"), "Ann")
-    after = flow_report(repo.work_items_frame(engine), repo.status_events_frame(engine),
-                        repo.dependencies_frame(engine))["timeline"]
+    after = flow_report(flow_queries.work_items_frame(engine), flow_queries.status_events_frame(engine),
+                        flow_queries.dependencies_frame(engine))["timeline"]
     assert int(after["is_wip"].sum()) == int(before["is_wip"].sum()) + 1
     assert after.set_index("external_key").at["OPS-002", "start"] > pd.Timestamp("2026-01-01")
 
@@ -105,7 +109,7 @@ def test_grid_edits_new_rows_and_dependencies_in_one_batch(engine) -> None:
     assert (new["source"], new["status"], new["raw_status"], new["created_batch_id"]) == (
         "ops_tracker", "todo", "Not started", result.batch_id)
     with engine.connect() as conn:
-        deps = repo.dependencies_of(conn, [int(item(engine, "OPS-004")["id"])])
+        deps = import_queries.dependencies_of(conn, [int(item(engine, "OPS-004")["id"])])
     assert sorted(deps["depends_on_key"]) == ["Dev", "OPS-002"]
     assert deps["depends_on_item_id"].notna().sum() == 1 and deps["depends_on_team_id"].notna().sum() == 1
     assert count(engine, "importbatch", "kind = 'edit'") == 1
@@ -113,13 +117,13 @@ def test_grid_edits_new_rows_and_dependencies_in_one_batch(engine) -> None:
 
 def test_a_save_is_undone_exactly_from_the_import_history(engine) -> None:
     load(engine)
-    checksums = repo.table_checksums(engine)
+    checksums = tables.table_checksums(engine)
     original = grid(engine, "Ops")
     edited = pd.concat([edit(original, "OPS-002", status="done", depends_on="OPS-001"),
                         pd.DataFrame([{"title": "New", "status": "todo"}])], ignore_index=True)
     result = tracker.save_items(engine, team_id(engine, "Ops"), original, edited, "Ann", now=NOW)
     undo_batch(engine, result.batch_id, "Ann")
-    after = repo.table_checksums(engine)
+    after = tables.table_checksums(engine)
     for table in ("workitem", "statusevent", "dependency", "person", "team", "objective"):
         assert after[table] == checksums[table], table
 
@@ -130,7 +134,7 @@ def test_quick_update_moves_last_updated_and_keeps_the_note(engine) -> None:
     key_id = int(item(engine, "OPS-004")["id"])
     imported = pd.Timestamp(utcnow())  # the upload's status events are stamped now
     in_10_days, in_20_days = imported + pd.Timedelta(days=10), imported + pd.Timedelta(days=20)
-    stale_before = tracker.stale_items(repo.tracker_items_frame(engine, ops), in_20_days, 14)
+    stale_before = tracker.stale_items(work_queries.tracker_items_frame(engine, ops), in_20_days, 14)
     assert stale_before["external_key"].tolist() == ["OPS-001", "OPS-002", "OPS-004"]  # OPS-003 is done
     tracker.quick_update(engine, ops, key_id, "on_track", "Bo Chen", note="vendor replied",
                          now=in_10_days.to_pydatetime())
@@ -138,7 +142,7 @@ def test_quick_update_moves_last_updated_and_keeps_the_note(engine) -> None:
     assert (row["reported_rag"], row["status"]) == ("green", "in_progress")
     assert pd.Timestamp(row["updated_at"]) == in_10_days.floor("s")
     assert tracker.latest_notes(engine, [key_id])[key_id].startswith("vendor replied (Bo Chen")
-    stale_after = tracker.stale_items(repo.tracker_items_frame(engine, ops), in_20_days, 14)
+    stale_after = tracker.stale_items(work_queries.tracker_items_frame(engine, ops), in_20_days, 14)
     assert stale_after["external_key"].tolist() == ["OPS-001", "OPS-002"]
     # still on track when nothing else changes: only "last updated" moves, and that is audited too
     audits = count(engine, "auditevent")
@@ -156,12 +160,12 @@ def test_another_teams_items_cannot_be_edited_through_this_team(engine) -> None:
     load(engine)
     dev_item = grid(engine, "Dev")
     assert dev_item["external_key"].tolist() == ["DEV-001"]
-    before = repo.table_checksums(engine)
+    before = tables.table_checksums(engine)
     with pytest.raises(EditRefused, match="belongs to Dev, not Ops"):
         tracker.save_items(engine, team_id(engine, "Ops"), dev_item, edit(dev_item, "DEV-001", status="done"), "Ann")
     with pytest.raises(EditRefused, match="belongs to Dev"):
         tracker.quick_update(engine, team_id(engine, "Ops"), int(dev_item["id"].iloc[0]), "done", "Ann")
-    assert repo.table_checksums(engine) == before
+    assert tables.table_checksums(engine) == before
 
 
 @pytest.mark.parametrize("column, value, message", [
@@ -174,11 +178,11 @@ def test_another_teams_items_cannot_be_edited_through_this_team(engine) -> None:
 def test_a_bad_cell_is_refused_with_its_row_and_column_and_nothing_is_written(engine, column, value, message) -> None:
     load(engine)
     original = grid(engine, "Ops")
-    before = repo.table_checksums(engine)
+    before = tables.table_checksums(engine)
     with pytest.raises(EditRefused, match=message) as err:
         tracker.save_items(engine, team_id(engine, "Ops"), original, edit(original, "OPS-001", **{column: value}), "A")
     assert "item OPS-001" in str(err.value) and f"column '{column}'" in str(err.value)
-    assert repo.table_checksums(engine) == before
+    assert tables.table_checksums(engine) == before
 
 
 def test_a_cell_changed_by_someone_else_since_loading_is_not_overwritten(engine) -> None:
@@ -198,21 +202,21 @@ def test_a_cell_changed_by_someone_else_since_loading_is_not_overwritten(engine)
 def test_stale_items_use_the_teams_own_threshold(engine) -> None:
     load(engine)
     ops = team_id(engine, "Ops")
-    items = repo.tracker_items_frame(engine, ops).assign(
+    items = work_queries.tracker_items_frame(engine, ops).assign(
         updated_at=[pd.Timestamp("2026-03-01"), pd.Timestamp("2026-03-15"), pd.NaT, pd.NaT],
         last_event_at=pd.NaT, created_at=[pd.NaT, pd.NaT, pd.NaT, pd.Timestamp("2026-03-18")])
     now = pd.Timestamp(NOW)
     assert tracker.stale_items(items, now, 14)["external_key"].tolist() == ["OPS-001"]  # OPS-003 is done
     assert tracker.stale_items(items, now, 3)["external_key"].tolist() == ["OPS-001", "OPS-002"]
     tracker.set_stale_days(engine, ops, 3, "Ann")
-    assert repo.tracker_teams_frame(engine).set_index("id").at[ops, "stale_days"] == 3
+    assert work_queries.tracker_teams_frame(engine).set_index("id").at[ops, "stale_days"] == 3
     with pytest.raises(EditRefused):
         tracker.set_stale_days(engine, ops, 0, "Ann")
 
 
 def test_views_filter_mine_overdue_blocked(engine) -> None:
     load(engine)
-    items = repo.tracker_items_frame(engine, team_id(engine, "Ops"))
+    items = work_queries.tracker_items_frame(engine, team_id(engine, "Ops"))
     now = pd.Timestamp(NOW)
     keys = lambda view: tracker.view_items(items, view, "Ann Lee", now, 14)["external_key"].tolist()  # noqa: E731
     assert keys("mine") == ["OPS-001", "OPS-002"]

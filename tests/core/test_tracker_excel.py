@@ -8,10 +8,17 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from core import repo, tracker
-from core.export_safety import is_formula_like, neutralise, write_xlsx, SheetSpec
 from core.importing.service import ImportOptions, import_file
-from core.tracker_excel import export_items, layout_of, reimport
+from core.reporting.export_safety import (
+    SheetSpec,
+    is_formula_like,
+    neutralise,
+    write_xlsx,
+)
+from core.store import tables
+from core.work import items as tracker
+from core.work import queries as work_queries
+from core.work.excel import export_items, layout_of, reimport
 from tests.core.test_tracker import TRACKER, count, grid, item, load, team_id
 
 SOURCE = "ops_tracker"
@@ -44,25 +51,25 @@ def test_the_export_keeps_the_teams_layout_and_is_formatted(engine) -> None:
     assert [ws.cell(r, 5).value for r in range(2, 6)] == ["In flight", "Not started", "Done", "Waiting"]
     assert ws.cell(2, 8).value == "weekly"
     with engine.connect() as conn:
-        assert repo.read_table(conn, "auditevent")["action"].tolist()[-1] == "export"
+        assert tables.read_table(conn, "auditevent")["action"].tolist()[-1] == "export"
 
 
 def test_an_untouched_export_reimports_with_zero_changes(engine) -> None:
     load(engine)
     ops = team_id(engine, "Ops")
     original = grid(engine, "Ops")  # in-app edits first: they must survive the round trip
-    edited = tracker.grid_frame(repo.tracker_items_frame(engine, ops))
+    edited = tracker.grid_frame(work_queries.tracker_items_frame(engine, ops))
     edited.loc[edited["external_key"] == "OPS-002", ["status", "objective", "effort"]] = ["blocked", "O1", 5.0]
     tracker.save_items(engine, ops, original, pd.concat([edited, pd.DataFrame([{"title": "=1+2 formula-like"}])]),
                        "Ann")
     ex = export_items(engine, ops, SOURCE, "Ann")
     assert ex.protected >= 2  # Objective and Effort are not in the team's layout; the formula-safe title
-    before = repo.table_checksums(engine)
+    before = tables.table_checksums(engine)
     result = reimport(engine, as_excel_saves(ex.data, lambda ws, h: None), ex.file_name, ops, SOURCE, "Ann",
                       dry_run=False).result
     assert (result.inserted, result.updated, result.rejected, result.status_events) == (0, 0, 0, 0)
     assert result.unchanged == 5 and result.conflicts == []
-    after = repo.table_checksums(engine)
+    after = tables.table_checksums(engine)
     assert after["workitem"] != before["workitem"]  # only the row hashes of the re-read rows moved
     for table in ("statusevent", "dependency", "person", "team"):
         assert after[table] == before[table]
@@ -75,7 +82,7 @@ def test_the_sample_trackers_round_trip_with_zero_changes(engine) -> None:
     from core.sample import load_sample
 
     load_sample(engine)
-    teams = repo.tracker_teams_frame(engine).set_index("name")["id"]
+    teams = work_queries.tracker_teams_frame(engine).set_index("name")["id"]
     for team, source in [("Change Management", "change_programme_tracker"), ("Marketing", "marketing_campaign_tasks"),
                          ("Infrastructure", "infrastructure_migration_plan"), ("Service Desk", "service_desk_tickets")]:
         ex = export_items(engine, int(teams[team]), source, "tester")
@@ -158,7 +165,7 @@ def test_an_upload_over_an_in_app_edit_is_a_conflict_and_keeping_the_app_value_w
     again = reimport(engine, data, ex.file_name, ops, SOURCE, "Ann", dry_run=True).result
     assert again.conflicts == [] and again.updated == 0  # the same file never asks twice
     with engine.connect() as conn:
-        audit = repo.read_table(conn, "auditevent")
+        audit = tables.read_table(conn, "auditevent")
     assert "kept the app's value" in audit[audit["action"] == "conflict_resolved"]["detail"].iloc[0]
 
 
@@ -199,7 +206,7 @@ def test_the_teams_own_file_does_not_undo_an_in_app_edit_it_never_touched(engine
 def test_a_tracker_born_in_the_app_exports_a_clean_default_layout(engine) -> None:
     import_file(engine, _xlsx([["Name", "Team"], ["Ann Lee", "Platform"]]), "people.xlsx")
     platform = team_id(engine, "Platform")
-    result = tracker.save_items(engine, platform, tracker.grid_frame(repo.tracker_items_frame(engine, platform)),
+    result = tracker.save_items(engine, platform, tracker.grid_frame(work_queries.tracker_items_frame(engine, platform)),
                                 pd.DataFrame([{"title": "First task", "owner": "Ann Lee", "status": "in_progress"}]),
                                 "Ann")
     assert result.new_keys == ["P-1"]

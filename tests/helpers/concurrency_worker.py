@@ -13,9 +13,9 @@ ROWS = 200
 
 
 def writer(url: str, ident: int, seconds: float, folder: Path) -> dict:
-    from core.db import make_engine
     from core.importing.commit import undo_batch
     from core.importing.service import import_path
+    from core.store.db import make_engine
 
     engine = make_engine(url)
     csv = folder / f"writer_{ident}.csv"
@@ -38,20 +38,20 @@ def writer(url: str, ident: int, seconds: float, folder: Path) -> dict:
 
 
 def reader(url: str, ident: int, seconds: float) -> dict:
-    from core import repo
-    from core.analytics.flow import flow_report
-    from core.db import make_engine
+    from core.flow import queries as flow_queries
+    from core.flow.analytics import flow_report
+    from core.store.db import make_engine
 
     engine = make_engine(url)
     out = {"role": "reader", "id": ident, "reads": 0, "partial": [], "errors": []}
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
-            items = repo.work_items_frame(engine)
+            items = flow_queries.work_items_frame(engine)
             per_source = items.groupby("source").size()
             partial = per_source[(per_source != ROWS) & per_source.index.str.startswith("w")]
             out["partial"] += [f"{s}: {n}" for s, n in partial.items()]
-            flow_report(items, repo.status_events_frame(engine), repo.dependencies_frame(engine))
+            flow_report(items, flow_queries.status_events_frame(engine), flow_queries.dependencies_frame(engine))
             out["reads"] += 1
         except Exception as exc:  # noqa: BLE001
             out["errors"].append(f"{type(exc).__name__}: {exc}"[:300])

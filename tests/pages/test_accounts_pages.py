@@ -7,10 +7,12 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import auth, repo
-from core.linking import Link, link_items
-from core.models import utcnow
+from core.accounts import auth
+from core.alignment import queries as alignment_queries
+from core.alignment.rules import Link, link_items
 from core.sample import load_sample
+from core.store import tables
+from core.store.models import utcnow
 
 PAGES = Path(__file__).resolve().parents[2] / "pages"
 
@@ -44,14 +46,14 @@ def test_an_expired_session_signs_out(local) -> None:
     assert not at.exception
     assert "Your session expired" in at.info[0].value and [b.label for b in at.button] == ["Sign in"]
     with local.connect() as conn:
-        audit = repo.read_table(conn, "auditevent")
+        audit = tables.read_table(conn, "auditevent")
     assert audit.iloc[-1]["action"] == "logout" and audit.iloc[-1]["detail"] == "session expired"
 
 
 def test_audit_trail_page_filters_and_exports(local) -> None:
     load_sample(local)
     auth.add_user(local, "ada", "a long passphrase", "admin", None)
-    item = int(repo.alignment_items_frame(local).query("objective_id.isna()")["id"].iloc[0])
+    item = int(alignment_queries.alignment_items_frame(local).query("objective_id.isna()")["id"].iloc[0])
     link_items(local, [Link(item, "O2")], auth.Viewer("ada", "admin"))
     at = AppTest.from_file(str(PAGES / "audit.py"), default_timeout=120)
     at.session_state["viewer"] = auth.Viewer("ada", "admin")

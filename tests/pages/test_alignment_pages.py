@@ -8,8 +8,10 @@ import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
-from core import repo
+from core.alignment import queries as alignment_queries
 from core.sample import load_sample
+from core.store import tables
+from core.strategy import queries as strategy_queries
 from core.text import inert
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,7 +27,7 @@ def db_env(monkeypatch: pytest.MonkeyPatch, db_url: str, engine) -> str:
 
 def _audit(engine, entity: str) -> pd.DataFrame:
     with engine.connect() as conn:
-        return repo.read_table(conn, "auditevent", repo.T["auditevent"].c.entity == entity)
+        return tables.read_table(conn, "auditevent", tables.T["auditevent"].c.entity == entity)
 
 
 def test_strategy_page_renders_the_sample_with_its_flags(db_env: str, engine) -> None:
@@ -49,7 +51,7 @@ def test_editing_an_objectives_owner_persists_and_is_audited(db_env: str, engine
     at.button[0].click().run()
     assert not at.exception
     assert inert("O6: accountable owner is now Ben Adeyemi.") in [s.value for s in at.success]
-    objectives = repo.editable_frames(engine)["objectives"].set_index("code")
+    objectives = strategy_queries.editable_frames(engine)["objectives"].set_index("code")
     assert objectives.at["O6", "owner"] == "Ben Adeyemi"
     audit = _audit(engine, "objective")
     last = audit.iloc[-1]
@@ -65,7 +67,7 @@ def test_alignment_page_renders_the_sample(db_env: str, engine) -> None:
     assert not at.exception
     assert [t.label for t in at.tabs] == ["Alignment view", "Rules", "Suggestions", "Unlinked work"]
     metrics = {m.label: m.value for m in at.metric}
-    items = repo.alignment_items_frame(engine)
+    items = alignment_queries.alignment_items_frame(engine)
     assert metrics["Hidden work"] == f"{items['objective_id'].isna().mean():.0%}"
     rules = at.dataframe[2].value  # rule counts: the sample's three rules
     assert rules["matches"].tolist() == [450, 105, 25]
@@ -84,7 +86,7 @@ def test_adding_and_applying_a_rule_links_the_expected_rows(db_env: str, engine)
     next(b for b in at.button if b.label == "Apply active rules to unlinked work").click().run()
     assert not at.exception
     assert any(s.value.startswith("257 item(s) linked by 4 active rule(s)") for s in at.success)
-    items = repo.alignment_items_frame(engine)
+    items = alignment_queries.alignment_items_frame(engine)
     inquiries = items[items["attributes"].map(lambda a: (a or {}).get("category") == "Account inquiry")]
     assert len(inquiries) == 257 and set(inquiries["objective"]) == {"O5"}
     assert _audit(engine, "alignmentrule")["action"].tolist() == ["create"] * 4
@@ -97,11 +99,11 @@ def test_accepting_a_suggestion_links_the_item(db_env: str, engine) -> None:
     choice = at.radio(key="suggest_choice").value
     next(b for b in at.button if b.label == "Link this item").click().run()
     assert not at.exception
-    items = repo.alignment_items_frame(engine).set_index("id")
+    items = alignment_queries.alignment_items_frame(engine).set_index("id")
     assert items.at[item_id, "objective"] == choice
     with engine.connect() as conn:
-        audit = repo.read_table(conn, "auditevent", sa.and_(repo.T["auditevent"].c.entity == "workitem",
-                                                            repo.T["auditevent"].c.entity_id == int(item_id)))
+        audit = tables.read_table(conn, "auditevent", sa.and_(tables.T["auditevent"].c.entity == "workitem",
+                                                            tables.T["auditevent"].c.entity_id == int(item_id)))
     assert audit["action"].tolist() == ["link"]
 
 
@@ -112,7 +114,7 @@ def test_bulk_link_of_filtered_unlinked_items(db_env: str, engine) -> None:
     at.selectbox(key="bulk_objective").select("O2").run()
     next(b for b in at.button if b.label == "Link all").click().run()
     assert not at.exception
-    items = repo.alignment_items_frame(engine)
+    items = alignment_queries.alignment_items_frame(engine)
     tracker = items[items["source"] == "change_programme_tracker"]
     assert tracker["objective"].notna().all()
     assert any(s.value == "4 item(s) linked to O2." for s in at.success)
@@ -125,10 +127,10 @@ def test_pages_explain_an_empty_database(db_env: str) -> None:
 
 
 def test_an_in_app_edit_is_listed_in_the_history_and_undone_there(db_env: str, engine) -> None:
-    from core.linking import Link, link_items
+    from core.alignment.rules import Link, link_items
 
     load_sample(engine)
-    item = int(repo.alignment_items_frame(engine).query("objective_id.isna()")["id"].iloc[0])
+    item = int(alignment_queries.alignment_items_frame(engine).query("objective_id.isna()")["id"].iloc[0])
     batch_id = link_items(engine, [Link(item, "O2")], "manager", "Alignment: accepted suggestion")["batch_id"]
     at = AppTest.from_file(str(ROOT / "pages" / "history.py"), default_timeout=120).run()
     listed = at.dataframe[0].value
@@ -137,4 +139,4 @@ def test_an_in_app_edit_is_listed_in_the_history_and_undone_there(db_env: str, e
     at.checkbox[0].check()
     at.button[0].click().run()
     assert not at.exception
-    assert pd.isna(repo.alignment_items_frame(engine).set_index("id").at[item, "objective_id"])  # link undone
+    assert pd.isna(alignment_queries.alignment_items_frame(engine).set_index("id").at[item, "objective_id"])  # link undone

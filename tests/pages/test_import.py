@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
-from core import repo
+from core.store import tables
 from tests.conftest import SERVICENOW, csv_bytes, plain
 
 PAGES = Path(__file__).resolve().parents[2] / "pages"
@@ -41,17 +41,17 @@ def upload(name: str, data: bytes, mime: str = "text/csv") -> AppTest:
 
 
 def test_servicenow_upload_preview_commit_history_undo(db_env: str, engine) -> None:
-    before = repo.table_counts(engine)
+    before = tables.table_counts(engine)
     at = upload(SERVICENOW.name, SERVICENOW.read_bytes())
     assert any(s.value == "Recognised: ServiceNow incident export" for s in at.success)
     button(at, "Preview changes").click().run()
     assert not at.exception
     assert metrics(at) == {"New": "890", "Updated": "0", "Unchanged": "0", "Rejected": "0"}
-    assert repo.table_counts(engine)["workitem"] == 0  # preview wrote nothing
+    assert tables.table_counts(engine)["workitem"] == 0  # preview wrote nothing
     button(at, "Commit import").click().run()
     assert not at.exception
     assert any("890 new" in s.value for s in at.success)
-    assert repo.table_counts(engine)["workitem"] == 890
+    assert tables.table_counts(engine)["workitem"] == 890
 
     history = page("history.py").run()
     assert not history.exception
@@ -60,7 +60,7 @@ def test_servicenow_upload_preview_commit_history_undo(db_env: str, engine) -> N
     history.checkbox[0].check()
     history.button[0].click().run()
     assert not history.exception
-    after = repo.table_counts(engine)
+    after = tables.table_counts(engine)
     assert {k: after[k] for k in ("workitem", "statusevent", "person", "team")} == {
         k: before[k] for k in ("workitem", "statusevent", "person", "team")}
     assert history.dataframe[0].value["State"].tolist() == ["undone"]
@@ -83,11 +83,11 @@ def test_bad_date_row_is_shown_with_row_and_column_and_the_rest_commits(db_env: 
 
 
 def test_renamed_pdf_gives_a_clear_error_and_changes_nothing(db_env: str, engine) -> None:
-    before = repo.table_checksums(engine)
+    before = tables.table_checksums(engine)
     at = upload("budget.xlsx", b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n", "application/vnd.ms-excel")
     assert [plain(e.value) for e in at.error] == [
         "file 'budget.xlsx': this is a PDF document, not a spreadsheet. Upload an .xlsx or .csv file."]
-    assert repo.table_checksums(engine) == before
+    assert tables.table_checksums(engine) == before
 
 
 def test_second_upload_of_the_same_file_previews_nothing_new(db_env: str, engine) -> None:
@@ -122,7 +122,7 @@ def test_bad_files_get_a_named_message_never_a_traceback(db_env: str, engine, na
         expected = import_file(engine, (BAD / name).read_bytes(), name, user="t", dry_run=True)
     except ThroughlineError:
         expected = None
-    before = repo.table_checksums(engine)
+    before = tables.table_checksums(engine)
     at = upload(name, (BAD / name).read_bytes(), "application/octet-stream")
     if any(b.label == "Preview changes" and not b.disabled for b in at.button):
         button(at, "Preview changes").click().run()
@@ -136,7 +136,7 @@ def test_bad_files_get_a_named_message_never_a_traceback(db_env: str, engine, na
             assert any("NUL characters were removed" in plain(c.value) for c in at.caption)
     else:
         assert messages and all(name in m for m in messages), messages
-    assert repo.table_checksums(engine) == before
+    assert tables.table_checksums(engine) == before
 
 
 def test_sheets_can_be_left_out_and_kind_and_header_row_overridden(db_env: str, engine) -> None:
@@ -155,8 +155,8 @@ def test_sheets_can_be_left_out_and_kind_and_header_row_overridden(db_env: str, 
     button(at, "Preview changes").click().run()
     assert metrics(at)["New"] == "2"
     button(at, "Commit import").click().run()
-    assert repo.table_counts(engine)["workitem"] == 2
-    assert repo.table_counts(engine)["person"] == 1  # created as the tasks' owner, not from the People sheet
+    assert tables.table_counts(engine)["workitem"] == 2
+    assert tables.table_counts(engine)["person"] == 1  # created as the tasks' owner, not from the People sheet
 
     people = upload("list.csv", csv_bytes([["Name", "Team"], ["Bob Hale", "Ops"], ["Cy Dunn", "Ops"]]))
     kind = [s for s in people.selectbox if s.label == "Kind"][0]

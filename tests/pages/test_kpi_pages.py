@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
-from core import repo
+from core.kpis import queries as kpi_queries
 from core.sample import load_sample
 from tests.conftest import plain
 
@@ -53,11 +53,11 @@ def test_signals_page_acknowledge_and_resolve_persist_with_audit(sample_env) -> 
     at.text_input[0].input("called the team")
     at.button[0].click().run()  # Acknowledge
     assert not at.exception
-    assert repo.signal(engine.connect(), sid)["state"] == "acknowledged"
+    assert kpi_queries.signal(engine.connect(), sid)["state"] == "acknowledged"
     at.selectbox[0].set_value(sid).run()
     at.button[1].click().run()  # Resolve
     with engine.connect() as conn:
-        assert repo.signal(conn, sid)["state"] == "resolved"
+        assert kpi_queries.signal(conn, sid)["state"] == "resolved"
         audit = conn.execute(sa.text("select action from auditevent where entity='signal' and entity_id=:i"),
                              {"i": sid}).scalars().all()
     assert audit == ["signal.acknowledged", "signal.resolved"]

@@ -10,9 +10,11 @@ import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
-from core import repo, tracker
 from core.sample import load_sample
-from core.tracker_excel import export_items
+from core.store import tables
+from core.work import items as tracker
+from core.work import queries as work_queries
+from core.work.excel import export_items
 from tests.conftest import plain
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,7 +41,7 @@ def open_page(me: str = "Priya Shah", team: str | None = None) -> AppTest:
 
 def item(engine, key: str) -> pd.Series:
     with engine.connect() as conn:
-        return repo.read_table(conn, "workitem", repo.T["workitem"].c.external_key == key).iloc[0]
+        return tables.read_table(conn, "workitem", tables.T["workitem"].c.external_key == key).iloc[0]
 
 
 def count(engine, table: str) -> int:
@@ -48,8 +50,8 @@ def count(engine, table: str) -> int:
 
 
 def team_ids(engine, team: str) -> set[int]:
-    tid = int(repo.tracker_teams_frame(engine).set_index("name").at[team, "id"])
-    return set(repo.tracker_items_frame(engine, tid)["id"].astype(int))
+    tid = int(work_queries.tracker_teams_frame(engine).set_index("name").at[team, "id"])
+    return set(work_queries.tracker_items_frame(engine, tid)["id"].astype(int))
 
 
 def test_the_grid_is_scoped_to_the_chosen_team(db_env: str, engine) -> None:
@@ -68,11 +70,11 @@ def test_the_grid_is_scoped_to_the_chosen_team(db_env: str, engine) -> None:
 
 def signed_in(monkeypatch: pytest.MonkeyPatch, role: str, team: str | None, engine) -> AppTest:
     """The page as an account sees it (local accounts; the session already signed in)."""
-    from core.auth import Viewer
-    from core.models import utcnow
+    from core.accounts.auth import Viewer
+    from core.store.models import utcnow
 
     monkeypatch.setenv("THROUGHLINE_AUTH", "local")
-    team_id = int(repo.tracker_teams_frame(engine).set_index("name").at[team, "id"]) if team else None
+    team_id = int(work_queries.tracker_teams_frame(engine).set_index("name").at[team, "id"]) if team else None
     at = AppTest.from_file(MY_WORK, default_timeout=120)
     from tests.helpers.accounts import account_for
 
@@ -101,7 +103,7 @@ def test_an_executive_reads_but_cannot_change(db_env: str, engine, monkeypatch: 
     load_sample(engine)
     at = signed_in(monkeypatch, "executive", None, engine)
     assert not at.exception
-    assert len(at.selectbox(key="my_team").options) == len(repo.tracker_teams_frame(engine))
+    assert len(at.selectbox(key="my_team").options) == len(work_queries.tracker_teams_frame(engine))
     assert at.button(key="save_grid").disabled and at.button(key="export").disabled
     assert any("can read this page but not change anything" in plain(c.value) for c in at.caption)
 
@@ -138,7 +140,7 @@ def test_a_bad_cell_is_a_message_not_a_traceback(db_env: str, engine) -> None:
 def test_quick_update_with_a_note(db_env: str, engine) -> None:
     load_sample(engine)
     at = open_page()
-    open_mine = repo.tracker_items_frame(engine, 1)
+    open_mine = work_queries.tracker_items_frame(engine, 1)
     target = open_mine[open_mine["owner"].eq("Priya Shah") & open_mine["status"].ne("done")].iloc[0]
     at.text_input(key="quick_note").input("CAB moved to Thursday")
     at.button(key=f"q:at_risk:{target['id']}").click().run()
@@ -155,7 +157,7 @@ def test_stale_items_for_me_and_the_manager_and_the_teams_threshold(db_env: str,
     at.number_input(key="stale_days").set_value(1).run()
     at.button(key="save_stale").click().run()
     assert not at.exception
-    assert repo.tracker_teams_frame(engine).set_index("name").at["Change Management", "stale_days"] == 1
+    assert work_queries.tracker_teams_frame(engine).set_index("name").at["Change Management", "stale_days"] == 1
     assert "stale after 1 days" in plain(at.success[0].value)
     assert any(plain(m.value).startswith("**Yours** (Priya Shah)") for m in at.markdown)
 
@@ -175,7 +177,7 @@ def test_the_excel_round_trip_on_the_page_with_a_conflict(db_env: str, engine) -
     ws.cell(3, headers.index("Task") + 1).value = "Weekly CAB, renamed in Excel"
     buf = io.BytesIO()
     wb.save(buf)
-    grid = tracker.grid_frame(repo.tracker_items_frame(engine, 1))  # meanwhile, in the app: CHG-001 blocked
+    grid = tracker.grid_frame(work_queries.tracker_items_frame(engine, 1))  # meanwhile, in the app: CHG-001 blocked
     tracker.save_items(engine, 1, grid, grid.assign(status=grid["status"].where(grid["external_key"] != "CHG-001",
                                                                                    "blocked")), "Grace Lee")
     at.file_uploader(key="reimport_file").upload("change_programme_tracker.xlsx", buf.getvalue(), XLSX).run()
@@ -204,7 +206,7 @@ def test_the_import_page_shows_a_conflict_and_keeps_the_app_value_when_chosen(db
     ws.cell(2, [c.value for c in ws[1]].index("Status") + 1).value = "In progress"
     buf = io.BytesIO()
     wb.save(buf)
-    grid = tracker.grid_frame(repo.tracker_items_frame(engine, 1))
+    grid = tracker.grid_frame(work_queries.tracker_items_frame(engine, 1))
     tracker.save_items(engine, 1, grid, grid.assign(status=grid["status"].where(grid["external_key"] != "CHG-001",
                                                                                    "blocked")), "Grace Lee")
     at = AppTest.from_file(IMPORT, default_timeout=120).run()

@@ -10,7 +10,14 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.importing.service import import_path
-from core.report import ReportOptions, build_report, format_change, format_value, load_frames, report_json
+from core.reporting.report import (
+    ReportOptions,
+    build_report,
+    format_change,
+    format_value,
+    load_frames,
+    report_json,
+)
 from core.sample import load_sample
 from tests.conftest import GMPP, SERVICENOW
 

@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import auth, repo
-from core.linking import add_rule
-from core.models import utcnow
+from core.accounts import auth
+from core.alignment.rules import add_rule
+from core.flow import queries as flow_queries
 from core.sample import load_sample
+from core.store import tables
+from core.store.models import utcnow
 from tests.conftest import csv_bytes
 from tests.helpers.markup import live_markup
 
@@ -116,7 +118,7 @@ OWNER = '<span style="color:red">x</span> & <br>'
 
 def _hostile(engine) -> None:
     """Every name a chart shows made hostile: teams, owners, objectives, KPIs, item keys and titles."""
-    t, p, o, k, w = (repo.T[n] for n in ("team", "person", "objective", "kpi", "workitem"))
+    t, p, o, k, w = (tables.T[n] for n in ("team", "person", "objective", "kpi", "workitem"))
     with engine.begin() as conn:
         conn.execute(t.update().values(name=TEAM + t.c.name))
         conn.execute(p.update().values(name=OWNER + p.c.name))
@@ -124,7 +126,7 @@ def _hostile(engine) -> None:
         conn.execute(k.update().values(name="<b>" + k.c.name + "</b>", code="<b>" + k.c.code + "</b>"))
         conn.execute(w.update().values(title="<a href='https://evil.example'>" + w.c.title + "</a>",
                                        external_key="<b>" + w.c.external_key + "</b>"))
-        repo.bump_data_version(conn)
+        tables.bump_data_version(conn)
 
 
 def figures(at: AppTest) -> list[str]:
@@ -163,9 +165,9 @@ def test_a_caption_never_becomes_a_link_on_my_work(engine, monkeypatch, db_url) 
     monkeypatch.setenv("DATABASE_URL", db_url)
     load_sample(engine)
     with engine.begin() as conn:
-        conn.execute(repo.T["team"].update().where(repo.T["team"].c.name == "Service Desk")
+        conn.execute(tables.T["team"].update().where(tables.T["team"].c.name == "Service Desk")
                      .values(name="![img](http://127.0.0.1:9/pixel.png) www.evil.example ann@evil.example"))
-        repo.bump_data_version(conn)
+        tables.bump_data_version(conn)
     at = AppTest.from_file(str(PAGES / "my_work.py"), default_timeout=180).run()
     team = next(o for o in at.selectbox(key="my_team").options if "pixel" in o)
     at.selectbox(key="my_team").select(team).run()
@@ -186,7 +188,7 @@ def test_a_scoped_manager_sees_only_his_teams_counts_sources_and_freshness(local
 
     import_file(local, csv_bytes([["Key", "Title", "Status", "Team"], ["SD-900", "Rota", "To do", "Service Desk"]]),
                 "desk_extra.csv", user="marcus")
-    everything = repo.work_items_frame(local)
+    everything = flow_queries.work_items_frame(local)
     mine = everything[everything["team"] == "Service Desk"]
     assert 0 < len(mine) < len(everything)
     at = signed_in(local, "history.py", "marcus")

@@ -1,0 +1,65 @@
+"""Accounts and the audit trail: users, the session row, auth versions, audit listings.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from core.store.tables import T, read_frame
+
+
+def users_frame(conn: Connection) -> pd.DataFrame:
+    u, t = T["user"], T["team"]
+    res = conn.execute(sa.select(u.c.id, u.c.username, u.c.email, u.c.display_name, u.c.role, u.c.team_id,
+                                 t.c.name.label("team"), u.c.scope_own_team, u.c.password_hash, u.c.failed_logins,
+                                 u.c.locked_until, u.c.active, u.c.created_at, u.c.lock_level, u.c.auth_version,
+                                 u.c.sessions_valid_after)
+                       .join(t, t.c.id == u.c.team_id, isouter=True).order_by(u.c.id))
+    return pd.DataFrame([tuple(r) for r in res.fetchall()], columns=list(res.keys()))
+
+
+def user_session_row(conn: Connection, username: str) -> dict[str, Any] | None:
+    """What every rerun re-reads for a signed-in account: one indexed row (version, validity)."""
+    u = T["user"]
+    row = conn.execute(sa.select(u.c.id, u.c.auth_version, u.c.active, u.c.sessions_valid_after)
+                       .where(u.c.username == username)).mappings().first()
+    return dict(row) if row else None
+
+
+def bump_auth_version(conn: Connection, user_id: int, end_sessions_at: datetime | None = None) -> None:
+    """Rights or validity changed: in SQL (no lost increment), and optionally void sessions begun before a time."""
+    u = T["user"]
+    values: dict[str, Any] = {"auth_version": u.c.auth_version + 1}
+    if end_sessions_at is not None:
+        values["sessions_valid_after"] = end_sessions_at
+    conn.execute(sa.update(u).where(u.c.id == user_id).values(values))
+
+
+def audit_frame(engine: Engine, user: str | None = None, entity: str | None = None, action: str | None = None,
+                start: datetime | None = None, end: datetime | None = None, limit: int = 20_000) -> pd.DataFrame:
+    """The audit trail, newest first, filtered in SQL (it grows with every edit)."""
+    a = T["auditevent"]
+    stmt = sa.select(a.c.id, a.c.at, a.c.user, a.c.action, a.c.entity, a.c.entity_id, a.c.before, a.c.after,
+                     a.c.detail).order_by(a.c.id.desc()).limit(limit)
+    if user:
+        stmt = stmt.where(a.c.user == user)
+    if entity:
+        stmt = stmt.where(a.c.entity == entity)
+    if action:
+        stmt = stmt.where(a.c.action == action)
+    if start is not None:
+        stmt = stmt.where(a.c.at >= start)
+    if end is not None:
+        stmt = stmt.where(a.c.at < end)
+    return read_frame(engine, stmt, dates=("at",))
+
+
+def audit_choices(engine: Engine) -> dict[str, list[str]]:
+    a = T["auditevent"]
+    with engine.connect() as conn:
+        return {c: sorted(v for (v,) in conn.execute(sa.select(a.c[c]).distinct()) if v)
+                for c in ("user", "entity", "action")}

@@ -1,1 +1,0 @@
-"""Pure analytics: DataFrames in, DataFrames out, inputs never mutated."""

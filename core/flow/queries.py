@@ -1,0 +1,34 @@
+"""What the flow views read: work items, their status events and dependencies.
+"""
+from __future__ import annotations
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from core.store.tables import T, read_frame
+
+
+def work_items_frame(engine: Engine) -> pd.DataFrame:
+    """Every work item with owner, team and objective as names (what the analytics and drill-downs show)."""
+    w, p, t, o = T["workitem"], T["person"], T["team"], T["objective"]
+    stmt = (sa.select(w.c.id, w.c.source, w.c.external_key, w.c.title, w.c.item_type, w.c.status, w.c.raw_status,
+                      w.c.reported_rag, w.c.assessed_rag, p.c.name.label("owner"), t.c.name.label("team"),
+                      o.c.code.label("objective"), w.c.created_at, w.c.started_at, w.c.due_at, w.c.done_at,
+                      w.c.updated_at, w.c.effort, w.c.depends_on, w.c.source_file, w.c.source_sheet, w.c.source_row)
+            .join(p, p.c.id == w.c.owner_id, isouter=True).join(t, t.c.id == w.c.team_id, isouter=True)
+            .join(o, o.c.id == w.c.objective_id, isouter=True))
+    return read_frame(engine, stmt, dates=("created_at", "started_at", "due_at", "done_at", "updated_at"))
+
+
+def status_events_frame(engine: Engine) -> pd.DataFrame:
+    e = T["statusevent"]
+    stmt = sa.select(e.c.work_item_id, e.c.at, e.c.status).order_by(e.c.work_item_id, e.c.at, e.c.id)
+    return read_frame(engine, stmt, dates=("at",))
+
+
+def dependencies_frame(engine: Engine) -> pd.DataFrame:
+    d, t = T["dependency"], T["team"]
+    return read_frame(engine, sa.select(d.c.work_item_id, d.c.depends_on_item_id, d.c.depends_on_key,
+                                    d.c.depends_on_team_id, t.c.name.label("depends_on_team"))
+                  .join(t, t.c.id == d.c.depends_on_team_id, isouter=True))

@@ -1,0 +1,337 @@
+"""Editing the strategy in place: objectives, KPIs, incentives and expected effects.
+
+The Strategy page hands over the table as loaded and the table as edited; this
+module works out what changed, resolves names and codes to ids, validates every
+cell (naming the table, row and column of a problem) and writes it all as one
+edit batch, or nothing at all.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import pandas as pd
+from sqlalchemy.engine import Connection, Engine
+
+from core.accounts.auth import (
+    AccessDenied,
+    Viewer,
+    actor_name,
+    checked,
+    require_owner,
+    require_writer,
+)
+from core.errors import EditRefused
+from core.importing.mapping import name_key
+from core.importing.plan import MULTI_OWNER
+from core.store import tables
+from core.store.edits import edit_batch, plain
+from core.store.models import RAG_VALUES
+from core.strategy import queries as strategy_queries
+
+
+@dataclass(frozen=True)
+class Column:
+    """An editable column: how the page shows it and how it is stored."""
+
+    name: str  # column of the editable frame
+    db: str  # column of the table
+    kind: str = "text"  # text | number | person | team | objective | kpi | choice
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+
+
+@dataclass(frozen=True)
+class Entity:
+    table: str
+    label: str
+    columns: tuple[Column, ...]
+    unique: tuple[str, ...]  # columns (frame names) that identify a row
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+ENTITIES: dict[str, Entity] = {
+    "objectives": Entity("objective", "Objectives", (
+        Column("code", "code", required=True), Column("title", "title", required=True),
+        Column("description", "description"), Column("parent", "parent_id", "objective"),
+        Column("owner", "owner_id", "person"), Column("period", "period"),
+        Column("weight", "weight", "number", minimum=0), Column("reported_rag", "reported_rag", "choice",
+                                                                  choices=RAG_VALUES)), ("code",)),
+    "kpis": Entity("kpi", "KPIs", (
+        Column("code", "code", required=True), Column("name", "name", required=True), Column("unit", "unit"),
+        Column("direction", "direction", "choice", choices=("higher", "lower")),
+        Column("baseline", "baseline", "number"), Column("target", "target", "number"),
+        Column("tolerance", "tolerance", "number", minimum=0), Column("owner", "owner_id", "person"),
+        Column("objective", "objective_id", "objective")), ("code",)),
+    "incentives": Entity("incentive", "Incentives", (
+        Column("team", "team_id", "team", required=True), Column("kpi", "kpi_id", "kpi", required=True),
+        Column("weight", "weight", "number", minimum=0)), ("team", "kpi")),
+    "effects": Entity("expectedeffect", "Expected effects", (
+        Column("objective", "objective_id", "objective", required=True),
+        Column("kpi", "kpi_id", "kpi", required=True),
+        Column("effect", "effect", "choice", required=True, choices=("up", "down")), Column("note", "note")),
+        ("objective", "kpi")),
+}
+
+
+@dataclass
+class EditResult:
+    inserted: int = 0
+    updated: int = 0
+    deleted: int = 0
+    batch_id: int | None = None
+    messages: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> int:
+        return self.inserted + self.updated + self.deleted
+
+
+# --------------------------------------------------------------------------- pure: what changed
+def _blank(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and pd.isna(v)) or (isinstance(v, str) and not v.strip()) or (
+        not isinstance(v, (str, int, float, bool)) and pd.isna(v) is True)
+
+
+def _same(a: Any, b: Any) -> bool:
+    if _blank(a) and _blank(b):
+        return True
+    if _blank(a) or _blank(b):
+        return False
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return float(a) == float(b)
+    return str(a).strip() == str(b).strip()
+
+
+def diff_rows(original: pd.DataFrame, edited: pd.DataFrame, columns: list[str]
+              ) -> tuple[list[tuple[int, dict[str, Any]]], list[tuple[int, dict[str, Any]]], list[int]]:
+    """(inserts as (editor row number, values), updates as (id, changed values), deleted ids).
+
+    Rows are matched on the hidden ``id`` column: a row without one is new, an id
+    that disappeared was deleted. Blank rows the editor adds and leaves empty are ignored.
+    """
+    before = original.set_index("id")
+    seen: set[int] = set()
+    inserts, updates = [], []
+    for pos, row in enumerate(edited.to_dict("records"), start=1):
+        row_id = row.get("id")
+        if _blank(row_id):
+            values = {c: row.get(c) for c in columns}
+            if not all(_blank(v) for v in values.values()):
+                inserts.append((pos, values))
+            continue
+        row_id = int(row_id)
+        seen.add(row_id)
+        if row_id in before.index:
+            old = before.loc[row_id]
+            changed = {c: row.get(c) for c in columns if c in row and not _same(old.get(c), row.get(c))}
+            if changed:
+                updates.append((row_id, changed))
+    deleted = [int(i) for i in before.index if int(i) not in seen]
+    return inserts, updates, deleted
+
+
+def strategy_flags(objectives: pd.DataFrame, kpis: pd.DataFrame, effects: pd.DataFrame) -> pd.DataFrame:
+    """Accountability gaps: objectives with no or several owners, KPIs with no owner or that no objective uses."""
+    rows: list[dict[str, Any]] = []
+    for r in objectives.to_dict("records"):
+        text = r.get("owner_text")
+        named = [p for p in MULTI_OWNER.split(str(text)) if p.strip()] if not _blank(text) else []
+        if _blank(r.get("owner")) and len(named) > 1:
+            rows.append({"what": "objective", "code": r["code"], "title": r["title"],
+                         "problem": f"{len(named)} owners named ('{text}'): exactly one must be accountable"})
+        elif _blank(r.get("owner")):
+            rows.append({"what": "objective", "code": r["code"], "title": r["title"],
+                         "problem": "no accountable owner"})
+    used = set(effects["kpi"].dropna()) if "kpi" in effects else set()
+    for r in kpis.to_dict("records"):
+        if _blank(r.get("owner")):
+            rows.append({"what": "KPI", "code": r["code"], "title": r["name"], "problem": "no owner"})
+        if _blank(r.get("objective")) and r["code"] not in used:
+            rows.append({"what": "KPI", "code": r["code"], "title": r["name"],
+                         "problem": "no objective uses it (not the measure of an objective, no expected effect)"})
+    return pd.DataFrame(rows, columns=["what", "code", "title", "problem"])
+
+
+# --------------------------------------------------------------------------- writes
+def save_edits(engine: Engine, entity: str, original: pd.DataFrame, edited: pd.DataFrame,
+               user: str | None) -> EditResult:
+    """Save what the editor changed as one edit batch; raises EditRefused (nothing written) on a bad cell."""
+    spec = ENTITIES[entity]
+    inserts, updates, deletes = diff_rows(original, edited, [c.name for c in spec.columns])
+    return apply_changes(engine, entity, inserts, updates, deletes, user)
+
+
+def set_field(engine: Engine, entity: str, row_id: int, column: str, value: Any, user: str | None) -> EditResult:
+    """One cell (e.g. an objective's accountable owner) through the same validation and audit as the editor."""
+    return apply_changes(engine, entity, [], [(row_id, {column: value})], [], user)
+
+
+def apply_changes(engine: Engine, entity: str, inserts: list[tuple[int, dict[str, Any]]],
+                  updates: list[tuple[int, dict[str, Any]]], deletes: list[int], user: str | None) -> EditResult:
+    spec = ENTITIES[entity]
+    result = EditResult()
+    if not (inserts or updates or deletes):
+        return result
+    viewer = checked(user)
+    with edit_batch(engine, actor_name(user), f"Strategy page: {spec.label.lower()}") as eb:
+        if viewer is not None:
+            _check_rights(eb.conn, viewer, spec, inserts, updates, deletes)
+        resolve = _Resolver(eb.conn)
+        for row_id in deletes:
+            _refuse_if_referenced(eb.conn, spec, row_id)
+        changes = [(row_id, _to_db(spec, values, resolve, f"row with id {row_id}")) for row_id, values in updates]
+        new_rows = []
+        for pos, values in inserts:
+            missing = [c.name for c in spec.columns if c.required and _blank(values.get(c.name))]
+            if missing:
+                raise EditRefused(f"{spec.label}, new row {pos}, column '{missing[0]}': a value is needed.")
+            new_rows.append(_to_db(spec, values, resolve, f"new row {pos}"))
+        _check_unique(eb.conn, spec, changes, new_rows, deletes)
+        result.deleted = eb.delete(spec.table, deletes)
+        result.updated = eb.update(spec.table, changes)
+        for values in new_rows:
+            eb.insert(spec.table, values)
+            result.inserted += 1
+        if spec.table == "objective":
+            _check_no_cycles(eb.conn)
+        result.batch_id = eb.batch_id if eb.changed else None
+    return result
+
+
+def _check_rights(conn: Connection, viewer: Viewer, spec: Entity, inserts: list, updates: list,
+                  deletes: list) -> None:
+    """Admins edit the whole strategy; managers change only the objectives and KPIs they own."""
+    require_writer(viewer)
+    if viewer.role == "admin":
+        return
+    if spec.table not in ("objective", "kpi") or inserts or deletes:
+        raise AccessDenied(f"{spec.label}: only an admin can add or delete rows or change incentives and expected "
+                           "effects; managers change the objectives and KPIs they own. Nothing was changed.")
+    require_owner(viewer, set(tables.owner_names(conn, spec.table, [i for i, _ in updates]).values()),
+                  spec.label.lower())
+
+
+class _Resolver:
+    """Names and codes → ids, loaded once per edit."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.people = tables.name_lookup(conn, "person")
+        self.teams = tables.name_lookup(conn, "team")
+        self.objectives = {str(k).casefold(): v for k, v in tables.ids_by(conn, "objective", "code").items()}
+        self.kpis = {str(k).casefold(): v for k, v in tables.ids_by(conn, "kpi", "code").items()}
+
+    def lookup(self, kind: str) -> Callable[[str], int | None]:
+        table = {"person": self.people, "team": self.teams, "objective": self.objectives, "kpi": self.kpis}[kind]
+        return lambda text: table.get(name_key(text) if kind in ("person", "team") else str(text).strip().casefold())
+
+
+def _to_db(spec: Entity, values: dict[str, Any], resolve: _Resolver, where: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, value in values.items():
+        col = spec.column(name)
+        at = f"{spec.label}, {where}, column '{name}'"
+        if _blank(value):
+            if col.required:
+                raise EditRefused(f"{at}: a value is needed.")
+            out[col.db] = None
+            if col.db == "owner_id":
+                out["owner_text"] = None
+            continue
+        if col.kind == "number":
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                raise EditRefused(f"{at}: '{value}' is not a number.") from None
+            if col.minimum is not None and number < col.minimum:
+                raise EditRefused(f"{at}: {number:g} is below the minimum of {col.minimum:g}.")
+            out[col.db] = number
+        elif col.kind == "choice":
+            text = str(value).strip().lower()
+            if text not in col.choices:
+                raise EditRefused(f"{at}: '{value}' is not one of {', '.join(col.choices)}.")
+            out[col.db] = text
+        elif col.kind in ("person", "team", "objective", "kpi"):
+            if col.kind == "person" and len([p for p in MULTI_OWNER.split(str(value)) if p.strip()]) > 1:
+                raise EditRefused(f"{at}: '{value}' names several people; exactly one accountable owner is needed.")
+            ident = resolve.lookup(col.kind)(str(value))
+            if ident is None:
+                noun = {"person": "person", "team": "team", "objective": "objective code", "kpi": "KPI code"}[col.kind]
+                raise EditRefused(f"{at}: there is no {noun} '{value}'.")
+            out[col.db] = ident
+            if col.db == "owner_id":
+                out["owner_text"] = " ".join(str(value).split())
+        else:
+            out[col.db] = " ".join(str(value).split()) if col.name in ("code",) else str(value).strip()
+    return out
+
+
+def _refuse_if_referenced(conn: Connection, spec: Entity, row_id: int) -> None:
+    refs = (strategy_queries.objective_references(conn, row_id) if spec.table == "objective"
+            else strategy_queries.kpi_references(conn, row_id) if spec.table == "kpi" else {})
+    if refs:
+        what = ", ".join(f"{n} {label}" for label, n in refs.items())
+        raise EditRefused(f"{spec.label}: the row with id {row_id} cannot be deleted while {what} refer to it; "
+                          "re-link or delete those first.")
+
+
+def _check_unique(conn: Connection, spec: Entity, changes: list[tuple[int, dict[str, Any]]],
+                  new_rows: list[dict[str, Any]], deletes: list[int]) -> None:
+    """Codes (or team + KPI, objective + KPI) stay unique after the edit; checked before anything is written."""
+    cols = [spec.column(u).db for u in spec.unique]
+    table = tables.read_table(conn, spec.table).set_index("id")
+    table = table.drop(index=[d for d in deletes if d in table.index])
+    for row_id, values in changes:
+        for c in cols:
+            if c in values and row_id in table.index:
+                table.at[row_id, c] = values[c]
+    planned = pd.concat([table[cols], pd.DataFrame([{c: r.get(c) for c in cols} for r in new_rows], columns=cols)],
+                        ignore_index=True)
+    keys = planned.apply(lambda col: col.map(lambda v: str(v).strip().casefold() if isinstance(v, str) else v))
+    dup = keys.duplicated(keep=False)
+    if dup.any():
+        shown = planned.loc[dup, cols].iloc[0].tolist()
+        raise EditRefused(f"{spec.label}: {' + '.join(spec.unique)} must be unique, and "
+                          f"{' / '.join(map(str, map(plain, shown)))} would appear twice.")
+
+
+def _check_no_cycles(conn: Connection) -> None:
+    table = tables.read_table(conn, "objective")
+    parent = dict(zip(table["id"], table["parent_id"]))
+    codes = dict(zip(table["id"], table["code"]))
+    for start in parent:
+        seen, node = set(), start
+        while node is not None and not pd.isna(node):
+            if node in seen:
+                raise EditRefused(f"Objectives: objective '{codes[start]}' would be its own ancestor; "
+                                  "choose another parent.")
+            seen.add(node)
+            node = parent.get(int(node))
+
+
+def objective_tree(objectives: pd.DataFrame) -> pd.DataFrame:
+    """Objectives in tree order (pillar, its objectives, their key results) with a ``level`` and an indented label."""
+    children: dict[Any, list[str]] = {}
+    for code, parent in zip(objectives["code"], objectives["parent"]):
+        children.setdefault(parent if isinstance(parent, str) and parent else None, []).append(code)
+    order: list[tuple[str, int]] = []
+
+    def walk(parent: Any, level: int, seen: set[str]) -> None:
+        for code in sorted(children.get(parent, [])):
+            if code not in seen:
+                seen.add(code)
+                order.append((code, level))
+                walk(code, level + 1, seen)
+
+    seen: set[str] = set()
+    walk(None, 0, seen)
+    order += [(c, 0) for c in objectives["code"] if c not in seen]  # parents missing: shown at the top level
+    pos = {c: (i, lvl) for i, (c, lvl) in enumerate(order)}
+    out = objectives.copy()
+    out["level"] = out["code"].map(lambda c: pos[c][1])
+    out["tree"] = [("    " * lvl + ("└ " if lvl else "") + f"{c} {t}") for c, t, lvl in
+                   zip(out["code"], out["title"], out["level"])]
+    return out.iloc[sorted(range(len(out)), key=lambda i: pos[out["code"].iloc[i]][0])].reset_index(drop=True)

@@ -1,0 +1,186 @@
+"""The cached engine and loaders, keyed on the data version and the viewer's scope.
+
+Every commit bumps ``data_version`` (core.store.tables) and every loader takes a
+:data:`DataKey` (database URL, data version, scope), so a view never shows data older
+than the last import, nor data of another database or another team.
+"""
+from __future__ import annotations
+
+from typing import Optional, Tuple
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy.engine import Engine
+
+from core.alignment import queries as alignment_queries
+from core.config import database_url
+from core.flow import queries as flow_queries
+from core.importing import queries as import_queries
+from core.importing.service import PreparedFile
+from core.kpis import queries as kpi_queries
+from core.store import batches as batch_store
+from core.store import tables
+from core.store.db import make_engine, upgrade_schema
+from core.strategy import queries as strategy_queries
+
+DataKey = Tuple[str, int, Optional[str]]  # database URL, data version, the team a scoped viewer may read
+
+
+@st.cache_resource(show_spinner=False)
+def _engine_for(url: str) -> Engine:
+    eng = make_engine(url)
+    upgrade_schema(eng)
+    return eng
+
+
+def engine() -> Engine:
+    """One engine per database URL and server process; the schema is upgraded in place on first use."""
+    return _engine_for(database_url())
+
+
+def data_key(scope: str | None = None) -> DataKey:
+    """Cached views are keyed by data version *and* the viewer's scope: one user's view never reaches another's."""
+    return database_url(), tables.data_version(engine()), scope
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def table_counts(key: DataKey) -> dict[str, int]:
+    """Rows per table; a scoped viewer (key[2]) gets their team's work items, events and people only."""
+    eng = _engine_for(key[0])
+    return tables.table_counts(eng) if key[2] is None else import_queries.team_table_counts(eng, key[2])
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def batches(key: DataKey) -> pd.DataFrame:
+    return batch_store.list_batches(_engine_for(key[0]))
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def batches_all(key: DataKey) -> pd.DataFrame:
+    return batch_store.list_batches(_engine_for(key[0]), limit=100_000)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def work_item_counts(key: DataKey) -> pd.DataFrame:
+    eng = _engine_for(key[0])
+    return import_queries.work_item_counts(eng) if key[2] is None else import_queries.team_work_item_counts(eng, key[2])
+
+
+@st.cache_resource(show_spinner="Reading the file…", max_entries=8)
+def prepared_file(sha256: str, _data: bytes, file_name: str, header_rows: tuple, kinds: tuple, key: DataKey,
+                  include: tuple = ()) -> PreparedFile:
+    """Read and map an upload once per (content, header rows, kinds, sheets included, data version).
+
+    The data key makes a newly saved profile (which bumps the data version) apply at once.
+    """
+    url = key[0]
+    from core.importing.service import ImportOptions, prepare, profiles_from_db
+
+    options = ImportOptions(header_rows=dict(header_rows), kinds=dict(kinds), include_sheets=set(include))
+    return prepare(_data, file_name, options, profiles_from_db(_engine_for(url)))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def flow_frames(key: DataKey) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Work items, status events and dependencies (shared read-only; analytics never mutate them), as the
+    viewer's scope (key[2]) allows."""
+    from core.accounts.auth import scope_flow
+
+    eng = _engine_for(key[0])
+    return scope_flow(flow_queries.work_items_frame(eng), flow_queries.status_events_frame(eng), flow_queries.dependencies_frame(eng),
+                      key[2])
+
+
+@st.cache_resource(show_spinner="Computing flow metrics…", max_entries=16)
+def flow_report(key: DataKey, teams: tuple, sources: tuple, kinds: tuple, period: tuple | None = None) -> dict:
+    from core.flow.analytics import flow_report as compute
+
+    items, events, deps = flow_frames(key)
+    return compute(items, events, deps, teams=list(teams), sources=list(sources), kinds=list(kinds), period=period)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def kpi_frames(key: DataKey) -> dict[str, pd.DataFrame]:
+    eng = _engine_for(key[0])
+    return {"kpis": kpi_queries.kpis_frame(eng), "readings": kpi_queries.readings_frame(eng),
+            "segments": kpi_queries.segment_readings_frame(eng),
+            "incentives": kpi_queries.incentives_frame(eng), "effects": kpi_queries.effects_frame(eng),
+            "objectives": strategy_queries.objectives_frame(eng)}
+
+
+@st.cache_resource(show_spinner="Computing KPI status and conflicts…", max_entries=4)
+def kpi_report(key: DataKey) -> dict:
+    from core.kpis.analytics import kpi_report as compute
+
+    return compute(**{k: v for k, v in kpi_frames(key).items() if k != "segments"})  # headline series only
+
+
+@st.cache_resource(show_spinner="Comparing reported status with measurements…", max_entries=4)
+def reality(key: DataKey, stale_days: int) -> pd.DataFrame:
+    from core.kpis.health import reality_report
+
+    _items, events, _deps = flow_frames(key)
+    return reality_report(kpi_report(key), flow_report(key, (), (), ()), events, stale_days)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def signals(key: DataKey) -> pd.DataFrame:
+    return kpi_queries.signals_frame(_engine_for(key[0]))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def alignment_frames(key: DataKey) -> dict[str, pd.DataFrame]:
+    """Work items with objective ids and kept attributes, objectives, rules (shared read-only)."""
+    from core.accounts.auth import scope_items
+
+    eng = _engine_for(key[0])
+    return {"items": scope_items(alignment_queries.alignment_items_frame(eng), key[2]), "objectives": strategy_queries.objectives_frame(eng),
+            "rules": alignment_queries.rules_frame(eng), "people": tables.people_frame(eng)}
+
+
+@st.cache_resource(show_spinner="Computing alignment…", max_entries=16)
+def alignment_report(key: DataKey, teams: tuple, sources: tuple, period: tuple | None) -> dict:
+    from core.alignment.analytics import alignment_report as compute
+    from core.alignment.analytics import in_period
+
+    frames = alignment_frames(key)
+    items = frames["items"]
+    if teams:
+        items = items[items["team"].isin(teams)]
+    if sources:
+        items = items[items["source"].isin(sources)]
+    if period:
+        items = in_period(items, pd.Timestamp(period[0]), pd.Timestamp(period[1]) + pd.Timedelta(days=1))
+    report = compute(items, frames["objectives"], kpi_report(key)["objectives"])
+    report["items"] = items
+    return report
+
+
+@st.cache_resource(show_spinner="Scoring suggestions…", max_entries=4)
+def suggestions(key: DataKey, sources: tuple, limit: int) -> pd.DataFrame:
+    from core.alignment.analytics import suggest_objectives
+
+    frames = alignment_frames(key)
+    items = frames["items"]
+    unlinked = items[items["objective_id"].isna() & (items["source"].isin(sources) if sources else True)]
+    return suggest_objectives(unlinked.head(limit), frames["objectives"], items[items["objective_id"].notna()])
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def strategy_tables(key: DataKey) -> dict[str, pd.DataFrame]:
+    return strategy_queries.editable_frames(_engine_for(key[0]))
+
+
+@st.cache_resource(show_spinner="Summarising every view…", max_entries=4)
+def overview_report(key: DataKey, period_days: int, stale_source_days: int) -> dict:
+    """The executive report (core.reporting.report.build_report) over the same cached frames the views use."""
+    from core.reporting.report import ReportOptions, build_report
+
+    items, events, deps = flow_frames(key)
+    kpi = kpi_frames(key)
+    align = alignment_frames(key)
+    frames = {"items": items, "events": events, "deps": deps, "alignment_items": align["items"],
+              "people": align["people"], "signals": signals(key), "batches": batches_all(key),
+              **{k: kpi[k] for k in ("kpis", "readings", "incentives", "effects", "objectives")}}
+    return build_report(frames, ReportOptions(period_days=period_days, stale_source_days=stale_source_days),
+                        scope=key[2])

@@ -1,0 +1,91 @@
+"""Page chrome shared by every page: the guard and header, tables with a safe CSV download,
+links that survive a bare script run, and user-facing errors (never a traceback)."""
+from __future__ import annotations
+
+import re
+from typing import Callable, TypeVar
+
+import pandas as pd
+import streamlit as st
+
+from ui.cache import DataKey, data_key
+from ui.nav import page
+from ui.signin import signed_in_viewer
+
+R = TypeVar("R")
+
+
+def page_setup(title: str, need: str = "read") -> DataKey:
+    """The guard, shared sidebar and page header; returns the key for the page's loaders.
+
+    Every page calls this itself (AppTest and direct URLs run a page without app.py), so a
+    page reached by URL is as protected as one reached by the menu. ``need="admin"`` or
+    ``"write"`` also refuses viewers whose role cannot use the page.
+    """
+    current = signed_in_viewer()
+    if need == "admin" and current.role != "admin":
+        st.title(title)
+        st.error("This page is for admins.")
+        st.stop()
+    if need == "write" and current.role not in ("manager", "admin"):
+        st.title(title)
+        st.error("Your role (executive) can read every view but not change anything; this page only changes data.")
+        st.stop()
+    key = data_key(current.scope)
+    st.sidebar.caption(f"Throughline · data version {key[1]}")
+    st.title(title)
+    return key
+
+
+def show_error(exc: Exception) -> None:
+    """A user-facing message for every failure; never a traceback."""
+    from core.errors import ThroughlineError
+    from core.text import inert, inert_lines
+
+    if isinstance(exc, ThroughlineError):
+        st.error(inert_lines(str(exc)))  # messages quote file, sheet, column and cell text
+    else:
+        st.error(f"Something unexpected went wrong ({inert(type(exc).__name__)}: {inert(exc)}). Nothing was changed.")
+
+
+def link(page_key: str, label: str) -> None:
+    """A link to a registered page (ui.nav); plain text when the page runs on its own (AppTest, a bare script)."""
+    from streamlit.errors import StreamlitPageNotFoundError
+
+    target = page(page_key)
+    try:
+        st.page_link(target.path, label=label, icon=target.icon)
+    except StreamlitPageNotFoundError:
+        st.caption(label)
+
+
+def stop_empty(message: str) -> None:
+    """Explain why a view is empty, point at the Import page, and stop the page."""
+    st.info(message)
+    link("import", "Import a spreadsheet")
+    st.stop()
+
+
+def table(frame: pd.DataFrame, name: str, **kwargs: object) -> None:
+    """A table with a CSV download of exactly its rows, formula-injection safe.
+
+    Every read-only table goes through here: Streamlit's own toolbar download writes cells like
+    ``=HYPERLINK(…)`` raw, so it is switched off (``client.disableDataExport`` in .streamlit/config.toml).
+    """
+    from core.reporting.export import csv_bytes
+
+    st.dataframe(frame, hide_index=True, width="stretch", **kwargs)
+    stem = re.sub(r"[^\w.-]+", "_", name).strip("_.") or "table"
+    # Deferred: built on click only (a 20,000-row table costs 0.1 s and 1.4 MB per rerun when built eagerly).
+    st.download_button("CSV", lambda: csv_bytes(frame), file_name=f"{stem}.csv", mime="text/csv", key=f"csv_{name}",
+                       icon=":material/download:", type="tertiary")
+
+
+def attempt(fn: Callable[..., R], *args: object, **kwargs: object) -> R | bool | None:
+    """Run a core write: its result (True when it returns nothing), or None after showing why it failed."""
+    try:
+        result = fn(*args, **kwargs)
+        return True if result is None else result
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a message
+        show_error(exc)
+        return None
