@@ -25,9 +25,9 @@ from sqlalchemy.engine import Connection, Engine
 
 from core.accounts import queries as account_queries
 from core.errors import ThroughlineError
-from core.importing.mapping import name_key
 from core.store import tables, writes
 from core.store.models import ROLES, utcnow
+from core.store.values import name_key
 
 MODES = ("none", "local", "oidc")
 MAX_FAILURES = 5  # from one client address on one name, then it waits (core.accounts.throttle)

@@ -21,11 +21,12 @@ from core.accounts.auth import actor_name, checked, require_admin, require_team
 from core.alignment import queries as alignment_queries
 from core.alignment.analytics import ITEM_FIELDS, MATCH_TYPES, field_values
 from core.errors import EditRefused, NotFound
-from core.importing.mapping import name_key
 from core.store import tables, writes
 from core.store.edits import edit_batch, plain
 from core.store.events import BatchCommitted
 from core.store.models import utcnow
+from core.store.values import is_blank, name_key
+from core.strategy import resolve
 
 
 @dataclass(frozen=True)
@@ -242,13 +243,14 @@ def link_items(engine: Engine, links: list[Link], user: str | None, what: str = 
         viewer = checked(user)
         if viewer is not None:  # managers link their own team's work only
             require_team(viewer, set(alignment_queries.item_teams(eb.conn, [link.item_id for link in links]).values()), "items")
-        objectives = {str(k).casefold(): v for k, v in tables.ids_by(eb.conn, "objective", "code").items()}
+        objectives = resolve.objectives(eb.conn)
         people = tables.name_lookup(eb.conn, "person")
         changes = []
         for n, link in enumerate(links, start=1):
             values: dict[str, Any] = {}
             if link.set_objective:
-                values["objective_id"] = _lookup(objectives, link.objective, str(link.objective or "").casefold(),
+                values["objective_id"] = _lookup({k: objectives.id_of[c] for k, c in objectives.by_text.items()},
+                                                 link.objective, name_key(link.objective or ""),
                                                  f"Linked work, row {n}, column 'objective'", "objective code")
             if link.set_owner:
                 values["owner_id"] = _lookup(people, link.owner, name_key(link.owner or ""),
@@ -267,7 +269,8 @@ def _admin(actor: Any) -> None:
 
 
 def _lookup(table: dict[str, int], shown: str | None, key: str, where: str, noun: str) -> int | None:
-    if shown is None or (isinstance(shown, float) and pd.isna(shown)) or not str(shown).strip():
+    """The id ``shown`` names, None for a blank cell; refused when it names nothing."""
+    if is_blank(shown):
         return None
     if key not in table:
         raise EditRefused(f"{where}: there is no {noun} '{shown}'.")
@@ -275,8 +278,7 @@ def _lookup(table: dict[str, int], shown: str | None, key: str, where: str, noun
 
 
 def _objective_id(conn: Connection, code: str, where: str) -> int:
-    ids = {str(k).casefold(): v for k, v in tables.ids_by(conn, "objective", "code").items()}
-    found = ids.get(str(code or "").strip().casefold())
+    found = resolve.objectives(conn).id(code)
     if found is None:
         raise EditRefused(f"{where}: there is no objective code '{code}'.")
     return found

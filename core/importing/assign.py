@@ -16,8 +16,9 @@ from functools import lru_cache
 import numpy as np
 from rapidfuzz import fuzz
 
-from core.importing.fields import FieldSpec, KINDS
+from core.importing.fields import KINDS, FieldSpec
 from core.importing.profile import ColumnProfile
+from core.store.values import normalize_header
 
 THRESHOLD = 60.0  # a pair below this is no evidence at all
 HEADER_MIN = 75.0  # a header this far from every synonym says nothing; the values alone may still propose
@@ -43,8 +44,6 @@ def header_forms(header: str) -> list[str]:
     ``Custom field (Story Points)`` → ['custom field', 'custom field story points', 'story points']: Jira's
     custom fields all share the words outside the brackets, so the words inside must count too.
     """
-    from core.importing.mapping import normalize_header
-
     first = str(header).replace("\r", "\n").split("\n")[0]
     forms = [normalize_header(first)]
     inner = re.findall(r"\(([^)]*)\)", first)
@@ -77,8 +76,6 @@ def _similarity(form: str, synonym: str) -> float:
 @lru_cache(maxsize=65536)
 def header_score(header: str, spec: FieldSpec) -> float:
     """How well a header names a field (0-100); the whole first line counts more than a bracketed part."""
-    from core.importing.mapping import normalize_header
-
     forms = header_forms(header)
     if not forms:
         return 0.0

@@ -18,7 +18,6 @@ import pandas as pd
 from sqlalchemy.engine import Connection, Engine
 
 from core.accounts.auth import actor_name, checked, require_own_batch
-from core.alignment.rules import apply_rules_on_import
 from core.errors import NotFound, UndoRefused
 from core.importing import queries as import_queries
 from core.importing.diff import diff
@@ -35,7 +34,8 @@ from core.importing.plan import (
 )
 from core.importing.read import Table
 from core.importing.validate import Issue, ValidatedSheet
-from core.store import batches, changelog, tables, writes
+from core.store import batches, changelog, events, tables, writes
+from core.store.events import BatchCommitted
 from core.store.models import utcnow
 
 DELETE_ORDER = ("workitem", "expectedeffect", "incentive", "kpireading", "kpi", "objective", "person", "team")
@@ -142,12 +142,9 @@ def apply_sheet(conn: Connection, vs: ValidatedSheet, ctx: ImportContext, source
         counts = _apply_target(conn, kind, incoming, resolver, batch_id, names, ctx, source, vs, result)
         result.inserted, result.updated, result.unchanged = counts
         kept_rows = set(incoming["source_row"].astype(int))
-        if kind == "work_items" and result.inserted:
-            linked = apply_rules_on_import(conn, batch_id, ctx.user)
-            if linked:
-                result.details["alignment rules"] = {"linked": linked}
-        if kind == "kpi_readings" and (result.inserted or result.updated):
-            _raise_signals(conn, incoming["kpi_id"], batch_id, result)
+        result.details.update(events.publish(BatchCommitted(
+            conn, batch_id, kind, ctx.user, result.inserted, result.updated,
+            _codes(incoming["kpi_id"]) if kind == "kpi_readings" else ())))
     accepted = vs.frame[~vs.rejected]
     dropped = accepted[~accepted["source_row"].astype(int).isin(kept_rows)]
     result.rejected = int(vs.rejected.sum()) + len(dropped) + vs.unreadable
@@ -180,18 +177,15 @@ def _apply_scorecard(conn: Connection, vs: ValidatedSheet, batch_id: int, ctx: I
         result.changes += sub_result.changes
         if sub == "kpis":
             result.inserted, result.updated, result.unchanged = counts
-        if sub == "kpi_readings" and (counts[0] or counts[1]):
-            _raise_signals(conn, readings["kpi_id"], batch_id, result)
+        if sub == "kpi_readings":
+            result.details.update(events.publish(BatchCommitted(conn, batch_id, sub, ctx.user, counts[0], counts[1],
+                                                                _codes(readings["kpi_id"]))))
     return set(kpis["source_row"].astype(int)) | set(readings["source_row"].astype(int))  # segment rows count
 
 
-def _raise_signals(conn: Connection, kpi_codes: pd.Series, batch_id: int, result: SheetResult) -> None:
-    """New readings may break a KPI's control limits: raise each finding once, to the KPI's owner."""
-    from core.kpis.signals import refresh_kpi_signals
-
-    ids = tables.ids_by(conn, "kpi", "code")
-    result.details["signals"] = {"new": refresh_kpi_signals(conn, sorted({ids[c] for c in kpi_codes.dropna()
-                                                                          if c in ids}), batch_id)}
+def _codes(kpi_codes: pd.Series) -> tuple[str, ...]:
+    """The KPI codes of readings just written, once each (subscribers raise signals for them)."""
+    return tuple(sorted({str(c) for c in kpi_codes.dropna()}))
 
 
 def _store_issues(conn: Connection, vs: ValidatedSheet, batch_id: int, issues: list[Issue],

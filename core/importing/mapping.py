@@ -6,28 +6,13 @@ mapping comes from (a named or recognised profile, else inference, then the user
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from core.importing.assign import Choice, assign
-from core.importing.fields import KINDS, SHEET_HINTS, fields_of
+from core.importing.fields import KINDS, SHEET_HINTS
 from core.importing.profile import ColumnProfile
-from core.importing.vocabulary import name_key  # noqa: F401 - re-exported: callers match names through mapping
-
-
-
-# --------------------------------------------------------------------------- normalising
-def normalize_header(header: str) -> str:
-    """First line, no parenthesised remarks, no accents, lower case, words only."""
-    text = str(header).replace("\r", "\n").split("\n")[0]
-    text = re.sub(r"\([^)]*\)?", " ", text)
-    text = re.sub(r" \[\d+\]$", "", text)
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = re.sub(r"[^\w#]+", " ", text.casefold()).replace("_", " ")
-    return re.sub(r"\s+", " ", text).strip()
-
+from core.store.values import name_key, normalize_header  # noqa: F401 - name_key: until core/work and review.py import it from values
 
 
 

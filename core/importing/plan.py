@@ -15,11 +15,11 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Connection
 
-from core.importing.mapping import name_key
 from core.importing.validate import Issue, ValidatedSheet, slug
 from core.store import tables
+from core.store.values import is_blank, name_key, named_people
+from core.strategy import resolve
 
-MULTI_OWNER = re.compile(r"\s*(?:;|&|\+|/|\band\b|\bet\b)\s*", re.IGNORECASE)
 DEPENDS_SPLIT = re.compile(r"[,;\n]+")
 
 
@@ -67,15 +67,15 @@ class Resolver:
 
     @classmethod
     def load(cls, conn: Connection) -> "Resolver":
-        oc, oi = tables.code_lookup(conn, "objective", "title")
-        kc, ki = tables.code_lookup(conn, "kpi", "name")
-        return cls(oc, kc, oi, ki, tables.name_lookup(conn, "person"), tables.name_lookup(conn, "team"))
+        objectives, kpis = resolve.objectives(conn), resolve.kpis(conn)
+        return cls(objectives.by_text, kpis.by_text, objectives.code_of, kpis.code_of,
+                   tables.name_lookup(conn, "person"), tables.name_lookup(conn, "team"))
 
     def code(self, ref: str, value: Any) -> str | None:
-        if value is None or (isinstance(value, float) and np.isnan(value)):
+        if is_blank(value):
             return None
         table = self.objective_codes if ref == "objective" else self.kpi_codes
-        return table.get(" ".join(str(value).split()).casefold())
+        return table.get(name_key(value))
 
     def key_of_id(self, ref: str, ident: Any) -> Any:
         if ident is None or (isinstance(ident, float) and np.isnan(ident)):
@@ -165,7 +165,7 @@ def owner_key(text: Any, issues: list[Issue], row: int, column: str, sheet: str 
     """A single owner's name key; several names in one cell are kept as text and reported."""
     if text is None:
         return None
-    parts = [p for p in MULTI_OWNER.split(str(text)) if p.strip()]
+    parts = named_people(text)
     if len(parts) > 1:
         issues.append(Issue(f"'{text}' names {len(parts)} owners; exactly one accountable owner is needed, so none "
                             "was set (the text is kept)", row=row, column=column, value=str(text),

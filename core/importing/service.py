@@ -36,13 +36,13 @@ from core.importing.mapping import (
     Profile,
     build_mapping,
     detect_kind,
-    name_key,
 )
 from core.importing.profile import ColumnProfile, export_time, profile_table
 from core.importing.read import ReadResult, Table, read_bytes
 from core.importing.sync import SyncReport, reconcile
 from core.importing.validate import Issue, ValidatedSheet, validate
 from core.store import tables
+from core.store.values import name_key
 
 
 class ImportBlocked(ImportRefused):

@@ -3,7 +3,7 @@
 English words live with each field in ``fields.py``; these are the other languages (German, French, Spanish,
 Dutch, Portuguese, Italian, Russian) and the vocabularies of tools whose column names are not plain words
 (Jira, ServiceNow, Azure DevOps, Redmine, Mantis, Monorail, GitHub, Trello, Asana, XES event logs).
-Written as the exports write them; ``mapping.normalize_header`` folds accents and case on comparison.
+Written as the exports write them; ``core.store.values.normalize_header`` folds accents and case on comparison.
 """
 from __future__ import annotations
 

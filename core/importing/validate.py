@@ -15,16 +15,26 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from core.importing.cells import build_attributes, clip, jsonable, to_text
 from core.importing.dates import describe, parse_date_column, parse_number_column
-from core.importing.fields import fields_of
-from core.importing.mapping import Mapping, canonical_rag, canonical_status, normalize_header, required_present
 from core.importing.events import workflow_positions
-from core.importing.profile import blank_nulls
-from core.importing.vocabulary import segment_of, suggest_status
-from core.importing.cells import clip, jsonable, build_attributes, to_text
+from core.importing.fields import fields_of
 from core.importing.issues import Issue
+from core.importing.mapping import Mapping, required_present
+from core.importing.profile import blank_nulls
 from core.importing.read import Table
-from core.importing.row_checks import reject_duplicate_keys, reject_overlong_cells, reject_unreadable
+from core.importing.row_checks import (
+    reject_duplicate_keys,
+    reject_overlong_cells,
+    reject_unreadable,
+)
+from core.importing.vocabulary import (
+    canonical_rag,
+    canonical_status,
+    segment_of,
+    suggest_status,
+)
+from core.store.values import normalize_header
 
 MAX_NUMBER = 1e15  # no effort, KPI value or budget is larger; 1e308 and inf are typing or export errors
 NON_NEGATIVE = {"effort", "weight", "tolerance", "baseline_periods"}

@@ -7,25 +7,13 @@ means. A word not here has no meaning until a user confirms one (``suggest_statu
 """
 from __future__ import annotations
 
-import re
-import unicodedata
 from typing import Any
 
 from rapidfuzz import fuzz, process
 
+from core.store.values import name_key, word_key
+
 STATUSES = ("todo", "in_progress", "blocked", "done")
-
-
-def name_key(value: Any) -> str:
-    """How people, teams and objectives are matched: case- and space-insensitive."""
-    return re.sub(r"\s+", " ", str(value)).strip().casefold()
-
-
-def word_key(value: Any) -> str:
-    """A status or RAG word folded for lookup: case, accents, punctuation and spacing ignored."""
-    text = unicodedata.normalize("NFKD", name_key(value))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return re.sub(r"\s+", " ", re.sub(r"[_\-–/.:'’]+", " ", text)).strip()
 
 
 _TODO = [

@@ -15,24 +15,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import pandas as pd
 from sqlalchemy.engine import Connection, Engine
 
 from core.store import batches, changelog, tables, writes
 from core.store.models import utcnow
+from core.store.values import plain
 
 EDIT_KIND = "edit"
-
-
-def plain(v: Any) -> Any:
-    """A JSON-friendly scalar for audit before/after values."""
-    if v is None or (isinstance(v, float) and pd.isna(v)):
-        return None
-    if hasattr(v, "isoformat"):
-        return v.isoformat()
-    if hasattr(v, "item"):
-        return v.item()
-    return v
 
 
 @dataclass

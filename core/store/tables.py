@@ -93,19 +93,6 @@ def name_lookup(conn: Connection, table_name: str) -> dict[str, int]:
     return {k: i for i, k in conn.execute(sa.select(t.c.id, t.c.name_key))}
 
 
-def code_lookup(conn: Connection, table_name: str, title_col: str) -> tuple[dict[str, str], dict[int, str]]:
-    """(any of code / title, case-folded → code; id → code) for objectives and KPIs."""
-    t = T[table_name]
-    by_text: dict[str, str] = {}
-    by_id: dict[int, str] = {}
-    for i, code, title in conn.execute(sa.select(t.c.id, t.c.code, t.c[title_col])):
-        by_id[i] = code
-        by_text.setdefault(" ".join(str(title).split()).casefold(), code)
-    for i, code in by_id.items():
-        by_text[" ".join(code.split()).casefold()] = code
-    return by_text, by_id
-
-
 def ids_by(conn: Connection, table_name: str, column: str) -> dict[Any, int]:
     t = T[table_name]
     return {v: i for i, v in conn.execute(sa.select(t.c.id, t.c[column]))}

@@ -22,12 +22,12 @@ from core.accounts.auth import (
     require_writer,
 )
 from core.errors import EditRefused
-from core.importing.mapping import name_key
-from core.importing.plan import MULTI_OWNER
 from core.store import tables
 from core.store.edits import edit_batch, plain
 from core.store.models import RAG_VALUES
+from core.store.values import name_key, named_people
 from core.strategy import queries as strategy_queries
+from core.strategy import resolve
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,7 @@ def strategy_flags(objectives: pd.DataFrame, kpis: pd.DataFrame, effects: pd.Dat
     rows: list[dict[str, Any]] = []
     for r in objectives.to_dict("records"):
         text = r.get("owner_text")
-        named = [p for p in MULTI_OWNER.split(str(text)) if p.strip()] if not _blank(text) else []
+        named = named_people(text)
         if _blank(r.get("owner")) and len(named) > 1:
             rows.append({"what": "objective", "code": r["code"], "title": r["title"],
                          "problem": f"{len(named)} owners named ('{text}'): exactly one must be accountable"})
@@ -221,12 +221,13 @@ class _Resolver:
     def __init__(self, conn: Connection) -> None:
         self.people = tables.name_lookup(conn, "person")
         self.teams = tables.name_lookup(conn, "team")
-        self.objectives = {str(k).casefold(): v for k, v in tables.ids_by(conn, "objective", "code").items()}
-        self.kpis = {str(k).casefold(): v for k, v in tables.ids_by(conn, "kpi", "code").items()}
+        self.objectives, self.kpis = resolve.objectives(conn), resolve.kpis(conn)
 
     def lookup(self, kind: str) -> Callable[[str], int | None]:
-        table = {"person": self.people, "team": self.teams, "objective": self.objectives, "kpi": self.kpis}[kind]
-        return lambda text: table.get(name_key(text) if kind in ("person", "team") else str(text).strip().casefold())
+        if kind in ("objective", "kpi"):
+            return (self.objectives if kind == "objective" else self.kpis).id
+        table = self.people if kind == "person" else self.teams
+        return lambda text: table.get(name_key(text))
 
 
 def _to_db(spec: Entity, values: dict[str, Any], resolve: _Resolver, where: str) -> dict[str, Any]:
@@ -255,7 +256,7 @@ def _to_db(spec: Entity, values: dict[str, Any], resolve: _Resolver, where: str)
                 raise EditRefused(f"{at}: '{value}' is not one of {', '.join(col.choices)}.")
             out[col.db] = text
         elif col.kind in ("person", "team", "objective", "kpi"):
-            if col.kind == "person" and len([p for p in MULTI_OWNER.split(str(value)) if p.strip()]) > 1:
+            if col.kind == "person" and len(named_people(value)) > 1:
                 raise EditRefused(f"{at}: '{value}' names several people; exactly one accountable owner is needed.")
             ident = resolve.lookup(col.kind)(str(value))
             if ident is None:

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from core.importing.mapping import (build_mapping, canonical_rag, canonical_status, detect_kind, normalize_header,
-                                    suggest_fields)
+from core.importing.mapping import build_mapping, detect_kind, suggest_fields
+from core.importing.vocabulary import canonical_rag, canonical_status
+from core.store.values import normalize_header
 
 
 def test_tracker_headers_suggest_fields_with_confidence() -> None:

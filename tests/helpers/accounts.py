@@ -5,9 +5,9 @@ from typing import Any
 
 from core.accounts import auth
 from core.accounts import queries as account_queries
-from core.importing.mapping import name_key
 from core.store import tables
 from core.store.models import utcnow
+from core.store.values import name_key
 
 
 def account_for(engine: Any, viewer: auth.Viewer) -> auth.Viewer:

@@ -1,0 +1,99 @@
+"""The one normaliser family: what counts as missing, plain comparable values, and the keys names match on.
+
+Every package asks these questions (is this cell blank? are these two values the same? is "P. Shah"
+the same text as "p.  shah"?); answering them once keeps an import, an in-app edit and the audit
+trail in agreement about what changed.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+import pandas as pd
+
+Scalar = str | int | float | bool | None
+
+
+def is_missing(v: object) -> bool:
+    """None, NaN, NaT or pd.NA: a value that is not there (a blank string is text, see is_blank)."""
+    if v is None or v is pd.NaT or v is pd.NA:
+        return True
+    if isinstance(v, float):
+        return v != v
+    if isinstance(v, (list, dict, tuple, set, str)):
+        return False
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
+
+
+def is_blank(v: object) -> bool:
+    """Missing, or text with nothing but spaces: what a user means by an empty cell."""
+    return is_missing(v) or (isinstance(v, str) and not v.strip())
+
+
+def plain(v: Any) -> Any:
+    """A JSON-friendly scalar for the change log and the audit trail (dates as ISO text, numpy as Python)."""
+    if is_missing(v):
+        return None
+    if hasattr(v, "isoformat"):
+        return v.isoformat()
+    if hasattr(v, "item"):
+        return v.item()
+    return v
+
+
+def comparable(v: Any) -> Any:
+    """``plain`` with every blank as None and whole floats as ints (an id read back as 4.0 is 4)."""
+    if is_blank(v):
+        return None
+    v = plain(v)
+    return int(v) if isinstance(v, float) and v.is_integer() else v
+
+
+def same(a: Any, b: Any) -> bool:
+    """Whether an edit changed a cell: blanks are equal, numbers compare by value, the rest as text."""
+    a, b = comparable(a), comparable(b)
+    if a is None or b is None:
+        return a is None and b is None
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return float(a) == float(b)
+    return str(a).strip() == str(b).strip()
+
+
+def text_or_blank(v: object) -> str:
+    """The cell as text, '' for missing: for messages and tables, never 'None' or 'nan'."""
+    return "" if is_missing(v) else str(v)
+
+
+MULTI_OWNER = re.compile(r"\s*(?:;|&|\+|/|\band\b|\bet\b)\s*", re.IGNORECASE)  # "Ann & Bob", "Ann; Bob", "Ann et Bob"
+
+
+def named_people(text: object) -> list[str]:
+    """The people a cell names ("Ann & Bob" → two): an owner cell must name exactly one."""
+    return [] if is_blank(text) else [p for p in MULTI_OWNER.split(str(text)) if p.strip()]
+
+
+def name_key(value: object) -> str:
+    """How people, teams and objectives are matched: case- and space-insensitive."""
+    return re.sub(r"\s+", " ", str(value)).strip().casefold()
+
+
+def word_key(value: object) -> str:
+    """A status or RAG word folded for lookup: case, accents, punctuation and spacing ignored."""
+    text = unicodedata.normalize("NFKD", name_key(value))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return re.sub(r"\s+", " ", re.sub(r"[_\-–/.:'’]+", " ", text)).strip()
+
+
+def normalize_header(header: str) -> str:
+    """First line, no parenthesised remarks, no accents, lower case, words only."""
+    text = str(header).replace("\r", "\n").split("\n")[0]
+    text = re.sub(r"\([^)]*\)?", " ", text)
+    text = re.sub(r" \[\d+\]$", "", text)
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = re.sub(r"[^\w#]+", " ", text.casefold()).replace("_", " ")
+    return re.sub(r"\s+", " ", text).strip()
