@@ -15,6 +15,8 @@ from functools import lru_cache
 
 import numpy as np
 from rapidfuzz import fuzz
+# At module load, not per call: its first import costs 0.5 s, once per process (a server pays it at start).
+from scipy.optimize import linear_sum_assignment
 
 from core.importing.fields import KINDS, FieldSpec
 from core.importing.profile import ColumnProfile
@@ -197,8 +199,6 @@ def assign(headers: list[str], kind: str, profiles: dict[str, ColumnProfile] | N
     ``pinned`` holds the user's own choices (header → field, or None to ignore the column): they stand, and
     the other columns are assigned again around them, so one correction re-scores the rest.
     """
-    from scipy.optimize import linear_sum_assignment
-
     specs = KINDS[kind]
     out = {h: Choice(None, 0.0, evidence=(profiles or {}).get(h).evidence() if (profiles or {}).get(h) else "")
            for h in headers}

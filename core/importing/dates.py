@@ -323,6 +323,12 @@ def parse_number_column(raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series
     if not present.any():
         return out, pd.Series(False, index=raw.index), pd.Series(False, index=raw.index)
     values = raw[present]
+    if len(values) > 2000 and is_text(values):
+        codes, uniques = pd.factorize(raw)
+        if len(uniques) * 2 < len(values):  # a column of few amounts: parse every distinct text once
+            nums, bad, prose = parse_number_column(pd.Series(uniques, dtype=object))
+            return tuple(_spread_by_codes(part, codes, raw.index, blank)  # type: ignore[return-value]
+                         for part, blank in ((nums, np.nan), (bad, False), (prose, False)))
     if is_text(values):
         is_num = pd.Series(False, index=values.index)
     else:
@@ -343,7 +349,17 @@ def parse_number_column(raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series
         out.loc[text.index] = nums
     bad = present & out.isna()
     bad.loc[raw.index[~present.to_numpy()]] = False
-    # blanks written as text ("  ") are not bad
-    blank_text = raw.map(lambda v: isinstance(v, str) and not v.strip())
-    prose = bad & raw.map(is_prose)
+    # blanks written as text ("  ") are not bad; prose is kept as a note (both looked at only where a value failed)
+    failed = raw[bad]
+    blank_text = pd.Series(False, index=raw.index)
+    blank_text.loc[failed.index] = failed.map(lambda v: isinstance(v, str) and not v.strip()).astype(bool)
+    prose = pd.Series(False, index=raw.index)
+    prose.loc[failed.index] = failed.map(is_prose).astype(bool)
     return out, bad & ~blank_text & ~prose, prose
+
+
+def _spread_by_codes(part: pd.Series, codes: np.ndarray, index: pd.Index, blank: object) -> pd.Series:
+    """Per-distinct-value results laid back over the rows (``codes`` from ``pd.factorize``; -1 = missing)."""
+    values = part.to_numpy()[np.maximum(codes, 0)]
+    values[codes < 0] = blank
+    return pd.Series(values, index=index, dtype=part.dtype)

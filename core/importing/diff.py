@@ -36,7 +36,7 @@ def row_hashes(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
             continue
         s = frame[c]
         if c == "attributes":
-            s = s.map(lambda d: "" if not d else repr(sorted(d.items())))
+            s = pd.Series(["" if not d else repr(sorted(d.items())) for d in s.tolist()], index=s.index)
         elif pd.api.types.is_datetime64_any_dtype(s):
             s = s.astype("datetime64[s]").astype("int64").where(s.notna(), -1)
         elif s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):

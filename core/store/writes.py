@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any, Sequence
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -93,7 +94,9 @@ def bulk_insert(conn: Connection, table_name: str, frame: pd.DataFrame) -> None:
 def _sqlite_values(s: pd.Series, coltype: sa.types.TypeEngine) -> list[Any]:
     if isinstance(coltype, sa.DateTime):
         d = pd.to_datetime(s, errors="coerce")
-        return d.dt.strftime("%Y-%m-%d %H:%M:%S.%f").astype(object).where(d.notna(), None).tolist()
+        codes, uniques = pd.factorize(d)  # dates repeat (days, an incident's times): format each once
+        texts = np.array(pd.Series(uniques).dt.strftime("%Y-%m-%d %H:%M:%S.%f").tolist() + [None], dtype=object)
+        return texts[codes].tolist()  # code -1 (NaT) takes the None at the end
     if isinstance(coltype, sa.Date):
         return [v.isoformat() if hasattr(v, "isoformat") else None for v in s.tolist()]
     if isinstance(coltype, sa.JSON):
