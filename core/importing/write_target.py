@@ -1,0 +1,135 @@
+"""Write one target's plan: create the people and teams it names, insert new rows, update changed ones.
+
+Every updated row leaves its before-image in ``changelog`` first (the columns the update writes, as stored),
+so undo can put them back exactly; work items also get their status history and dependencies.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from itertools import islice
+from typing import Any
+
+import pandas as pd
+from sqlalchemy.engine import Connection
+
+from core.importing.context import ImportContext, SheetResult
+from core.importing.diff import diff
+from core.importing.plan import TARGETS, TRACE_COLUMNS, Resolver, norm, normed
+from core.importing.status_history import write_dependencies, write_events
+from core.importing.validate import ValidatedSheet
+from core.store import changelog, tables, writes
+
+MAX_CHANGES_SHOWN = 500
+
+
+def _ensure_names(conn: Connection, ref: str, keys: set[str], names: dict[str, str], batch_id: int) -> list[str]:
+    """Create the people or teams a sheet mentions that do not exist yet; returns their names."""
+    table = "person" if ref == "person" else "team"
+    known = tables.name_lookup(conn, table)
+    new = sorted(k for k in keys if k and k not in known)
+    writes.insert_rows(conn, table, [{"name": names.get(k, k), "name_key": k, "created_batch_id": batch_id,
+                                    "last_batch_id": batch_id} for k in new])
+    return [names.get(k, k) for k in new]
+
+
+def _translate_refs(frame: pd.DataFrame, kind: str, conn: Connection) -> pd.DataFrame:
+    """Names and codes → ids, now that everything referenced exists."""
+    target = TARGETS[kind]
+    out = frame.copy()
+    cache: dict[str, dict[Any, int]] = {}
+    for column, ref in target.refs.items():
+        if column not in out:
+            continue
+        if ref not in cache:
+            cache[ref] = (tables.name_lookup(conn, ref) if ref in ("person", "team")
+                          else tables.ids_by(conn, ref, "code"))
+        lookup = cache[ref]
+        out[column] = out[column].map(lambda v, lk=lookup: lk.get(v) if v is not None else None).astype(object)
+    return out
+
+
+def apply_target(conn: Connection, kind: str, incoming: pd.DataFrame, resolver: Resolver, batch_id: int,
+                  names: dict[str, dict[str, str]], ctx: ImportContext, source: str | None, vs: ValidatedSheet,
+                  result: SheetResult) -> tuple[int, int, int]:
+    target = TARGETS[kind]
+    for column, ref in target.refs.items():
+        if ref in ("person", "team") and column in incoming and not (kind == "people" and ref == "person"):
+            created = _ensure_names(conn, ref, set(incoming[column].dropna()), names.get(ref, {}), batch_id)
+            (result.new_people if ref == "person" else result.new_teams).extend(created)
+    if kind == "people":
+        incoming = incoming.drop_duplicates("name_key", keep="first")
+    rows_read: dict[str, pd.DataFrame] = {}  # the database rows diff compared with, for the before-images
+    is_new, updates, unchanged, updated_keys = diff(conn, kind, incoming, resolver, source, rows_read)
+    hash_only = [u for u in updates if set(u[2]) == {"row_hash"}]
+    updates = [u for u in updates if set(u[2]) != {"row_hash"}]
+    unchanged += len(hash_only)
+    inserts = incoming[is_new]
+    translated = _translate_refs(inserts, kind, conn)
+    self_parent = kind == "objectives"
+    if self_parent:
+        translated["parent_id"] = None
+    table_cols = tables.table(target.table).c
+    write_cols = [c for c in (*target.key, *target.columns, "row_hash", *TRACE_COLUMNS)
+                  if c in translated and c in table_cols]
+    writes.bulk_insert(conn, target.table, translated[write_cols].assign(created_batch_id=batch_id,
+                                                                       last_batch_id=batch_id))
+    if self_parent:
+        _set_objective_parents(conn, inserts, batch_id)
+    if updates:
+        _apply_updates(conn, kind, target, updates, batch_id, incoming, updated_keys, rows_read.get(target.table))
+    if hash_only:
+        writes.update_rows(conn, target.table, [(i, a) for i, _b, a in hash_only])
+    result.changes += islice(({"key": " / ".join(map(str, k)), "field": f, "before": _show(b.get(f)),
+                               "after": _show(a[f])} for (i, b, a), k in zip(updates, updated_keys) for f in a),
+                             MAX_CHANGES_SHOWN)
+    if kind == "work_items":
+        result.status_events = write_events(conn, vs, incoming, is_new, updates, updated_keys, batch_id, ctx, source)
+        write_dependencies(conn, incoming, is_new, updates, updated_keys, batch_id, source)
+    return int(is_new.sum()), len(updates), unchanged
+
+
+def _show(v: Any) -> Any:
+    v = norm(v)
+    if isinstance(v, datetime):
+        return v.isoformat(sep=" ")
+    return v if v is None or isinstance(v, (int, float, str, bool)) else str(v)
+
+
+def _set_objective_parents(conn: Connection, inserts: pd.DataFrame, batch_id: int) -> None:
+    ids = tables.ids_by(conn, "objective", "code")
+    changes = [(ids[c], {"parent_id": ids.get(p)}) for c, p in zip(inserts["code"], inserts["parent_id"])
+               if p is not None and ids.get(p) is not None]
+    writes.update_rows(conn, "objective", changes)
+
+
+def _apply_updates(conn: Connection, kind: str, target: Any, updates: list[tuple[int, dict, dict]], batch_id: int,
+                   incoming: pd.DataFrame, updated_keys: list[tuple], rows_read: pd.DataFrame | None = None) -> None:
+    """Write the updates and their before-images; ``rows_read``: the rows as diff read them (none read again)."""
+    ids = [u[0] for u in updates]
+    if rows_read is None:
+        before_rows = tables.rows_by_id(conn, target.table, ids)
+    else:
+        before_rows = rows_read.iloc[pd.Index(rows_read["id"]).get_indexer(ids)]
+    changelog.changelog_add_frame(conn, batch_id, target.table, "update", before_rows)
+    if kind == "work_items":  # diff's after values are already plain Python: only references need their ids
+        lookups = {c: tables.name_lookup(conn, ref) if ref in ("person", "team") else tables.ids_by(conn, ref, "code")
+                   for c, ref in target.refs.items()}
+        row_of = {k: p for p, k in enumerate(zip(*(incoming[c].tolist() for c in target.key)))}
+        trace = {"row_hash": incoming["row_hash"].tolist(), **{c: normed(incoming[c]) for c in TRACE_COLUMNS}}
+        changes = []
+        for (row_id, _b, a), key in zip(updates, updated_keys):
+            values = {c: (None if v is None else lookups[c].get(v)) if c in lookups else v for c, v in a.items()}
+            values["last_batch_id"] = batch_id
+            r = row_of[key]  # the file's row of the key: its new hash and where it came from
+            values.update({c: v[r] for c, v in trace.items()})
+            changes.append((row_id, values))
+        writes.update_rows(conn, target.table, changes)
+        return
+    after = pd.DataFrame([a for _i, _b, a in updates])
+    for c in target.refs:
+        if c not in after:
+            after[c] = None
+    translated = _translate_refs(after, kind, conn)
+    columns = {c: normed(translated[c]) for c in translated.columns}  # by position: norm(translated.at[pos, c])
+    writes.update_rows(conn, target.table, [(row_id, {**{c: columns[c][pos] for c in a}, "last_batch_id": batch_id})
+                                          for pos, (row_id, _b, a) in enumerate(updates)])
