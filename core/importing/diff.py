@@ -70,7 +70,7 @@ def diff(conn: Connection, kind: str, incoming: pd.DataFrame, resolver: Resolver
         changed_ids = merged.loc[differs, "id"].astype(int)
         if changed_ids.empty:
             return is_new.reindex(incoming.index), [], unchanged, []
-        existing = tables.rows_by_id(conn, "workitem", changed_ids.tolist())
+        existing = import_queries.work_items_by_id(conn, source or "", changed_ids.tolist())
         if rows_read is not None:
             rows_read["workitem"] = existing
             existing = existing.copy(deep=False)  # the reference columns below are replaced, not changed in place
@@ -104,10 +104,9 @@ def diff(conn: Connection, kind: str, incoming: pd.DataFrame, resolver: Resolver
     hashes = (list(zip(existing["row_hash"].tolist(), candidates["row_hash"].tolist()))
               if kind == "work_items" else None)
     # each row's changed columns, in column order: rows mostly share a few patterns, so find those once
-    patterns, which = (np.unique(changed, axis=0, return_inverse=True) if len(changed)
-                       else (np.zeros((0, len(columns)), dtype=bool), np.zeros(0, dtype=int)))
+    patterns, which = changed_patterns(changed)
     pattern_columns = [np.flatnonzero(pattern).tolist() for pattern in patterns]
-    for p, w in enumerate(np.asarray(which).ravel().tolist()):
+    for p, w in enumerate(which.tolist()):
         js = pattern_columns[w]
         if js:
             updates.append((ids[p], {columns[j]: befores[j][p] for j in js}, {columns[j]: afters[j][p] for j in js}))
@@ -117,6 +116,23 @@ def diff(conn: Connection, kind: str, incoming: pd.DataFrame, resolver: Resolver
         else:
             unchanged += 1
     return is_new.reindex(incoming.index).fillna(False).astype(bool), updates, unchanged, updated_keys
+
+
+def changed_patterns(changed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(the distinct rows of a rows × columns bool mask, each row's pattern number).
+
+    Each row is packed into one integer first: ``np.unique`` on 100,000 integers takes a millisecond, on the
+    bool rows themselves (``axis=0``) 0.4 s.
+    """
+    rows, width = changed.shape
+    if not rows:
+        return np.zeros((0, width), dtype=bool), np.zeros(0, dtype=int)
+    if width > 62:
+        patterns, which = np.unique(changed, axis=0, return_inverse=True)
+        return patterns, np.asarray(which).ravel()
+    bits = np.int64(1) << np.arange(width, dtype=np.int64)
+    codes, which = np.unique(changed.astype(np.int64) @ bits, return_inverse=True)
+    return (codes[:, None] & bits) != 0, np.asarray(which).ravel()
 
 
 def surely_equal(a: pd.Series, b: pd.Series) -> tuple[np.ndarray, bool]:

@@ -104,32 +104,47 @@ def _set_objective_parents(conn: Connection, inserts: pd.DataFrame, batch_id: in
 
 def _apply_updates(conn: Connection, kind: str, target: Any, updates: list[tuple[int, dict, dict]], batch_id: int,
                    incoming: pd.DataFrame, updated_keys: list[tuple], rows_read: pd.DataFrame | None = None) -> None:
-    """Write the updates and their before-images; ``rows_read``: the rows as diff read them (none read again)."""
+    """Write the updates, each group of rows changing the same columns at once, after their before-images.
+
+    ``rows_read``: the rows as diff read them (none read again). A before-image holds the columns its update
+    writes, as stored: every other column of the row is left as it was, so undo restores the row exactly.
+    """
     ids = [u[0] for u in updates]
     if rows_read is None:
         before_rows = tables.rows_by_id(conn, target.table, ids)
     else:
-        before_rows = rows_read.iloc[pd.Index(rows_read["id"]).get_indexer(ids)]
-    changelog.changelog_add_frame(conn, batch_id, target.table, "update", before_rows)
+        before_rows = rows_read
+    before_rows = before_rows.iloc[pd.Index(before_rows["id"]).get_indexer(ids)].reset_index(drop=True)
+    groups: dict[tuple[str, ...], list[int]] = {}  # the changed columns → positions in updates
+    for pos, (_row_id, _b, a) in enumerate(updates):
+        groups.setdefault(tuple(a), []).append(pos)
     if kind == "work_items":  # diff's after values are already plain Python: only references need their ids
         lookups = {c: tables.name_lookup(conn, ref) if ref in ("person", "team") else tables.ids_by(conn, ref, "code")
                    for c, ref in target.refs.items()}
         row_of = {k: p for p, k in enumerate(zip(*(incoming[c].tolist() for c in target.key)))}
         trace = {"row_hash": incoming["row_hash"].tolist(), **{c: normed(incoming[c]) for c in TRACE_COLUMNS}}
-        changes = []
-        for (row_id, _b, a), key in zip(updates, updated_keys):
-            values = {c: (None if v is None else lookups[c].get(v)) if c in lookups else v for c, v in a.items()}
-            values["last_batch_id"] = batch_id
-            r = row_of[key]  # the file's row of the key: its new hash and where it came from
-            values.update({c: v[r] for c, v in trace.items()})
-            changes.append((row_id, values))
-        writes.update_rows(conn, target.table, changes)
-        return
-    after = pd.DataFrame([a for _i, _b, a in updates])
-    for c in target.refs:
-        if c not in after:
-            after[c] = None
-    translated = _translate_refs(after, kind, conn)
-    columns = {c: normed(translated[c]) for c in translated.columns}  # by position: norm(translated.at[pos, c])
-    writes.update_rows(conn, target.table, [(row_id, {**{c: columns[c][pos] for c in a}, "last_batch_id": batch_id})
-                                          for pos, (row_id, _b, a) in enumerate(updates)])
+        written = []
+        for cols, positions in groups.items():
+            rows = [row_of[updated_keys[p]] for p in positions]  # the file's row of each key: its hash, its origin
+            values: dict[str, list[Any]] = {}
+            for c in cols:
+                after = [updates[p][2][c] for p in positions]
+                lk = lookups.get(c)
+                values[c] = after if lk is None else [None if v is None else lk.get(v) for v in after]
+            values["last_batch_id"] = [batch_id] * len(positions)
+            values.update({c: [v[r] for r in rows] for c, v in trace.items()})
+            written.append((positions, values))
+    else:
+        after = pd.DataFrame([a for _i, _b, a in updates])
+        for c in target.refs:
+            if c not in after:
+                after[c] = None
+        translated = _translate_refs(after, kind, conn)
+        columns = {c: normed(translated[c]) for c in translated.columns}  # by position: norm(translated.at[pos, c])
+        written = [(positions, {**{c: [columns[c][p] for p in positions] for c in cols},
+                                "last_batch_id": [batch_id] * len(positions)}) for cols, positions in groups.items()]
+    for positions, values in written:  # before-images first: all of them are in the changelog before any write
+        changelog.changelog_add_frame(conn, batch_id, target.table, "update",
+                                      before_rows.loc[positions, ["id", *values]])
+    for positions, values in written:
+        writes.update_columns(conn, target.table, [ids[p] for p in positions], values)

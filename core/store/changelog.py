@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from core.store.tables import T, read_table
-from core.store.writes import DRIVER_MIN_ROWS, WRITE_CHUNK, _driver_params, insert_rows
+from core.store.writes import DRIVER_MIN_ROWS, WRITE_CHUNK, _driver_params, insert_rows, json_object_texts
 
 
 def changelog_add(conn: Connection, batch_id: int, table_name: str, op: str, rows: list[dict[str, Any]]) -> None:
@@ -34,16 +34,18 @@ def changelog_add_frame(conn: Connection, batch_id: int, table_name: str, op: st
     for start in range(0, len(frame), WRITE_CHUNK):
         part = frame.iloc[start:start + WRITE_CHUNK]
         columns = [_json_column(part[c], coltype) for c, coltype in zip(names, types)]
-        images = [dict(zip(names, row)) for row in zip(*columns)]
         row_ids = [int(i) for i in part["id"].tolist()]
-        if conn.dialect.name == "sqlite" and len(images) >= DRIVER_MIN_ROWS:
+        n = len(row_ids)
+        if conn.dialect.name == "sqlite" and n >= DRIVER_MIN_ROWS:
             cl = T["changelog"]
-            cols = ["batch_id", "table_name", "row_id", "op", "before"]
-            values = [[batch_id] * len(images), [table_name] * len(images), row_ids, [op] * len(images), images]
+            cols = ["batch_id", "table_name", "row_id", "op"]
+            values = _driver_params(conn, cl, cols, [[batch_id] * n, [table_name] * n, row_ids, [op] * n])
             quote = conn.dialect.identifier_preparer.quote
-            conn.exec_driver_sql(f"INSERT INTO {quote(cl.name)} ({', '.join(quote(c) for c in cols)}) "
-                                 f"VALUES ({', '.join('?' for _ in cols)})", _driver_params(conn, cl, cols, values))
+            conn.exec_driver_sql(f"INSERT INTO {quote(cl.name)} ({', '.join(quote(c) for c in [*cols, 'before'])}) "
+                                 f"VALUES ({', '.join('?' for _ in range(len(cols) + 1))})",
+                                 [(*v, text) for v, text in zip(values, json_object_texts(names, columns))])
             continue
+        images = [dict(zip(names, row)) for row in zip(*columns)]
         insert_rows(conn, "changelog", [{"batch_id": batch_id, "table_name": table_name, "row_id": i, "op": op,
                                          "before": image} for i, image in zip(row_ids, images)])
 
