@@ -67,6 +67,10 @@ def build_attributes(data: pd.DataFrame) -> pd.Series:
     for c in data.columns:
         groups.setdefault(base_header(c), []).append(to_text(data[c]).tolist())
     names = list(groups)
+    if groups and all(len(cols) == 1 for cols in groups.values()):  # no repeated header: a dict per row, in one go
+        rows = zip(*(cols[0] for cols in groups.values()))
+        return pd.Series([{k: v for k, v in zip(names, row) if v is not None} or None for row in rows],
+                         index=data.index, dtype=object)
     singles = [cols[0] if len(cols) == 1 else None for cols in groups.values()]
     out: list[dict[str, Any] | None] = []
     for i in range(len(data)):

@@ -226,8 +226,6 @@ def validate(table: Table, mapping: Mapping, file_name: str) -> ValidatedSheet:
                           mapping.choices)
     if kind == "work_items":
         _finish_work_items(frame, data, mapping)
-        for i, extra in notes.items():
-            frame.at[i, "attributes"] = {**(frame.at[i, "attributes"] or {}), **extra}
     fallback = KEY_FALLBACK.get(kind)
     if fallback and fallback[0] not in frame and fallback[1] in frame:
         frame[fallback[0]] = frame[fallback[1]]
@@ -248,12 +246,15 @@ def validate(table: Table, mapping: Mapping, file_name: str) -> ValidatedSheet:
 
         positions = workflow_positions(frame[~rejected])
         frame, events, rejected = split_event_log(frame, rejected)
+        _add_attributes(frame, data, mapping, notes)  # of the rows kept, not of every event row (1 in 6 here)
     else:
         positions = {}
         if key_cols and len(key_cols) == len(KEY_FIELDS[kind]):
             repeats = reject_duplicate_keys(frame, data, rejected, issues, key_cols + ["segment"] * segmented,
                                              mapping, sheet)
             frame, rejected = frame.drop(index=repeats), rejected.drop(index=repeats)
+        if kind == "work_items":
+            _add_attributes(frame, data, mapping, notes)
     if kind == "work_items" and "status" in frame and not any(
             specs[f].type == "date" for f in mapping.fields if f in specs and f in frame):
         issues.append(Issue("the sheet has no date or time column, so each item's status is recorded as of this "
@@ -293,22 +294,34 @@ def _required_value_fields(kind: str, frame: pd.DataFrame) -> list[str]:
 
 
 def _finish_work_items(frame: pd.DataFrame, data: pd.DataFrame, mapping: Mapping) -> None:
-    """Title from other columns when there is none, item type, and unmapped columns as attributes."""
+    """Title from other columns when there is none, and the item type (attributes: :func:`_add_attributes`)."""
     opts = mapping.options
     if "title" not in frame:
         cols = [c for c in opts.get("title_columns", []) if c in data.columns]
         if cols:
-            parts = pd.DataFrame({c: to_text(data[c]) for c in cols})
-            frame["title"] = parts.apply(lambda r: " · ".join(v for v in r if isinstance(v, str) and v), axis=1).replace("", None)
-            frame["title"] = frame["title"].where(frame["title"].notna(), frame.get("external_key"))
+            parts = zip(*(to_text(data[c]).tolist() for c in cols))  # str or None per cell
+            joined = pd.Series([" · ".join(v for v in row if v) or None for row in parts], index=frame.index,
+                               dtype=object)
+            frame["title"] = joined.where(joined.notna(), frame.get("external_key"))
         elif "external_key" in frame:
             frame["title"] = frame["external_key"]
     if "item_type" not in frame:
         frame["item_type"] = infer_item_type(mapping)
     frame["item_type"] = frame["item_type"].fillna(infer_item_type(mapping))
+
+
+def _add_attributes(frame: pd.DataFrame, data: pd.DataFrame, mapping: Mapping,
+                    notes: dict[int, dict[str, str]]) -> None:
+    """Unmapped columns of each row of ``frame`` as its attributes, with the text found where a value belonged.
+
+    Built for the rows the frame still holds: an event log keeps one row per item, so the rest are never built.
+    """
     mapped = set(mapping.fields.values())
     extra = [c for c in data.columns if c not in mapped]
-    frame["attributes"] = build_attributes(data[extra]) if extra else None
+    frame["attributes"] = build_attributes(data.loc[frame.index, extra]) if extra else None
+    for i, found in notes.items():
+        if i in frame.index:
+            frame.at[i, "attributes"] = {**(frame.at[i, "attributes"] or {}), **found}
 
 
 def _is_event_log(frame: pd.DataFrame, mapping: Mapping) -> bool:

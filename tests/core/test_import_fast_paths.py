@@ -157,3 +157,33 @@ def test_numbers_parsed_once_per_distinct_text_as_one_by_one() -> None:
     pd.testing.assert_series_equal(bad, pd.concat([p[1] for p in parts]))
     pd.testing.assert_series_equal(prose, pd.concat([p[2] for p in parts]))
     assert bad.sum() > 0 and prose.sum() > 0
+
+
+@pytest.mark.parametrize("values", [
+    ["30-01-2017 12:52", "01-02-2017 00:19", "29-02-2016 01:16", "31-04-2017 10:00", "05-06-2017 23:59"],  # day-first
+    ["01/30/2017 12:52:07", "02/01/2017 00:19:00", "12/31/2016 23:00:59"],  # month-first, seconds
+    ["01.02.2017", "03.04.2017", "05.06.2018"],  # dotted, undecided by values: day-first
+    ["01-02-2017", "03-04-2017"],  # undecided: ambiguous
+    ["01-02-2017 10h30", "13-02-2017T08:00", "14-02-2017,09:15"],  # other separators NUMERIC_RE allows
+])
+def test_fixed_width_dates_parse_as_the_regular_expression_does(values: list[str], monkeypatch) -> None:
+    from core.importing import dates
+
+    column = pd.Series(values * 700, dtype=object)  # over the size where dates are parsed once per distinct value
+    for raw in (column, pd.Series(values, dtype=object), pd.Series(values + ["soon", "2 hours ago"], dtype=object)):
+        fast = dates.parse_date_column(raw)
+        monkeypatch.setattr(dates, "_fixed_width_numeric", lambda rest: None)
+        plain = dates.parse_date_column(raw)
+        monkeypatch.undo()
+        pd.testing.assert_series_equal(fast.values, plain.values)
+        pd.testing.assert_series_equal(fast.bad, plain.bad)
+        assert (fast.reasons, fast.formats, fast.notes, fast.ambiguous, fast.order) == (
+            plain.reasons, plain.formats, plain.notes, plain.ambiguous, plain.order)
+
+
+def test_fixed_width_dates_refuse_what_they_cannot_read_exactly() -> None:
+    from core.importing.dates import _fixed_width_numeric
+
+    for values in (["1-02-2017 10:00", "11-02-2017 10:00"], ["01-02-2017 10:00", "01-02-17 10:00"],
+                   ["٠١-02-2017 10:00"], ["01_02_2017"], ["01-02-2017 10:00 PM"]):
+        assert _fixed_width_numeric(pd.Series(values, dtype=object)) is None
