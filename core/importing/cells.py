@@ -55,7 +55,10 @@ def to_text(s: pd.Series) -> pd.Series:
     """Cell values as clean strings (None for blanks); 12.0 → '12', dates → ISO. One pass per distinct value."""
     uniques = pd.unique(s.to_numpy(dtype=object))
     if len(uniques) * 4 > len(s):  # mostly distinct: one pass over the cells is cheaper than a lookup table
-        return pd.Series([clean_text(v) for v in s.tolist()], index=s.index, dtype=object)
+        values = s.tolist()
+        if all(type(v) is str for v in values):  # text only (a CSV column): clean_text's own first case, inline
+            return pd.Series([v.strip() or None for v in values], index=s.index, dtype=object)
+        return pd.Series([clean_text(v) for v in values], index=s.index, dtype=object)
     cleaned = {v: clean_text(v) for v in uniques if not (isinstance(v, float) and v != v)}
     return pd.Series([cleaned.get(v) if v is not None and v == v else None for v in s.tolist()], index=s.index,
                      dtype=object)

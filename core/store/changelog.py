@@ -13,7 +13,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from core.store.tables import T, read_table
-from core.store.writes import DRIVER_MIN_ROWS, WRITE_CHUNK, _driver_params, insert_rows, json_object_texts
+from core.store.writes import (
+    DRIVER_MIN_ROWS,
+    WRITE_CHUNK,
+    _driver_params,
+    insert_rows,
+    json_object_texts,
+)
 
 
 def changelog_add(conn: Connection, batch_id: int, table_name: str, op: str, rows: list[dict[str, Any]]) -> None:

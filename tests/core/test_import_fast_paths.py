@@ -3,7 +3,6 @@ column-by-column JSON, driver reads, packed change patterns and per-distinct-val
 from __future__ import annotations
 
 import csv
-import io
 import json
 from datetime import date, timedelta
 
@@ -12,12 +11,13 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from core import repo
 from core.importing.commit import undo_batch
 from core.importing.dates import parse_number_column
 from core.importing.diff import changed_patterns
 from core.importing.plan import TRACE_COLUMNS
+from core.importing.queries import work_items_by_id
 from core.importing.service import import_file, import_path
+from core.store import changelog, tables, writes
 from tests.conftest import GMPP, SERVICENOW, csv_bytes
 from tests.core.test_import_engine import data_checksums
 
@@ -39,7 +39,7 @@ def is_iso_date(text: str) -> bool:
 
 def images_of(engine, batch_id: int) -> list[dict]:
     with engine.connect() as conn:
-        log = repo.changelog_of(conn, batch_id)
+        log = changelog.changelog_of(conn, batch_id)
     return [b if isinstance(b, dict) else json.loads(b) for b in log["before"]]
 
 
@@ -108,8 +108,8 @@ def test_work_items_by_id_reads_what_rows_by_id_reads(engine) -> None:
         source = conn.execute(sa.text("select source from workitem limit 1")).scalar_one()
         ids = [r[0] for r in conn.execute(sa.text("select id from workitem order by id"))]
         for wanted in (ids, ids[::7]):  # most of the source (one query) and a few (by id)
-            plain = repo.rows_by_id(conn, "workitem", wanted).set_index("id").sort_index()
-            fast = repo.work_items_by_id(conn, source, wanted).set_index("id").sort_index()
+            plain = tables.rows_by_id(conn, "workitem", wanted).set_index("id").sort_index()
+            fast = work_items_by_id(conn, source, wanted).set_index("id").sort_index()
             assert list(fast.columns) == list(plain.columns)
             assert (fast.dtypes == plain.dtypes).all()
             pd.testing.assert_frame_equal(fast, plain)
@@ -119,7 +119,7 @@ def test_update_columns_writes_what_update_rows_writes(engine) -> None:
     import_path(engine, SERVICENOW, user="t")
     with engine.begin() as conn:
         ids = [r[0] for r in conn.execute(sa.text("select id from workitem order by id limit 600"))]
-        repo.update_columns(conn, "workitem", ids, {"title": [f"T{i}" for i in ids], "effort": [1.5] * len(ids)})
+        writes.update_columns(conn, "workitem", ids, {"title": [f"T{i}" for i in ids], "effort": [1.5] * len(ids)})
         got = conn.execute(sa.text("select id, title, effort from workitem where id <= :m order by id"),
                            {"m": ids[-1]}).all()
     assert [tuple(r) for r in got] == [(i, f"T{i}", 1.5) for i in ids]
@@ -134,7 +134,7 @@ def test_json_object_texts_are_json_dumps(values: list) -> None:
     names = ["id", "value", "é"]
     columns = [list(range(len(values))), values, list(reversed(values))]
     expected = [json.dumps(dict(zip(names, row))) for row in zip(*columns)]
-    assert repo.json_object_texts(names, columns) == expected
+    assert writes.json_object_texts(names, columns) == expected
 
 
 def test_changed_patterns_match_numpy_unique_rows() -> None:
@@ -187,3 +187,16 @@ def test_fixed_width_dates_refuse_what_they_cannot_read_exactly() -> None:
     for values in (["1-02-2017 10:00", "11-02-2017 10:00"], ["01-02-2017 10:00", "01-02-17 10:00"],
                    ["٠١-02-2017 10:00"], ["01_02_2017"], ["01-02-2017 10:00 PM"]):
         assert _fixed_width_numeric(pd.Series(values, dtype=object)) is None
+
+
+@pytest.mark.parametrize("value", [None, {}, {"Notes": "Follow up", "é": None, "n": [1, "x"], "d": {"z": 1.5},
+                                             "f": float("nan"), "t": True, "i": 3}, [1, 2], "x", 1.0, {1: 2}])
+def test_attribute_json_is_json_dumps(value: object) -> None:
+    assert writes._json_text(value) == json.dumps(value)
+
+
+def test_text_cells_cleaned_inline_as_clean_text_does() -> None:
+    from core.importing.cells import clean_text, to_text
+
+    cells = pd.Series([f" item {i} " if i % 7 else "   " for i in range(3000)], dtype=object)
+    assert to_text(cells).tolist() == [clean_text(v) for v in cells]
