@@ -172,7 +172,7 @@ def test_fixed_width_dates_parse_as_the_regular_expression_does(values: list[str
     column = pd.Series(values * 700, dtype=object)  # over the size where dates are parsed once per distinct value
     for raw in (column, pd.Series(values, dtype=object), pd.Series(values + ["soon", "2 hours ago"], dtype=object)):
         fast = dates.parse_date_column(raw)
-        monkeypatch.setattr(dates, "_fixed_width_numeric", lambda rest: None)
+        monkeypatch.setattr(dates, "fixed_width_numeric", lambda rest: None)
         plain = dates.parse_date_column(raw)
         monkeypatch.undo()
         pd.testing.assert_series_equal(fast.values, plain.values)
@@ -182,11 +182,11 @@ def test_fixed_width_dates_parse_as_the_regular_expression_does(values: list[str
 
 
 def test_fixed_width_dates_refuse_what_they_cannot_read_exactly() -> None:
-    from core.importing.dates import _fixed_width_numeric
+    from core.importing.fixed_dates import fixed_width_numeric
 
     for values in (["1-02-2017 10:00", "11-02-2017 10:00"], ["01-02-2017 10:00", "01-02-17 10:00"],
                    ["٠١-02-2017 10:00"], ["01_02_2017"], ["01-02-2017 10:00 PM"]):
-        assert _fixed_width_numeric(pd.Series(values, dtype=object)) is None
+        assert fixed_width_numeric(pd.Series(values, dtype=object)) is None
 
 
 @pytest.mark.parametrize("value", [None, {}, {"Notes": "Follow up", "é": None, "n": [1, "x"], "d": {"z": 1.5},
