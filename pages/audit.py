@@ -4,7 +4,7 @@ import streamlit as st
 
 from core.accounts import queries as account_queries
 from core.accounts.auth import visible_audit
-from core.reporting.export import csv_bytes
+from core.reporting.export_safety import csv_bytes
 from ui import cache, chrome, signin
 
 key = chrome.page_setup("Audit trail")

@@ -72,7 +72,7 @@ def table(frame: pd.DataFrame, name: str, **kwargs: object) -> None:
     Every read-only table goes through here: Streamlit's own toolbar download writes cells like
     ``=HYPERLINK(…)`` raw, so it is switched off (``client.disableDataExport`` in .streamlit/config.toml).
     """
-    from core.reporting.export import csv_bytes
+    from core.reporting.export_safety import csv_bytes
 
     st.dataframe(frame, hide_index=True, width="stretch", **kwargs)
     stem = re.sub(r"[^\w.-]+", "_", name).strip("_.") or "table"
