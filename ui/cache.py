@@ -141,16 +141,10 @@ def alignment_frames(key: DataKey) -> dict[str, pd.DataFrame]:
 @st.cache_resource(show_spinner="Computing alignment…", max_entries=16)
 def alignment_report(key: DataKey, teams: tuple, sources: tuple, period: tuple | None) -> dict:
     from core.alignment.analytics import alignment_report as compute
-    from core.alignment.analytics import in_period
+    from core.alignment.analytics import items_in_scope
 
     frames = alignment_frames(key)
-    items = frames["items"]
-    if teams:
-        items = items[items["team"].isin(teams)]
-    if sources:
-        items = items[items["source"].isin(sources)]
-    if period:
-        items = in_period(items, pd.Timestamp(period[0]), pd.Timestamp(period[1]) + pd.Timedelta(days=1))
+    items = items_in_scope(frames["items"], teams, sources, period)
     report = compute(items, frames["objectives"], kpi_report(key)["objectives"])
     report["items"] = items
     return report
@@ -158,12 +152,10 @@ def alignment_report(key: DataKey, teams: tuple, sources: tuple, period: tuple |
 
 @st.cache_resource(show_spinner="Scoring suggestions…", max_entries=4)
 def suggestions(key: DataKey, sources: tuple, limit: int) -> pd.DataFrame:
-    from core.alignment.analytics import suggest_objectives
+    from core.alignment.analytics import suggest_for_unlinked
 
     frames = alignment_frames(key)
-    items = frames["items"]
-    unlinked = items[items["objective_id"].isna() & (items["source"].isin(sources) if sources else True)]
-    return suggest_objectives(unlinked.head(limit), frames["objectives"], items[items["objective_id"].notna()])
+    return suggest_for_unlinked(frames["items"], frames["objectives"], sources, limit)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)

@@ -83,6 +83,13 @@ def preview_rule(items: pd.DataFrame, field: str, match_type: str, pattern: str,
     return rule_mask(items, field, match_type, pattern, source)
 
 
+def preview_counts(items: pd.DataFrame, field: str, match_type: str, pattern: str, source: str | None,
+                   actor: Any) -> tuple[int, int]:
+    """How many items a new rule would catch, and how many of those are still unlinked (the form's caption)."""
+    caught = preview_rule(items, field, match_type, pattern, source, actor)
+    return int(caught.sum()), int((caught & items["objective_id"].isna()).sum())
+
+
 def rule_matches(items: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
     """(item id, rule id, objective id) for every item a rule catches; the oldest matching rule wins."""
     found = []
