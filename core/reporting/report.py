@@ -19,7 +19,7 @@ from core.alignment.analytics import alignment_report
 from core.flow import queries as flow_queries
 from core.flow.analytics import flow_report
 from core.kpis import queries as kpi_queries
-from core.kpis.analytics import kpi_report
+from core.kpis.analytics import band_counts, kpi_report
 from core.kpis.health import reality_report
 from core.reporting.snapshot import events_at, items_at, open_signals_at, readings_at
 from core.store import batches, tables
@@ -110,10 +110,7 @@ def figures(views: dict[str, Any], opts: ReportOptions) -> dict[str, Any]:
     else:
         out.update(wip=None, throughput=None, median_cycle_days=None, aging_past_p85=None, top_wait_team=None,
                    top_wait_days=None, as_of=None)
-    status = views["kpi"]["status"]
-    counts = status["status"].value_counts() if len(status) else pd.Series(dtype=int)
-    for band in ("green", "amber", "red", "grey"):
-        out[f"kpi_{band}"] = int(counts.get(band, 0))
+    out.update({f"kpi_{band}": n for band, n in band_counts(views["kpi"]["status"]).items()})
     out["open_signals"] = int(len(views["signals"]))
     out["conflicts"] = int(len(views["kpi"]["conflicts"]))
     out["green_but_red"] = int(len(views["reality"]))
