@@ -10,15 +10,17 @@ from core.text import inert
 from core.work import queries as work_queries
 from core.work.excel import export_items, reimport
 from core.work.items import (
-    DEFAULT_STALE_DAYS,
     QUICK,
-    STATUS_LABELS,
-    VIEWS,
-    grid_frame,
     latest_notes,
     quick_update,
     save_items,
     set_stale_days,
+)
+from core.work.rows import (
+    DEFAULT_STALE_DAYS,
+    STATUS_LABELS,
+    VIEWS,
+    grid_frame,
     stale_items,
     view_items,
 )

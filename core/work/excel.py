@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 import pandas as pd
 from sqlalchemy.engine import Connection, Engine
@@ -39,8 +38,11 @@ from core.importing.service import (
 from core.importing.sync import rebase
 from core.reporting.export_safety import SheetSpec, undo_neutralise, write_xlsx
 from core.store import batches, tables
+from core.store.values import is_missing
 from core.work import queries as work_queries
-from core.work.items import STATUS_LABELS, SaveResult, close_items, next_keys
+from core.work.items import close_items
+from core.work.rows import STATUS_LABELS
+from core.work.saving import Actor, SaveResult, next_keys
 
 DEFAULT_LAYOUT = (("Key", "external_key"), ("Title", "title"), ("Owner", "owner"), ("Team", "team"),
                   ("Status", "status"), ("RAG", "reported_rag"), ("Objective", "objective"), ("Due", "due_at"),
@@ -123,7 +125,8 @@ def fit_mapping(mapping: Mapping, headers: list[str]) -> Mapping | None:
 
 
 # --------------------------------------------------------------------------- export
-def _rag_label(value: Any, note: Any, overrides: dict[str, str] | None) -> Any:
+def _rag_label(value: object, note: object, overrides: dict[str, str] | None) -> object:
+    """The team's own RAG word (its value map's, else Green/Amber/Red); a note when there is no RAG."""
     if not isinstance(value, str) or value not in RAG_LABELS:
         return note if isinstance(note, str) and note else None
     for raw, canon in (overrides or {}).items():  # the team's own word, when its value map has one
@@ -132,10 +135,10 @@ def _rag_label(value: Any, note: Any, overrides: dict[str, str] | None) -> Any:
     return RAG_LABELS[value]
 
 
-def row_values(item: dict[str, Any], layout: Layout) -> list[Any]:
+def row_values(item: dict[str, object], layout: Layout) -> list[object]:
     """One item as the cells of the team's file."""
     rag_map = layout.mapping.value_maps.get("rag")
-    out = []
+    out: list[object] = []
     for header, name in layout.columns:
         if name is None:
             attrs = item.get("attributes")
@@ -147,10 +150,10 @@ def row_values(item: dict[str, Any], layout: Layout) -> list[Any]:
             out.append(_rag_label(item.get(name), item.get("rag_note") if name == "reported_rag" else None, rag_map))
         elif name in DATE_FIELDS:
             v = item.get(name)
-            out.append(None if v is None or pd.isna(v) else pd.Timestamp(v).to_pydatetime())
+            out.append(None if is_missing(v) else pd.Timestamp(v).to_pydatetime())
         else:
             v = item.get(name)
-            out.append(None if v is None or (not isinstance(v, (list, dict)) and pd.isna(v)) else v)
+            out.append(None if is_missing(v) else v)
     return out
 
 
@@ -159,7 +162,7 @@ def export_file_name(source: str) -> str:
     return (re.sub(r'[\\/:*?"<>|]+', "_", source).strip(" ._") or "tracker") + ".xlsx"
 
 
-def export_items(engine: Engine, team_id: int, source: str, actor: Any) -> Export:
+def export_items(engine: Engine, team_id: int, source: str, actor: Actor) -> Export:
     """The team's items of one tracker as an xlsx in the team's layout; the export is audited.
 
     It records what the file says (the base later uploads are compared with), so it is a write: the team's
@@ -193,7 +196,7 @@ def read_back(conn: Connection, data: bytes, file_name: str, layout: Layout) -> 
 
 
 # --------------------------------------------------------------------------- re-import
-def reimport(engine: Engine, data: bytes, file_name: str, team_id: int, source: str, actor: Any, *,
+def reimport(engine: Engine, data: bytes, file_name: str, team_id: int, source: str, actor: Actor, *,
              dry_run: bool, resolutions: dict[tuple[str, str, str], str] | None = None,
              close_missing: bool = False) -> Reimport:
     """Import the team's file onto its tracker (a dry run for the preview); list rows the file no longer has."""

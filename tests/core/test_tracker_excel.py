@@ -8,6 +8,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from core.errors import EditRefused
+from core.importing.commit import undo_batch
 from core.importing.service import ImportOptions, import_file
 from core.reporting.export_safety import (
     SheetSpec,
@@ -16,8 +18,10 @@ from core.reporting.export_safety import (
     write_xlsx,
 )
 from core.store import tables
+from core.work import excel
 from core.work import items as tracker
 from core.work import queries as work_queries
+from core.work import rows as work_rows
 from core.work.excel import export_items, layout_of, reimport
 from tests.core.test_tracker import TRACKER, count, grid, item, load, team_id
 
@@ -58,7 +62,7 @@ def test_an_untouched_export_reimports_with_zero_changes(engine) -> None:
     load(engine)
     ops = team_id(engine, "Ops")
     original = grid(engine, "Ops")  # in-app edits first: they must survive the round trip
-    edited = tracker.grid_frame(work_queries.tracker_items_frame(engine, ops))
+    edited = work_rows.grid_frame(work_queries.tracker_items_frame(engine, ops))
     edited.loc[edited["external_key"] == "OPS-002", ["status", "objective", "effort"]] = ["blocked", "O1", 5.0]
     tracker.save_items(engine, ops, original, pd.concat([edited, pd.DataFrame([{"title": "=1+2 formula-like"}])]),
                        "Ann")
@@ -206,7 +210,7 @@ def test_the_teams_own_file_does_not_undo_an_in_app_edit_it_never_touched(engine
 def test_a_tracker_born_in_the_app_exports_a_clean_default_layout(engine) -> None:
     import_file(engine, _xlsx([["Name", "Team"], ["Ann Lee", "Platform"]]), "people.xlsx")
     platform = team_id(engine, "Platform")
-    result = tracker.save_items(engine, platform, tracker.grid_frame(work_queries.tracker_items_frame(engine, platform)),
+    result = tracker.save_items(engine, platform, work_rows.grid_frame(work_queries.tracker_items_frame(engine, platform)),
                                 pd.DataFrame([{"title": "First task", "owner": "Ann Lee", "status": "in_progress"}]),
                                 "Ann")
     assert result.new_keys == ["P-1"]
