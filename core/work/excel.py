@@ -9,7 +9,8 @@ file re-imports with 0 changes.
 
 The re-import goes through the ordinary engine (one transaction, batch, undo), with the tracker's
 source and mapping, and reports the team's rows that are no longer in the file: they are never
-deleted; the user chooses to close them or to leave them.
+deleted; the user chooses to close them or to leave them. Closing them is part of the same
+transaction and the same undo as the import (core.work.unit).
 """
 from __future__ import annotations
 
@@ -43,6 +44,7 @@ from core.work import queries as work_queries
 from core.work.items import close_items
 from core.work.rows import STATUS_LABELS
 from core.work.saving import Actor, SaveResult, next_keys
+from core.work.unit import one_transaction
 
 DEFAULT_LAYOUT = (("Key", "external_key"), ("Title", "title"), ("Owner", "owner"), ("Team", "team"),
                   ("Status", "status"), ("RAG", "reported_rag"), ("Objective", "objective"), ("Due", "due_at"),
@@ -199,7 +201,11 @@ def read_back(conn: Connection, data: bytes, file_name: str, layout: Layout) -> 
 def reimport(engine: Engine, data: bytes, file_name: str, team_id: int, source: str, actor: Actor, *,
              dry_run: bool, resolutions: dict[tuple[str, str, str], str] | None = None,
              close_missing: bool = False) -> Reimport:
-    """Import the team's file onto its tracker (a dry run for the preview); list rows the file no longer has."""
+    """Import the team's file onto its tracker (a dry run for the preview); list rows the file no longer has.
+
+    With ``close_missing`` the import and the closing of those rows are one transaction (both are written
+    or neither) and one undo: the closing batch joins the import's group, so undoing either undoes both.
+    """
     require_team_id(actor, team_id)
     items = work_queries.tracker_items_frame(engine, team_id, source)
     with engine.connect() as conn:
@@ -211,14 +217,26 @@ def reimport(engine: Engine, data: bytes, file_name: str, team_id: int, source: 
         sheet, filled = _fill_keys(sheet, repo_keys=_keys(engine, source), team_name=str(items["team"].dropna().iloc[0])
                                    if items["team"].notna().any() else "")
     options = ImportOptions(source=source, resolutions=dict(resolutions or {}))
-    result = execute(engine, PreparedFile(prepared.read, [sheet], prepared.skipped), options, actor, dry_run)
+    one_sheet = PreparedFile(prepared.read, [sheet], prepared.skipped)
     keys = set(_file_keys(sheet))
     missing = items[~items["external_key"].astype(str).isin(keys)][["id", "external_key", "title", "status", "owner"]]
-    out = Reimport(result, missing.reset_index(drop=True), filled)
-    if not dry_run and close_missing and len(missing):
-        out.closed = close_items(engine, team_id, missing["id"].astype(int).tolist(), actor,
-                                 note=f"closed: no longer in {file_name}")
-    return out
+    missing = missing.reset_index(drop=True)
+    to_close = missing["id"].astype(int).tolist() if close_missing and not dry_run else []
+    if not to_close:
+        return Reimport(execute(engine, one_sheet, options, actor, dry_run), missing, filled)
+    with one_transaction(engine) as unit:
+        result = execute(unit.as_engine(), one_sheet, options, actor)
+        closed = close_items(unit.as_engine(), team_id, to_close, actor, note=f"closed: no longer in {file_name}")
+        if closed.batch_id is not None:
+            _join_import(unit.conn, closed.batch_id, result.batch_ids[0])
+    return Reimport(result, missing, filled, closed)
+
+
+def _join_import(conn: Connection, closing_batch: int, import_batch: int) -> None:
+    """The closing is part of the import: same group, so the Import history undoes them as one."""
+    found = batches.batch(conn, import_batch)
+    if found is not None:
+        batches.update_batch(conn, closing_batch, {"group_key": found["group_key"]})
 
 
 def _keys(engine: Engine, source: str) -> list[str]:
