@@ -13,7 +13,13 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 
 from core.accounts import queries as account_queries
-from core.accounts.auth import Viewer, scope_flow, scope_items, visible_audit, visible_batches
+from core.accounts.auth import (
+    Viewer,
+    scope_flow,
+    scope_items,
+    visible_audit,
+    visible_batches,
+)
 from core.alignment import queries as alignment_queries
 from core.config import database_url
 from core.flow import queries as flow_queries

@@ -22,10 +22,10 @@ from core.alignment import queries as alignment_queries
 from core.alignment.analytics import ITEM_FIELDS, MATCH_TYPES, field_values
 from core.errors import EditRefused, NotFound
 from core.store import tables, writes
-from core.store.edits import edit_batch, plain
+from core.store.edits import edit_batch
 from core.store.events import BatchCommitted
 from core.store.models import utcnow
-from core.store.values import is_blank, name_key
+from core.store.values import is_blank, name_key, plain
 from core.strategy import resolve
 
 

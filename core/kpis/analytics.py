@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from core.flow.analytics import times_of
+from core.store.values import is_missing
 
 RANK = {"red": 3, "amber": 2, "green": 1, "grey": 0}
 BANDS = ("green", "amber", "red", "grey")  # in the order views list them
@@ -24,13 +25,13 @@ def sign(direction: object) -> int:
 
 def band(value: float, target: float, tolerance: float | None, direction: object) -> str:
     """green / amber / red for one value (no target: grey)."""
-    if value is None or target is None or pd.isna(value) or pd.isna(target):
+    if is_missing(value) or is_missing(target):
         return "grey"
     s = sign(direction)
     gap = s * (value - target)  # ≥ 0: at or better than target
     if gap >= 0:
         return "green"
-    tol = 0.0 if tolerance is None or pd.isna(tolerance) else abs(float(tolerance))
+    tol = 0.0 if is_missing(tolerance) else abs(float(tolerance))
     return "amber" if -gap <= tol else "red"
 
 
