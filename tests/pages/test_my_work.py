@@ -24,12 +24,6 @@ IMPORT = str(ROOT / "pages" / "import.py")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@pytest.fixture
-def db_env(monkeypatch: pytest.MonkeyPatch, db_url: str, engine) -> str:
-    monkeypatch.setenv("DATABASE_URL", db_url)
-    return db_url
-
-
 def open_page(me: str = "Priya Shah", team: str | None = None) -> AppTest:
     at = AppTest.from_file(MY_WORK, default_timeout=120).run()
     assert not at.exception
