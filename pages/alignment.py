@@ -1,13 +1,14 @@
 """Alignment: what serves which objective, what serves none, and the tools to link work quickly."""
-import pandas as pd
 import streamlit as st
 
+from core.alignment import worklist
 from core.alignment.analytics import (
     DRILL,
     MATCH_TYPES,
     attribute_fields,
     hidden_items_of,
     items_under,
+    size_measures,
 )
 from core.alignment.rules import (
     Link,
@@ -15,7 +16,7 @@ from core.alignment.rules import (
     apply_rules,
     delete_rule,
     link_items,
-    preview_rule,
+    preview_counts,
     rule_counts,
     rule_fields,
     set_rule_active,
@@ -32,15 +33,12 @@ if items.empty:
     chrome.stop_empty("No work items yet: import a tracker or a ticket export first.")
 engine, user = cache.engine(), signin.viewer()
 codes = objectives["code"].tolist()
-label = dict(zip(objectives["code"], objectives["code"] + " " + objectives["title"]))
+label = worklist.objective_labels(objectives)
 
 with st.sidebar:
-    teams = st.multiselect("Team", sorted(items["team"].dropna().unique()))
-    sources = st.multiselect("Source", sorted(items["source"].dropna().unique()))
-    when = pd.concat([items["created_at"], items["done_at"]]).dropna()
-    first, last = (when.min().date(), when.max().date()) if len(when) else (pd.Timestamp.now().date(),) * 2
-    period = st.date_input("Period (work alive in it)", (first, last), min_value=first, max_value=last)
-period = tuple(period) if isinstance(period, (tuple, list)) and len(period) == 2 else (first, last)
+    teams = st.multiselect("Team", chrome.options(items["team"]))
+    sources = st.multiselect("Source", chrome.options(items["source"]))
+    period = chrome.period_input("Period (work alive in it)", items["created_at"], items["done_at"])
 report = cache.alignment_report(key, tuple(teams), tuple(sources), period)
 scoped, head = report["items"], report["headline"]
 if msg := st.session_state.pop("alignment_saved", None):
@@ -75,8 +73,7 @@ with view:
         chrome.table(rows[DRILL], "hidden_work_drill")
     else:
         st.caption("Click a bar to see the items behind it, with the file and row they came from.")
-    has_effort = report["per_objective"]["effort"].sum() > 0 if len(report["per_objective"]) else False
-    size = st.radio("Size by", ["items", "effort"] if has_effort else ["items"], horizontal=True)
+    size = st.radio("Size by", size_measures(report["per_objective"]), horizontal=True)
     st.plotly_chart(charts.objective_treemap(report["per_objective"], size), key="tree", on_select="rerun",
                     selection_mode="points", width="stretch")
     path = [str(p) for p in selected_values(st.session_state.get("tree"))][:1]
@@ -119,14 +116,13 @@ with rules_tab:
         pattern = f3.text_input("Value or pattern", key="rule_pattern", max_chars=500,
                                 help="A regex runs on RE2: linear time, no back-references or look-arounds.")
         g1, g2 = st.columns(2)
-        rule_source = g1.selectbox("Only from source", sorted(items["source"].dropna().unique()), index=None,
+        rule_source = g1.selectbox("Only from source", chrome.options(items["source"]), index=None,
                                    key="rule_source", placeholder="any source")
         target = g2.selectbox("Objective", codes, format_func=label.get, index=None, key="rule_objective")
         if pattern:
             try:
-                caught = preview_rule(items, field, match_type, pattern, rule_source, user)
-                st.caption(f"Catches {int(caught.sum()):,} item(s), "
-                           f"{int((caught & items['objective_id'].isna()).sum()):,} of them unlinked.")
+                caught, unlinked_caught = preview_counts(items, field, match_type, pattern, rule_source, user)
+                st.caption(f"Catches {caught:,} item(s), {unlinked_caught:,} of them unlinked.")
             except ValueError as exc:
                 st.error(f"Pattern: {inert(exc)}.")
             except Exception as exc:  # noqa: BLE001 - every failure becomes a message
@@ -151,47 +147,42 @@ with suggest_tab:
     if sugg.empty:
         st.info("No suggestions: every item is linked, or no objective resembles the unlinked work.")
     else:
-        titles = items.set_index("id")["title"]
-        top = sugg[sugg["rank"] == 1].assign(title=lambda d: d["item_id"].map(titles))
+        top = worklist.top_suggestions(sugg, items)
+        titles = top.set_index("item_id")["title"]
         chrome.table(top[["item_id", "title", "objective", "objective_title", "score"]], "suggestions")
         item_id = st.selectbox("Item", top["item_id"].tolist(), format_func=lambda i: f"#{i} {titles[i]}",
                                key="suggest_item")
-        options = sugg[sugg["item_id"] == item_id]
-        choice = st.radio("Link it to", options["objective"].tolist(), key="suggest_choice",
-                          format_func=lambda c: inert(f"{label[c]} (score {options.set_index('objective').at[c, 'score']})"))
+        scores = worklist.choices_for(sugg, item_id)
+        choice = st.radio("Link it to", scores.index.tolist(), key="suggest_choice",
+                          format_func=lambda c: inert(f"{label[c]} (score {scores[c]})"))
         if st.button("Link this item"):
             if chrome.attempt(link_items, engine, [Link(int(item_id), choice)], user, "Alignment: accepted suggestion"):
                 done(f"Item #{item_id} linked to {inert(choice)}.")
         floor = st.slider("Accept every top suggestion scoring at least", 0.05, 1.0, 0.2, 0.05)
-        chosen = top[top["score"] >= floor]
-        if st.button(f"Accept {len(chosen):,} top suggestion(s)", disabled=chosen.empty):
-            result = chrome.attempt(link_items, engine, [Link(int(i), o) for i, o in zip(chosen["item_id"],
-                                                                                        chosen["objective"])],
-                                    user, "Alignment: accepted suggestions")
+        accepted = worklist.accepted_links(top, floor)
+        if st.button(f"Accept {len(accepted):,} top suggestion(s)", disabled=not accepted):
+            result = chrome.attempt(link_items, engine, accepted, user, "Alignment: accepted suggestions")
             if result:
                 done(f"{result['changed']:,} item(s) linked.")
 
 with bulk_tab:
-    unlinked = items[items["objective_id"].isna()]
-    for col, box in zip(("team", "owner", "source"), st.columns(3)):
-        chosen_values = box.multiselect(col.title(), sorted(unlinked[col].dropna().unique()), key=f"bulk_{col}")
-        if chosen_values:
-            unlinked = unlinked[unlinked[col].isin(chosen_values)]
-    st.markdown(f"**{len(unlinked):,} unlinked item(s)**" + (" (first 1,000 shown)" if len(unlinked) > 1000 else ""))
-    grid = unlinked.head(1000)[["id", "external_key", "title", "team", "owner", "objective", "source_file",
-                                "source_row"]]
+    unlinked = worklist.unlinked(items)
+    for col, box in zip(worklist.BULK_FILTERS, st.columns(len(worklist.BULK_FILTERS))):
+        unlinked = worklist.narrowed(unlinked, col, box.multiselect(col.title(), chrome.options(unlinked[col]),
+                                                                    key=f"bulk_{col}"))
+    st.markdown(f"**{len(unlinked):,} unlinked item(s)**"
+                + (f" (first {worklist.BULK_ROWS:,} shown)" if len(unlinked) > worklist.BULK_ROWS else ""))
+    grid = worklist.bulk_grid(unlinked)
     people = sorted(frames["people"]["name"].dropna())
     edited = st.data_editor(grid, hide_index=True, width="stretch", key=f"bulk_grid_{key[1]}",
                             disabled=["external_key", "title", "team", "source_file", "source_row"],
                             column_config={"id": None, "objective": st.column_config.SelectboxColumn(
                                 "Objective", options=codes), "owner": st.column_config.SelectboxColumn(
                                 "Owner", options=people)})
-    changed = edited[(edited["objective"].fillna("") != grid["objective"].fillna(""))
-                     | (edited["owner"].fillna("") != grid["owner"].fillna(""))]
-    if st.button(f"Save {len(changed):,} edited row(s)", disabled=changed.empty, type="primary"):
+    changed = worklist.edited_links(grid, edited)
+    if st.button(f"Save {len(changed):,} edited row(s)", disabled=not changed, type="primary"):
         try:
-            result = link_items(engine, [Link(int(r.id), r.objective, r.owner, set_owner=True)
-                                         for r in changed.itertuples()], user, "Alignment: bulk editor")
+            result = link_items(engine, changed, user, "Alignment: bulk editor")
             done(f"{result['changed']:,} item(s) saved in one transaction.")
         except Exception as exc:  # noqa: BLE001
             chrome.show_error(exc)
@@ -199,7 +190,7 @@ with bulk_tab:
     bulk_target = k1.selectbox(f"Link all {len(unlinked):,} filtered items to", codes, format_func=label.get,
                                index=None, key="bulk_objective")
     if k2.button("Link all", disabled=bulk_target is None or unlinked.empty):
-        result = chrome.attempt(link_items, engine, [Link(int(i), bulk_target) for i in unlinked["id"]], user,
+        result = chrome.attempt(link_items, engine, worklist.links_to(unlinked, bulk_target), user,
                                 "Alignment: bulk link")
         if result:
             done(f"{result['changed']:,} item(s) linked to {inert(bulk_target)}.")

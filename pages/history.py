@@ -1,16 +1,14 @@
 """Import history: every batch with its counts, its problems, and Undo."""
 import streamlit as st
 
-from core.accounts.auth import visible_batches
 from core.importing import review
 from core.importing.commit import undo_batch
 from core.importing.history import KIND_COUNTS, last_imports_table, sources_table
-from core.store import batches as batch_store
 from ui import cache, chrome, signin
 
 key = chrome.page_setup("Import history")
-engine = cache.engine()
-batches = visible_batches(cache.batches(key), signin.viewer())
+engine, viewer = cache.engine(), signin.viewer()
+batches = cache.viewer_batches(key, viewer)
 if batches.empty:
     chrome.stop_empty("No imports yet.")
 
@@ -27,11 +25,11 @@ labels = {int(r.id): f"#{r.id} · {r.file_name}{' · ' + r.sheet if isinstance(r
 batch_id = st.selectbox("Batch", list(labels), format_func=labels.get)
 chosen = batches.set_index("id").loc[batch_id]
 
-issues = batch_store.issues_of(engine, batch_id)
+issues = cache.batch_issues(key, viewer, batch_id)
 if not issues.empty:
     st.markdown(f"**Problems found in batch #{batch_id}**")
     chrome.table(issues[["severity", "sheet", "row", "column", "value", "message"]], f"import_{batch_id}_issues")
-rejected = batch_store.rejected_rows_of(engine, batch_id)
+rejected = cache.rejected_rows(key, viewer, batch_id)
 if rejected:
     st.download_button("Download rejected rows (xlsx)", lambda: review.rejected_workbook(rejected),
                        file_name=f"rejected_batch_{batch_id}.xlsx")
@@ -46,7 +44,7 @@ if chosen["state"] == "committed":
                 st.warning("Tick the box to confirm.")
             else:
                 try:
-                    undone = undo_batch(engine, batch_id, signin.viewer())
+                    undone = undo_batch(engine, batch_id, viewer)
                 except Exception as exc:  # noqa: BLE001 - every failure becomes a message
                     chrome.show_error(exc)
                 else:

@@ -1,9 +1,12 @@
 """KPI conflicts: incentives that pull against each other, declared and observed; KPI status against target."""
 import streamlit as st
 
+from core.kpis.analytics import band_counts, kpi_segments, readings_behind
 from core.reporting import charts
 from core.text import inert
 from ui import cache, chrome
+
+HEADLINE = "Headline (the whole)"
 
 key = chrome.page_setup("KPI conflicts")
 frames = cache.kpi_frames(key)
@@ -13,8 +16,8 @@ report = cache.kpi_report(key)
 status, conflicts = report["status"], report["conflicts"]
 
 cols = st.columns(5)
-for col, band in zip(cols, ("green", "amber", "red", "grey")):
-    col.metric(band.title(), int((status["status"] == band).sum()))
+for col, (band, count) in zip(cols, band_counts(status).items()):
+    col.metric(band.title(), count)
 cols[4].metric("Conflicts", len(conflicts))
 
 st.subheader("Conflicts")
@@ -34,13 +37,11 @@ chrome.table(table, "kpi_status",
              column_config={"latest_period": st.column_config.DateColumn("Latest period")})
 st.plotly_chart(charts.kpi_small_multiples(status, frames["readings"]), width="stretch")
 code = st.selectbox("Readings behind a KPI", status["code"].tolist())
-kpi_id = status.set_index("code").loc[code, "id"]
-behind = frames["readings"][frames["readings"]["kpi_id"] == kpi_id]
-segments = frames["segments"][frames["segments"]["kpi_id"] == kpi_id]
-if not segments.empty:  # readings kept per region, site or team beside the headline series
-    segment = st.selectbox("Segment", ["Headline (the whole)", *sorted(segments["segment"].unique())])
-    if segment != "Headline (the whole)":
-        behind = segments[segments["segment"] == segment]
+segment = None
+if segments := kpi_segments(status, frames["segments"], code):  # readings kept per region, site or team too
+    picked = st.selectbox("Segment", [HEADLINE, *segments])
+    segment = None if picked == HEADLINE else picked
+behind = readings_behind(status, frames["readings"], code, frames["segments"], segment)
 chrome.table(behind[["period", "value", "source_file", "source_row"]], "kpi_readings",
              column_config={"period": st.column_config.DateColumn("Period")})
 

@@ -4,35 +4,23 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from core.importing import review
 from core.store.models import RAG_VALUES, WORK_STATUSES
 from core.text import inert
-from core.work import queries as work_queries
+from core.work import desk
 from core.work.excel import export_items, reimport
-from core.work.items import (
-    DEFAULT_STALE_DAYS,
-    QUICK,
-    STATUS_LABELS,
-    VIEWS,
-    grid_frame,
-    latest_notes,
-    quick_update,
-    save_items,
-    set_stale_days,
-    stale_items,
-    view_items,
-)
-from ui import cache, chrome, signin
+from core.work.items import QUICK, quick_update, save_items, set_stale_days
+from core.work.rows import STATUS_LABELS, VIEWS
+from ui import cache, chrome, review, signin, work
 
 key = chrome.page_setup("My work")
 engine = cache.engine()
-people, teams = cache.alignment_frames(key)["people"], work_queries.tracker_teams_frame(engine)
+people, teams = cache.alignment_frames(key)["people"], work.teams(key)
 if teams.empty:
     chrome.stop_empty("No teams yet: import a tracker with a team column, or a people sheet with teams.")
 
 names = people["name"].dropna().tolist()
 viewer = signin.viewer()  # a manager works on their own team only; an executive reads
-can_write = viewer.role in ("manager", "admin")
+can_write = desk.can_change(viewer)
 with st.sidebar:  # without accounts "me" is chosen here and named in the audit trail
     saved = st.session_state.get("my_work_me") or viewer.person
     me = st.selectbox("Me", names, index=names.index(saved) if saved in names else None, placeholder="Choose yourself",
@@ -40,20 +28,18 @@ with st.sidebar:  # without accounts "me" is chosen here and named in the audit 
     st.session_state["my_work_me"] = me
     if me:
         st.session_state["acting_user"] = me
+    team_names = desk.team_choices(teams, viewer)
     mine = people.loc[people["name"] == me, "team"].dropna().tolist()
-    team_names = [viewer.team] if viewer.role == "manager" and viewer.team in teams["name"].tolist() \
-        else teams["name"].tolist()
-    default = st.session_state.get("my_work_team") or (mine[0] if mine else team_names[0])
-    team = st.selectbox("Team", team_names, index=team_names.index(default) if default in team_names else 0,
-                        key="my_team")
-    st.session_state["my_work_team"] = team
-row = teams.set_index("name").loc[team]
-team_id, stale_days = int(row["id"]), int(row["stale_days"]) if pd.notna(row["stale_days"]) else DEFAULT_STALE_DAYS
+    chosen = st.selectbox("Team", team_names, index=desk.first_team(team_names, mine,
+                                                                    st.session_state.get("my_work_team")),
+                          key="my_team")
+    st.session_state["my_work_team"] = chosen
+team = desk.team(teams, chosen)
 actor = signin.actor()
-items = work_queries.tracker_items_frame(engine, team_id)
+items = work.items(key, team.id)
 now = pd.Timestamp.now(tz="UTC").tz_localize(None)
-sources = items["source"].value_counts().index.tolist() or [f"{team} tracker"]
-st.caption(f"{inert(team)}: {len(items):,} item(s) in {inert(', '.join(sources))} · " + (
+sources = desk.sources(items, team.name)
+st.caption(f"{inert(team.name)}: {len(items):,} item(s) in {inert(', '.join(sources))} · " + (
     f"changes are saved as {inert(signin.acting_user())} (audited, undoable from the Import history)" if can_write else
     f"your role ({viewer.role}) can read this page but not change anything"))
 if msg := st.session_state.pop("my_work_saved", None):
@@ -65,13 +51,13 @@ def done(message: str) -> None:
     st.rerun()
 
 
+pick = st.column_config.SelectboxColumn
 grid_tab, quick_tab, stale_tab, excel_tab = st.tabs(["Items", "Quick update", "Stale", "Excel round trip"])
 with grid_tab:
     view = st.radio("Show", list(VIEWS), format_func=VIEWS.get, horizontal=True, key="grid_view")
-    original = grid_frame(view_items(items, view, me, now, stale_days))
+    original = desk.grid(items, view, me, now, team.stale_days)
     codes = cache.alignment_frames(key)["objectives"]["code"].tolist()
-    pick = st.column_config.SelectboxColumn
-    edited = st.data_editor(original, hide_index=True, width="stretch", num_rows="add", key=f"grid:{team_id}:{view}:{key[1]}", placeholder="",
+    edited = st.data_editor(original, hide_index=True, width="stretch", num_rows="add", key=f"grid:{team.id}:{view}:{key[1]}", placeholder="",
                             disabled=["external_key", "updated_at", "source"], column_config={
                                 "id": None, "external_key": "Key", "title": st.column_config.TextColumn("Title", width="medium"),
                                 "owner": pick("Owner", options=names), "status": pick(
@@ -86,21 +72,21 @@ with grid_tab:
     st.caption("Add rows at the bottom (a key like the tracker's own is given); close a row by setting it to Done.")
     if st.button("Save changes", type="primary", key="save_grid", disabled=not can_write):
         try:
-            done(save_items(engine, team_id, original, edited, actor, source=target).sentence())
+            done(save_items(engine, team.id, original, edited, actor, source=target).sentence())
         except Exception as exc:  # noqa: BLE001 - every failure becomes a message
             chrome.show_error(exc)
 
 with quick_tab:
-    open_mine = items[items["owner"].eq(me) & items["status"].ne("done")] if me else items.iloc[0:0]
+    open_mine = desk.open_items_of(items, me)
     if not me:
         st.info("Choose yourself in the sidebar to see your open items.")
     elif open_mine.empty:
-        st.info(f"{inert(me)} has no open items in {inert(team)}.")
+        st.info(f"{inert(me)} has no open items in {inert(team.name)}.")
     else:
         left, right = st.columns(2)
         note = left.text_input("Note (optional, saved with your next click)", key="quick_note")
         blocker = right.text_input("Blocked by (a person, a team or an item key)", key="quick_blocked_by")
-        notes = latest_notes(engine, open_mine["id"].astype(int).tolist())
+        notes = work.latest_notes(key, tuple(open_mine["id"].astype(int)))
         for it in open_mine.itertuples():
             c = st.columns([5, 1, 1, 1, 1])
             c[0].markdown(f"**{inert(it.external_key)}** {inert(it.title)} · "
@@ -110,21 +96,20 @@ with quick_tab:
             for col, (action, label) in zip(c[1:], QUICK.items()):
                 if col.button(label, key=f"q:{action}:{it.id}", disabled=not can_write):
                     try:
-                        quick_update(engine, team_id, int(it.id), action, actor, note=note, blocked_by=blocker)
+                        quick_update(engine, team.id, int(it.id), action, actor, note=note, blocked_by=blocker)
                         done(f"{it.external_key}: {label.lower()}, last updated now.")
                     except Exception as exc:  # noqa: BLE001
                         chrome.show_error(exc)
 
 with stale_tab:
-    days = st.number_input(f"Stale after (days) for {inert(team)}", 1, 365, stale_days, key="stale_days")
-    if days != stale_days and st.button("Save threshold", key="save_stale", disabled=not can_write):
+    days = st.number_input(f"Stale after (days) for {inert(team.name)}", 1, 365, team.stale_days, key="stale_days")
+    if days != team.stale_days and st.button("Save threshold", key="save_stale", disabled=not can_write):
         try:
-            set_stale_days(engine, team_id, int(days), actor)
-            done(f"{team}: items are stale after {int(days)} days without an update.")
+            set_stale_days(engine, team.id, int(days), actor)
+            done(f"{team.name}: items are stale after {int(days)} days without an update.")
         except Exception as exc:  # noqa: BLE001
             chrome.show_error(exc)
-    stale = stale_items(items, now, int(days))[["external_key", "title", "owner", "status", "last_update",
-                                                "days_since_update"]]
+    stale = desk.stale_table(items, now, int(days))
     st.markdown(f"**Yours** ({inert(me) or 'choose yourself'}): {int(stale['owner'].eq(me).sum())} stale item(s)")
     chrome.table(stale[stale["owner"].eq(me)], "my_stale_items")
     st.markdown(f"**The team's** (for its manager): {len(stale)} stale item(s) by owner")
@@ -134,7 +119,7 @@ with excel_tab:
     source = st.selectbox("Tracker", sources, key="excel_source")
     if st.button("Prepare the xlsx", key="export", disabled=not can_write):  # an export is audited
         try:
-            st.session_state["my_work_export"] = export_items(engine, team_id, source, actor)
+            st.session_state["my_work_export"] = export_items(engine, team.id, source, actor)
         except Exception as exc:  # noqa: BLE001
             chrome.show_error(exc)
     ex = st.session_state.get("my_work_export")
@@ -148,32 +133,18 @@ with excel_tab:
         fid = hashlib.sha256(data).hexdigest()[:16]
         if st.button("Preview the re-import", key="reimport_preview"):
             try:
-                st.session_state["my_work_plan"] = (fid, reimport(engine, data, upload.name, team_id, source, actor,
+                st.session_state["my_work_plan"] = (fid, reimport(engine, data, upload.name, team.id, source, actor,
                                                                   dry_run=True))
             except Exception as exc:  # noqa: BLE001
                 chrome.show_error(exc)
         plan = st.session_state.get("my_work_plan")
         if plan is not None and plan[0] == fid:
-            result = plan[1].result
-            for col, (label, value) in zip(st.columns(4), review.plan_counts(result).items()):
-                col.metric(label, f"{value:,}")
-            for line in result.notes + ([f"New rows without a key get {', '.join(plan[1].filled_keys)}."]
-                                        if plan[1].filled_keys else []):
-                st.caption(inert(line))
-            if not (changes := review.changes_table(result)).empty:
-                chrome.table(changes, "reimport_changes")
-            if not (problems := review.issues_table(result, upload.name)).empty:
-                chrome.table(problems, "reimport_problems")
-            resolutions, table = {}, review.conflicts_table(result)
-            if len(table):
-                st.warning(f"{len(table)} field(s) were edited here after the file's rows were exported; choose which "
-                           "value to keep.")
-                table = st.data_editor(table, hide_index=True, width="stretch", key=f"conflicts:{fid}",
-                                       disabled=[c for c in table.columns if c != "Keep"], column_config={
-                                           "Keep": pick("Keep", options=list(review.KEEP_CHOICES.values()))})
-                resolutions = review.resolutions_from(result, table)
+            preview = plan[1]
+            review.show_plan(preview.result, upload.name, name="reimport", notes=tuple(
+                [f"New rows without a key get {', '.join(preview.filled_keys)}."] if preview.filled_keys else []))
+            resolutions = review.pick_conflicts(preview.result, fid)
             close = False
-            if len(missing := plan[1].missing):
+            if len(missing := preview.missing):
                 st.warning(f"{len(missing)} of the team's row(s) are no longer in the file. They are never deleted.")
                 chrome.table(missing.drop(columns=["id"]), "rows_missing_from_file")
                 close = st.radio("Those rows", ["leave", "close"], key="missing_choice", horizontal=True,
@@ -181,7 +152,7 @@ with excel_tab:
             if st.button("Import the file", type="primary", key="reimport_commit",
                          disabled=resolutions is None or not can_write):
                 try:
-                    r = reimport(engine, data, upload.name, team_id, source, actor, dry_run=False,
+                    r = reimport(engine, data, upload.name, team.id, source, actor, dry_run=False,
                                  resolutions=resolutions, close_missing=close)
                     st.session_state.pop("my_work_plan", None)
                     done(f"Imported {upload.name}: {r.result.inserted} new, {r.result.updated} updated, "

@@ -1,8 +1,8 @@
 """Overview: is strategy being executed, where is it stuck, who owns the fix; the steering pack to take away."""
 import streamlit as st
 
-from core.reporting.export import steering_pack
 from core.reporting.report import ReportOptions, format_change, format_value
+from core.reporting.steering_pack import steering_pack
 from core.text import inert
 from ui import cache, chrome, signin
 

@@ -1,6 +1,7 @@
 """Status vs reality: reported green (or amber) while the measurement says red, longest gaps first."""
 import streamlit as st
 
+from core.kpis.health import gap_summary, gaps_of
 from ui import cache, chrome
 
 key = chrome.page_setup("Status vs reality")
@@ -15,13 +16,13 @@ if gaps.empty:
     st.success("Everything reported green or amber is borne out by the measurements.")
     st.stop()
 
+summary = gap_summary(gaps)
 c1, c2, c3 = st.columns(3)
-c1.metric("Green or amber but measured red", len(gaps))
-c2.metric("Objectives", int((gaps["entity"] == "objective").sum()))
-c3.metric("Longest gap (days)", f"{gaps['gap_days'].max():.0f}")
-owners = st.multiselect("Owner", sorted(gaps["owner"].dropna().unique()))
-shown = gaps[gaps["owner"].isin(owners)] if owners else gaps
-chrome.table(shown, "status_vs_reality",
+c1.metric("Green or amber but measured red", summary["gaps"])
+c2.metric("Objectives", summary["objectives"])
+c3.metric("Longest gap (days)", f"{summary['longest_days']:.0f}")
+owners = st.multiselect("Owner", chrome.options(gaps["owner"]))
+chrome.table(gaps_of(gaps, owners), "status_vs_reality",
              column_config={"gap_since": st.column_config.DateColumn("Gap since"),
                             "gap_days": st.column_config.NumberColumn("Gap (days)", format="%.0f"),
                             "causes": st.column_config.TextColumn("Why it measures red", width="large")})

@@ -1,9 +1,16 @@
 """Signals: KPIs out of variance, routed to a named owner with the KPI's protocol; acknowledge and resolve."""
-import pandas as pd
 import streamlit as st
 
-from core.kpis.analytics import xmr, xmr_signals
-from core.kpis.signals import DEFAULT_BASELINE, set_protocol, set_state
+from core.kpis.signals import (
+    STATES,
+    UNRESOLVED,
+    control_series,
+    set_protocol,
+    set_state,
+    shown_signals,
+    signal_owners,
+    unowned,
+)
 from core.reporting import charts
 from core.text import inert
 from ui import cache, chrome, signin
@@ -16,14 +23,11 @@ if signals.empty:
     st.stop()
 
 c1, c2 = st.columns(2)
-owners = c1.multiselect("Owner", sorted(signals["owner"].fillna("(no owner)").unique()))
-states = c2.multiselect("State", ["open", "acknowledged", "resolved"], default=["open", "acknowledged"])
-shown = signals[signals["state"].isin(states or ["open", "acknowledged", "resolved"])]
-if owners:
-    shown = shown[shown["owner"].fillna("(no owner)").isin(owners)]
-unowned = int(signals["owner"].isna().sum())
-if unowned:
-    st.warning(f"{unowned} signal(s) have no owner to act: their KPI has no accountable owner.")
+owners = c1.multiselect("Owner", signal_owners(signals))
+states = c2.multiselect("State", list(STATES), default=list(UNRESOLVED))
+shown = shown_signals(signals, owners, states)
+if missing_owner := unowned(signals):
+    st.warning(f"{missing_owner} signal(s) have no owner to act: their KPI has no accountable owner.")
 chrome.table(shown[["id", "kpi", "period", "rule", "message", "owner", "state", "protocol"]], "signals",
              column_config={"period": st.column_config.DateColumn("Period")})
 if shown.empty:
@@ -33,17 +37,14 @@ labels = {int(r.id): f"#{r.id} · {r.kpi} · {r.period:%d %b %Y} · {r.state}" f
 sid = st.selectbox("Signal", list(labels), format_func=labels.get)
 chosen = shown.set_index("id").loc[sid]
 frames = cache.kpi_frames(key)
-kpi = frames["kpis"].set_index("code").loc[chosen["kpi"]]
-readings = frames["readings"][frames["readings"]["kpi_id"] == kpi["id"]]
-baseline = int(kpi["baseline_periods"]) if pd.notna(kpi.get("baseline_periods")) else DEFAULT_BASELINE
-limits = xmr(readings["value"], baseline)
-st.plotly_chart(charts.control_chart(readings["period"], readings["value"], limits,
-                                     xmr_signals(readings["period"], readings["value"], baseline),
+chart = control_series(frames["kpis"], frames["readings"], chosen["kpi"])
+kpi = chart.kpi
+st.plotly_chart(charts.control_chart(chart.readings["period"], chart.readings["value"], chart.limits, chart.findings,
                                      f"{chosen['kpi']} · {kpi['name']} (XmR)"), width="stretch")
 st.markdown(f"**Owner:** {inert(chosen['owner']) or '— none —'}  \n"
             f"**Protocol:** {inert(chosen['protocol']) or '— none yet —'}")
 with st.expander("Readings behind this chart (file and row)"):
-    chrome.table(readings[["period", "value", "source_file", "source_row"]], "signal_readings",
+    chrome.table(chart.readings[["period", "value", "source_file", "source_row"]], "signal_readings",
                  column_config={"period": st.column_config.DateColumn("Period")})
 
 with st.form(f"act:{sid}"):
@@ -59,8 +60,7 @@ if ack or res:
     else:
         st.rerun()
 with st.expander("Edit the KPI's intervention protocol"):
-    text = st.text_area("Protocol", value=kpi["protocol"] if pd.notna(kpi.get("protocol")) else "",
-                        key=f"proto:{kpi['id']}")
+    text = st.text_area("Protocol", value=chart.protocol, key=f"proto:{kpi['id']}")
     if st.button("Save protocol", key=f"psave:{kpi['id']}"):
         if chrome.attempt(set_protocol, engine, int(kpi["id"]), text, signin.viewer()):
             st.rerun()

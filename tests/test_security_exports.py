@@ -1,7 +1,8 @@
 """Issue 18, finding 4: every cell, header and sheet name of every workbook and CSV the product writes is formula-safe.
 
-One test runs every writer on hostile text (including a formula-like *header*, the rejected-rows case); a second
-checks that no module but core/export_safety.py creates a workbook or writes a CSV, so a new writer cannot skip it.
+One test runs every writer on hostile text (including a formula-like *header*, the rejected-rows case) and checks
+that every workbook has the one header style; a second checks that no module but core/reporting/export_safety.py
+creates a workbook or writes a CSV, so a new writer cannot skip it.
 """
 from __future__ import annotations
 
@@ -15,8 +16,13 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from core.reporting.export import csv_bytes
-from core.reporting.export_safety import FORMULA_PREFIXES, SheetSpec, write_xlsx
+from core.reporting.export_safety import (
+    FORMULA_PREFIXES,
+    HEADER_COLOUR,
+    SheetSpec,
+    csv_bytes,
+    write_xlsx,
+)
 from core.store import batches, tables
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,8 +66,8 @@ def _rejected(engine: Any) -> bytes:
 
 
 def _steering_pack(engine: Any) -> bytes:
-    from core.reporting.export import steering_pack
     from core.reporting.report import build_report, load_frames
+    from core.reporting.steering_pack import steering_pack
     from core.sample import load_sample
 
     load_sample(engine)
@@ -115,10 +121,17 @@ def test_every_writer_writes_no_live_formula(writer: str, engine, tmp_path, db_u
     if kind == "xlsx":  # the hostile text is there, as text
         text = [c.value for ws in openpyxl.load_workbook(io.BytesIO(data)) for row in ws.iter_rows() for c in row]
         assert any(isinstance(v, str) and v.lstrip("'").startswith(("=", "@")) for v in text)
+        assert header_colours(data) == {HEADER_COLOUR}, f"{writer}: one header style for every workbook"
+
+
+def header_colours(data: bytes) -> set[str]:
+    """The fill colours of every filled cell (only header rows are filled; RAG colours are conditional formats)."""
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    return {c.fill.fgColor.rgb[-6:] for ws in wb for row in ws.iter_rows() for c in row if c.fill.fill_type == "solid"}
 
 
 def test_no_other_module_creates_a_workbook_or_writes_a_csv() -> None:
     writes = re.compile(r"\bWorkbook\(|\.to_csv\(|\bcsv\.writer\(|\bcsv\.DictWriter\(|\.to_excel\(|xlsxwriter")
-    offenders = [str(p.relative_to(ROOT)) for folder in ("core", "pages") for p in (ROOT / folder).rglob("*.py")
+    offenders = [str(p.relative_to(ROOT)) for folder in ("core", "ui", "pages") for p in (ROOT / folder).rglob("*.py")
                  if p.name != "export_safety.py" and writes.search(p.read_text(encoding="utf-8"))]
     assert not offenders, f"write workbooks and CSV through core.reporting.export_safety: {offenders}"

@@ -6,12 +6,20 @@ than the last import, nor data of another database or another team.
 """
 from __future__ import annotations
 
-from typing import Optional, Tuple
+from datetime import date
 
 import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Engine
 
+from core.accounts import queries as account_queries
+from core.accounts.auth import (
+    Viewer,
+    scope_flow,
+    scope_items,
+    visible_audit,
+    visible_batches,
+)
 from core.alignment import queries as alignment_queries
 from core.config import database_url
 from core.flow import queries as flow_queries
@@ -23,7 +31,8 @@ from core.store import tables
 from core.store.db import make_engine, upgrade_schema
 from core.strategy import queries as strategy_queries
 
-DataKey = Tuple[str, int, Optional[str]]  # database URL, data version, the team a scoped viewer may read
+DataKey = tuple[str, int, str | None]  # database URL, data version, the team a scoped viewer may read
+AuditKey = tuple[str, int, int]  # database URL, data version, the newest audit entry's id
 
 
 @st.cache_resource(show_spinner=False)
@@ -55,6 +64,31 @@ def batches(key: DataKey) -> pd.DataFrame:
     return batch_store.list_batches(_engine_for(key[0]))
 
 
+def viewer_batches(key: DataKey, viewer: Viewer) -> pd.DataFrame:
+    """The latest batches this viewer may open (a scoped manager: their own; core.accounts.auth.visible_batches)."""
+    return visible_batches(batches(key), viewer)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def batch_issues(key: DataKey, viewer: Viewer, batch_id: int) -> pd.DataFrame:
+    """The problems an import found, for a batch the viewer may open (none for any other)."""
+    issues = batch_store.issues_of(_engine_for(key[0]), batch_id)
+    return issues if _may_open(key, viewer, batch_id) else issues.iloc[0:0]
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def rejected_rows(key: DataKey, viewer: Viewer, batch_id: int) -> list[dict[str, object]]:
+    """The rows an import rejected, as read, with the reasons, for a batch the viewer may open (none for any other).
+
+    They hold whole raw rows of the file, other teams' included: the visibility check is what keeps them private.
+    """
+    return batch_store.rejected_rows_of(_engine_for(key[0]), batch_id) if _may_open(key, viewer, batch_id) else []
+
+
+def _may_open(key: DataKey, viewer: Viewer, batch_id: int) -> bool:
+    return bool(viewer_batches(key, viewer)["id"].eq(batch_id).any())
+
+
 @st.cache_data(show_spinner=False, max_entries=4)
 def batches_all(key: DataKey) -> pd.DataFrame:
     return batch_store.list_batches(_engine_for(key[0]), limit=100_000)
@@ -84,8 +118,6 @@ def prepared_file(sha256: str, _data: bytes, file_name: str, header_rows: tuple,
 def flow_frames(key: DataKey) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Work items, status events and dependencies (shared read-only; analytics never mutate them), as the
     viewer's scope (key[2]) allows."""
-    from core.accounts.auth import scope_flow
-
     eng = _engine_for(key[0])
     return scope_flow(flow_queries.work_items_frame(eng), flow_queries.status_events_frame(eng), flow_queries.dependencies_frame(eng),
                       key[2])
@@ -131,8 +163,6 @@ def signals(key: DataKey) -> pd.DataFrame:
 @st.cache_resource(show_spinner=False, max_entries=4)
 def alignment_frames(key: DataKey) -> dict[str, pd.DataFrame]:
     """Work items with objective ids and kept attributes, objectives, rules (shared read-only)."""
-    from core.accounts.auth import scope_items
-
     eng = _engine_for(key[0])
     return {"items": scope_items(alignment_queries.alignment_items_frame(eng), key[2]), "objectives": strategy_queries.objectives_frame(eng),
             "rules": alignment_queries.rules_frame(eng), "people": tables.people_frame(eng)}
@@ -141,16 +171,10 @@ def alignment_frames(key: DataKey) -> dict[str, pd.DataFrame]:
 @st.cache_resource(show_spinner="Computing alignment…", max_entries=16)
 def alignment_report(key: DataKey, teams: tuple, sources: tuple, period: tuple | None) -> dict:
     from core.alignment.analytics import alignment_report as compute
-    from core.alignment.analytics import in_period
+    from core.alignment.analytics import items_in_scope
 
     frames = alignment_frames(key)
-    items = frames["items"]
-    if teams:
-        items = items[items["team"].isin(teams)]
-    if sources:
-        items = items[items["source"].isin(sources)]
-    if period:
-        items = in_period(items, pd.Timestamp(period[0]), pd.Timestamp(period[1]) + pd.Timedelta(days=1))
+    items = items_in_scope(frames["items"], teams, sources, period)
     report = compute(items, frames["objectives"], kpi_report(key)["objectives"])
     report["items"] = items
     return report
@@ -158,12 +182,32 @@ def alignment_report(key: DataKey, teams: tuple, sources: tuple, period: tuple |
 
 @st.cache_resource(show_spinner="Scoring suggestions…", max_entries=4)
 def suggestions(key: DataKey, sources: tuple, limit: int) -> pd.DataFrame:
-    from core.alignment.analytics import suggest_objectives
+    from core.alignment.analytics import suggest_for_unlinked
 
     frames = alignment_frames(key)
-    items = frames["items"]
-    unlinked = items[items["objective_id"].isna() & (items["source"].isin(sources) if sources else True)]
-    return suggest_objectives(unlinked.head(limit), frames["objectives"], items[items["objective_id"].notna()])
+    return suggest_for_unlinked(frames["items"], frames["objectives"], sources, limit)
+
+
+def audit_key(key: DataKey) -> AuditKey:
+    """The audit trail's cache key: the trail grows with sign-ins too, which change no data (no new data version)."""
+    return key[0], key[1], account_queries.newest_audit_id(_engine_for(key[0]))
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def audit_choices(key: AuditKey) -> dict[str, list[str]]:
+    """The users, entities and actions the trail holds (the filters' choices)."""
+    return account_queries.audit_choices(_engine_for(key[0]))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def audit_trail(key: AuditKey, viewer: Viewer, user: str | None, entity: str | None, action: str | None,
+                first: date | None, last: date | None) -> pd.DataFrame:
+    """The newest 20,000 entries matching the filters (days in UTC, both ends included), of those the viewer may
+    read (core.accounts.auth.visible_audit: a manager their own), before and after as text."""
+    start, end = account_queries.day_bounds(first, last)
+    trail = account_queries.audit_frame(_engine_for(key[0]), user=user, entity=entity, action=action, start=start,
+                                        end=end)
+    return account_queries.audit_as_text(visible_audit(trail, viewer))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)

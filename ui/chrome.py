@@ -3,7 +3,9 @@ links that survive a bare script run, and user-facing errors (never a traceback)
 from __future__ import annotations
 
 import re
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from datetime import date
+from typing import TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -72,13 +74,29 @@ def table(frame: pd.DataFrame, name: str, **kwargs: object) -> None:
     Every read-only table goes through here: Streamlit's own toolbar download writes cells like
     ``=HYPERLINK(…)`` raw, so it is switched off (``client.disableDataExport`` in .streamlit/config.toml).
     """
-    from core.reporting.export import csv_bytes
+    from core.reporting.export_safety import csv_bytes
 
     st.dataframe(frame, hide_index=True, width="stretch", **kwargs)
     stem = re.sub(r"[^\w.-]+", "_", name).strip("_.") or "table"
     # Deferred: built on click only (a 20,000-row table costs 0.1 s and 1.4 MB per rerun when built eagerly).
     st.download_button("CSV", lambda: csv_bytes(frame), file_name=f"{stem}.csv", mime="text/csv", key=f"csv_{name}",
                        icon=":material/download:", type="tertiary")
+
+
+def options(values: pd.Series) -> list[object]:
+    """A filter's choices: the distinct values present, sorted, blanks left out."""
+    return sorted(values.dropna().unique())
+
+
+def period_input(label: str, *dates: pd.Series) -> tuple[date, date]:
+    """A date range spanning the data's dates (today when it has none), in the current container.
+
+    While the user has picked only one end, the whole span counts, so a half-made choice never empties a view.
+    """
+    when = pd.concat(dates).dropna()
+    first, last = (when.min().date(), when.max().date()) if len(when) else (pd.Timestamp.now().date(),) * 2
+    picked = st.date_input(label, (first, last), min_value=first, max_value=last)
+    return (picked[0], picked[1]) if isinstance(picked, (tuple, list)) and len(picked) == 2 else (first, last)
 
 
 def attempt(fn: Callable[..., R], *args: object, **kwargs: object) -> R | bool | None:

@@ -9,22 +9,21 @@ import os
 
 import streamlit as st
 
+from core.accounts import auth, signin
 from core.accounts.auth import Viewer
+from core.errors import ThroughlineError
+from core.store.models import utcnow
+from core.text import inert
 from ui.cache import engine
 
 
 def viewer() -> Viewer:
     """The signed-in viewer; page_setup has already made sure there is one."""
-    from core.accounts.auth import LOCAL_OWNER
-
-    return st.session_state.get("viewer") or LOCAL_OWNER
+    return st.session_state.get("viewer") or auth.LOCAL_OWNER
 
 
 def signed_in_viewer() -> Viewer:
     """The viewer for this session, or a sign-in form (and stop) when there is none."""
-    from core.accounts import auth
-    from core.errors import ThroughlineError
-
     try:
         mode = auth.auth_mode(st.get_option("server.address"))
     except ThroughlineError as exc:
@@ -42,8 +41,8 @@ def signed_in_viewer() -> Viewer:
     if current is None:
         current = _oidc_viewer() if mode == "oidc" else _local_sign_in()
     with st.sidebar:
-        st.caption(f"Signed in as **{_inert(current.username)}** · {current.role}"
-                   + (f" · {_inert(current.team)}" if current.team else ""))
+        st.caption(f"Signed in as **{inert(current.username)}** · {current.role}"
+                   + (f" · {inert(current.team)}" if current.team else ""))
         if st.button("Sign out", key="sign_out", icon=":material/logout:"):
             auth.record_logout(engine(), current)
             st.session_state.pop("viewer", None)
@@ -55,7 +54,6 @@ def signed_in_viewer() -> Viewer:
 
 def _recheck(current: Viewer) -> Viewer | None:
     """The session's viewer with its account's current rights, or None (and a note) when the session ended."""
-    from core.accounts import signin
     check = signin.check_session(engine(), current, st.session_state.get("signed_in_at"),
                                  st.session_state.get("auth_version"))
     if check.viewer is None:
@@ -66,7 +64,6 @@ def _recheck(current: Viewer) -> Viewer | None:
 
 
 def _end_session(current: Viewer, reason: str, note: str) -> None:
-    from core.accounts import auth
     auth.record_logout(engine(), current, reason)
     for name in ("viewer", "auth_version", "signed_in_at"):
         st.session_state.pop(name, None)
@@ -85,9 +82,6 @@ def _client() -> str:
 
 
 def _local_sign_in() -> Viewer:
-    from core.accounts import auth
-    from core.errors import ThroughlineError
-
     st.title("Throughline")
     eng = engine()
     if not auth.has_users(eng):
@@ -106,9 +100,7 @@ def _local_sign_in() -> Viewer:
                     except ThroughlineError as exc:
                         st.error(str(exc))
                     else:
-                        from core.store.models import utcnow
-
-                        st.session_state["viewer"], st.session_state["signed_in_at"] = found, utcnow()
+                        _start_session(found)
                         st.rerun()
         st.stop()
     if note := st.session_state.pop("login_note", None):
@@ -122,17 +114,12 @@ def _local_sign_in() -> Viewer:
             except ThroughlineError as exc:
                 st.error(str(exc))
             else:
-                from core.store.models import utcnow
-
-                st.session_state["viewer"], st.session_state["signed_in_at"] = found, utcnow()
+                _start_session(found)
                 st.rerun()
     st.stop()
 
 
 def _oidc_viewer() -> Viewer:
-    from core.accounts import auth
-    from core.errors import ThroughlineError
-
     if not getattr(st.user, "is_logged_in", False):
         st.title("Throughline")
         st.button("Sign in with your organisation account", on_click=st.login, type="primary")
@@ -143,16 +130,13 @@ def _oidc_viewer() -> Viewer:
         st.error(str(exc))
         st.button("Sign out", on_click=st.logout)
         st.stop()
-    from core.store.models import utcnow
-
-    st.session_state["viewer"], st.session_state["signed_in_at"] = found, utcnow()
+    _start_session(found)
     return found
 
 
-def _inert(text: object) -> str:
-    from core.text import inert
-
-    return inert(text)
+def _start_session(found: Viewer) -> None:
+    """The session now belongs to ``found``, from this moment (the session's age counts from here)."""
+    st.session_state["viewer"], st.session_state["signed_in_at"] = found, utcnow()
 
 
 def actor() -> Viewer | str:

@@ -2,7 +2,7 @@
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from core.store.tables import T, read_frame
+from core.store.values import text_or_blank
 
 
 def users_frame(conn: Connection) -> pd.DataFrame:
@@ -56,6 +57,29 @@ def audit_frame(engine: Engine, user: str | None = None, entity: str | None = No
     if end is not None:
         stmt = stmt.where(a.c.at < end)
     return read_frame(engine, stmt, dates=("at",))
+
+
+def newest_audit_id(engine: Engine) -> int:
+    """The id of the latest audit entry (0 for none): it moves whenever an entry is written.
+
+    Sign-ins, sign-outs and account changes are audited without a new data version (they change no data),
+    so a cache of the trail is keyed on this too. One look-up in the primary key's index.
+    """
+    a = T["auditevent"]
+    with engine.connect() as conn:
+        return int(conn.execute(sa.select(sa.func.max(a.c.id))).scalar_one() or 0)
+
+
+def day_bounds(first: date | None, last: date | None) -> tuple[datetime | None, datetime | None]:
+    """Two picked days as the half-open interval audit_frame filters on: [first 00:00, the day after last 00:00)."""
+    start = datetime(first.year, first.month, first.day) if first else None
+    end = datetime(last.year, last.month, last.day) + timedelta(days=1) if last else None
+    return start, end
+
+
+def audit_as_text(trail: pd.DataFrame) -> pd.DataFrame:
+    """The trail with before and after as text (a table cell and a CSV hold text, not JSON); '' when there is none."""
+    return trail.assign(before=trail["before"].map(text_or_blank), after=trail["after"].map(text_or_blank))
 
 
 def audit_choices(engine: Engine) -> dict[str, list[str]]:

@@ -7,10 +7,15 @@ An item is *linked* when it has an objective; *hidden work* is work with none.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from core.flow.analytics import filter_items
+from core.store.values import is_missing
 
 NO_GROUP = "(none)"
 OPEN = "open"
@@ -34,6 +39,16 @@ def in_period(items: pd.DataFrame, start: pd.Timestamp | None, end: pd.Timestamp
     if start is not None:
         keep &= items["done_at"].isna() | (items["done_at"] >= start)
     return items[keep]
+
+
+def items_in_scope(items: pd.DataFrame, teams: Sequence[str] = (), sources: Sequence[str] = (),
+                   period: tuple[date, date] | None = None) -> pd.DataFrame:
+    """The items the Alignment view's sidebar picks: of these teams and sources (all when none is picked), alive
+    at some point between the period's first and last day (the last day included)."""
+    chosen = filter_items(items, list(teams), list(sources))
+    if not period:
+        return chosen
+    return in_period(chosen, pd.Timestamp(period[0]), pd.Timestamp(period[1]) + pd.Timedelta(days=1))
 
 
 def is_open(items: pd.DataFrame) -> pd.Series:
@@ -114,6 +129,12 @@ def work_per_objective(items: pd.DataFrame, objectives: pd.DataFrame) -> pd.Data
     return out.sort_values(["pillar", "objective", "items"], ascending=[True, True, False], ignore_index=True)[cols]
 
 
+def size_measures(per_objective: pd.DataFrame) -> list[str]:
+    """What the treemap can size boxes by: items always, effort when the linked work has any."""
+    has_effort = bool(len(per_objective)) and per_objective["effort"].sum() > 0
+    return ["items", "effort"] if has_effort else ["items"]
+
+
 def _subtree_counts(items: pd.DataFrame, objectives: pd.DataFrame) -> pd.DataFrame:
     """Items and open items per objective, counting the work of its key results and children too.
 
@@ -185,7 +206,7 @@ def field_values(items: pd.DataFrame, field: str) -> pd.Series:
     else:
         values = items.get("attributes", pd.Series(None, index=items.index, dtype=object)).map(
             lambda a: a.get(field) if isinstance(a, dict) else None)
-    return values.map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
+    return values.map(lambda v: None if is_missing(v) else str(v))
 
 
 # --------------------------------------------------------------------------- suggestions
@@ -236,6 +257,16 @@ def suggest_objectives(unlinked: pd.DataFrame, objectives: pd.DataFrame, linked:
     rows = [(int(ids[i]), rank + 1, codes[j], titles[j], float(round(scores[i, j], 3)))
             for i in range(len(ids)) for rank, j in enumerate(best[i]) if scores[i, j] >= min_score]
     return pd.DataFrame(rows, columns=cols)
+
+
+def suggest_for_unlinked(items: pd.DataFrame, objectives: pd.DataFrame, sources: Sequence[str] = (),
+                         limit: int = 2_000) -> pd.DataFrame:
+    """Suggestions for the first ``limit`` unlinked items (of these sources; all when none is picked), learning
+    from every linked item: scoring costs time per item, and the page lists a few thousand at most."""
+    unlinked = items[~is_linked(items)]
+    if sources:
+        unlinked = unlinked[unlinked["source"].isin(sources)]
+    return suggest_objectives(unlinked.head(limit), objectives, items[is_linked(items)])
 
 
 def _fitted_vectoriser(corpus: list[str]) -> Any:

@@ -22,10 +22,10 @@ from core.alignment import queries as alignment_queries
 from core.alignment.analytics import ITEM_FIELDS, MATCH_TYPES, field_values
 from core.errors import EditRefused, NotFound
 from core.store import tables, writes
-from core.store.edits import edit_batch, plain
+from core.store.edits import edit_batch
 from core.store.events import BatchCommitted
 from core.store.models import utcnow
-from core.store.values import is_blank, name_key
+from core.store.values import is_blank, name_key, plain
 from core.strategy import resolve
 
 
@@ -81,6 +81,13 @@ def preview_rule(items: pd.DataFrame, field: str, match_type: str, pattern: str,
     """The items a new rule would catch: admins only, checked before any pattern runs."""
     _admin(actor)
     return rule_mask(items, field, match_type, pattern, source)
+
+
+def preview_counts(items: pd.DataFrame, field: str, match_type: str, pattern: str, source: str | None,
+                   actor: Any) -> tuple[int, int]:
+    """How many items a new rule would catch, and how many of those are still unlinked (the form's caption)."""
+    caught = preview_rule(items, field, match_type, pattern, source, actor)
+    return int(caught.sum()), int((caught & items["objective_id"].isna()).sum())
 
 
 def rule_matches(items: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:

@@ -12,7 +12,7 @@ from typing import Any, Iterable
 from core.importing.assign import Choice, assign
 from core.importing.fields import KINDS, SHEET_HINTS
 from core.importing.profile import ColumnProfile
-from core.store.values import name_key, normalize_header  # noqa: F401 - name_key: until core/work and review.py import it from values
+from core.store.values import normalize_header
 
 
 

@@ -1,25 +1,30 @@
-"""What the Import page shows and edits, as pure functions over prepared files and results.
+"""What an import review shows and edits (the Import page, My work's re-import), as pure functions over
+prepared files and results.
 
-The page only renders these frames and hands edited frames back; every decision
+The review UI (ui.review) only renders these frames and hands edited frames back; every decision
 (which field, which value map, which date order) becomes a new :class:`Mapping`.
 """
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
 import pandas as pd
 
 from core.importing.assign import assign
 from core.importing.fields import KIND_LABELS, KINDS, fields_of
-from core.importing.mapping import Mapping, canonical_rag, canonical_status, name_key
-from core.importing.read import column_letter
-from core.importing.vocabulary import suggest_status
+from core.importing.mapping import Mapping
+from core.importing.profile import ColumnProfile
+from core.importing.read import Table, column_letter
+from core.importing.service import ImportResult, PreparedSheet
+from core.importing.validate import ValidatedSheet
+from core.importing.vocabulary import canonical_rag, canonical_status, suggest_status
 from core.reporting.export_safety import SheetSpec, write_xlsx
+from core.store.models import RAG_VALUES, WORK_STATUSES
+from core.store.values import is_blank, name_key, text_or_blank
 
 IGNORE = "— ignore —"
-STATUS_CHOICES = ("todo", "in_progress", "blocked", "done")
-RAG_CHOICES = ("green", "amber", "red")
+STATUS_CHOICES = WORK_STATUSES  # what a status value may be mapped to
+RAG_CHOICES = RAG_VALUES
 
 
 def field_labels(kind: str) -> dict[str, str]:
@@ -31,14 +36,14 @@ def kind_choices() -> dict[str, str]:
     return dict(KIND_LABELS)
 
 
-def sheet_overview(sheets: list[Any]) -> pd.DataFrame:
+def sheet_overview(sheets: list[PreparedSheet]) -> pd.DataFrame:
     """One row per sheet: detected kind, rows, header row, recognised profile."""
     return pd.DataFrame([{"Sheet": ps.table.sheet or "(CSV)", "Kind": KIND_LABELS[ps.mapping.kind],
                           "Rows": len(ps.table.data), "Header row": ps.table.header_row,
                           "Profile": ps.mapping.profile_name or ""} for ps in sheets])
 
 
-def raw_preview(table: Any, rows: int = 8) -> pd.DataFrame:
+def raw_preview(table: Table, rows: int = 8) -> pd.DataFrame:
     """The first rows of the sheet as Excel shows them (row numbers, column letters), to locate the header."""
     grid = table.raw_preview.head(rows).copy()
     grid.columns = [column_letter(i) for i in range(grid.shape[1])]
@@ -46,13 +51,13 @@ def raw_preview(table: Any, rows: int = 8) -> pd.DataFrame:
     return grid.astype(str).replace({"nan": "", "None": ""})
 
 
-def mapping_rows(mapping: Mapping, table: Any, samples: int = 3) -> pd.DataFrame:
+def mapping_rows(mapping: Mapping, table: Table, samples: int = 3) -> pd.DataFrame:
     """One row per column: sample values, the field it maps to, the confidence, what the values are and why."""
     labels = field_labels(mapping.kind)
     by_header = {h: f for f, h in mapping.fields.items()}
     out = []
     for header in table.headers:
-        values = [str(v) for v in table.data[header].tolist() if v is not None and str(v).strip() and str(v) != "nan"]
+        values = [str(v) for v in table.data[header].tolist() if not is_blank(v) and str(v) != "nan"]
         field = by_header.get(header)
         choice = mapping.choices.get(header)
         out.append({"Column": header.splitlines()[0], "Sample values": " · ".join(dict.fromkeys(values))[:120]
@@ -63,7 +68,8 @@ def mapping_rows(mapping: Mapping, table: Any, samples: int = 3) -> pd.DataFrame
     return pd.DataFrame(out)
 
 
-def pins_from_rows(mapping: Mapping, table: Any, rows: pd.DataFrame, pins: dict[str, str | None]) -> dict[str, str | None]:
+def pins_from_rows(mapping: Mapping, table: Table, rows: pd.DataFrame,
+                   pins: dict[str, str | None]) -> dict[str, str | None]:
     """The user's choices so far plus the rows they changed in this edit (header → field, None = ignored)."""
     by_label = {label: name for name, label in field_labels(mapping.kind).items()}
     shown = {h: f for f, h in mapping.fields.items()}
@@ -75,7 +81,7 @@ def pins_from_rows(mapping: Mapping, table: Any, rows: pd.DataFrame, pins: dict[
     return out
 
 
-def rescored(base: Mapping, table: Any, columns: dict[str, Any], pins: dict[str, str | None]) -> Mapping:
+def rescored(base: Mapping, table: Table, columns: dict[str, ColumnProfile], pins: dict[str, str | None]) -> Mapping:
     """The mapping with the user's pinned choices standing and every other column assigned again around them."""
     if not pins:
         return base
@@ -90,12 +96,12 @@ def rescored(base: Mapping, table: Any, columns: dict[str, Any], pins: dict[str,
     return replace(base, fields=fields, confidence=confidence, choices=choices, profile_name=None)
 
 
-def value_map_rows(mapping: Mapping, table: Any, field: str) -> pd.DataFrame:
+def value_map_rows(mapping: Mapping, table: Table, field: str) -> pd.DataFrame:
     """Raw values of the status (or a RAG) column with the canonical value each maps to; unmapped flagged."""
     header = mapping.fields.get(field)
     if header is None or header not in table.data:
         return pd.DataFrame(columns=["Raw value", "Rows", "Maps to", "Unmapped", "Suggested"])
-    raw = table.data[header].map(lambda v: None if v is None or str(v).strip() in ("", "nan") else str(v).strip())
+    raw = table.data[header].map(lambda v: None if is_blank(v) or str(v).strip() == "nan" else str(v).strip())
     counts = raw.value_counts()
     kind = "status" if field == "status" else "rag"
     overrides = mapping.value_maps.get(kind)
@@ -116,7 +122,7 @@ def mapping_with_value_map(mapping: Mapping, field: str, rows: pd.DataFrame) -> 
     return replace(mapping, value_maps=maps)
 
 
-def ambiguous_date_columns(validated: Any) -> list[str]:
+def ambiguous_date_columns(validated: ValidatedSheet) -> list[str]:
     return [i.column for i in validated.blocking if i.column and "day-first and month-first" in i.message]
 
 
@@ -126,12 +132,12 @@ def with_date_order(mapping: Mapping, header: str, order: str) -> Mapping:
     return replace(mapping, options=options)
 
 
-def plan_counts(result: Any) -> dict[str, int]:
+def plan_counts(result: ImportResult) -> dict[str, int]:
     return {"New": result.inserted, "Updated": result.updated, "Unchanged": result.unchanged,
             "Rejected": result.rejected}
 
 
-def changes_table(result: Any) -> pd.DataFrame:
+def changes_table(result: ImportResult) -> pd.DataFrame:
     rows = [{"Sheet": s.sheet or "", **c} for s in result.sheets for c in s.changes]
     return pd.DataFrame(rows, columns=["Sheet", "key", "field", "before", "after"]).rename(
         columns={"key": "Key", "field": "Field", "before": "Before", "after": "After"}).astype(str)
@@ -140,17 +146,17 @@ def changes_table(result: Any) -> pd.DataFrame:
 KEEP_CHOICES = {"app": "the app's value", "file": "the file's value"}
 
 
-def conflicts_table(result: Any) -> pd.DataFrame:
+def conflicts_table(result: ImportResult) -> pd.DataFrame:
     """Fields the upload would overwrite although they were edited in the app: both values and a Keep choice."""
-    rows = [{"Key": c["key"], "Title": c["title"], "Field": c["field"], "In the app": _text(c["app"]),
-             "In the file": _text(c["file"]), "Before the app edit": _text(c["before"]),
+    rows = [{"Key": c["key"], "Title": c["title"], "Field": c["field"], "In the app": text_or_blank(c["app"]),
+             "In the file": text_or_blank(c["file"]), "Before the app edit": text_or_blank(c["before"]),
              "Edited in the app by": f"{c['edited_by'] or 'someone'}, {pd.Timestamp(c['edited_at']):%Y-%m-%d %H:%M}",
-             "Keep": None} for c in getattr(result, "conflicts", [])]
+             "Keep": None} for c in result.conflicts]
     return pd.DataFrame(rows, columns=["Key", "Title", "Field", "In the app", "In the file", "Before the app edit",
                                        "Edited in the app by", "Keep"])
 
 
-def resolutions_from(result: Any, table: pd.DataFrame) -> dict[tuple[str, str, str], str] | None:
+def resolutions_from(result: ImportResult, table: pd.DataFrame) -> dict[tuple[str, str, str], str] | None:
     """The user's choices as ImportOptions.resolutions; None while a conflict has no choice yet."""
     by_label = {label: choice for choice, label in KEEP_CHOICES.items()}
     picks = [by_label.get(v) for v in table["Keep"].tolist()] if len(table) else []
@@ -159,11 +165,7 @@ def resolutions_from(result: Any, table: pd.DataFrame) -> dict[tuple[str, str, s
     return {(c["source"], c["key"], c["column"]): p for c, p in zip(result.conflicts, picks)}
 
 
-def _text(v: Any) -> str:
-    return "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
-
-
-def issues_table(result: Any, file_name: str) -> pd.DataFrame:
+def issues_table(result: ImportResult, file_name: str) -> pd.DataFrame:
     """Every problem with file, sheet, Excel row, column, value and message; errors first."""
     rows = [{"Severity": "rejected" if i.severity == "error" else i.severity, "File": file_name,
              "Sheet": i.sheet or "", "Row": i.row, "Column": (i.column or "").splitlines()[0] if i.column else "",
@@ -173,12 +175,12 @@ def issues_table(result: Any, file_name: str) -> pd.DataFrame:
         s) if s.name == "Severity" else s, kind="stable").reset_index(drop=True)
 
 
-def rejected_workbook(rows: list[dict[str, Any]]) -> bytes:
+def rejected_workbook(rows: list[dict[str, object]]) -> bytes:
     """The rejected rows with their original values and a Reason column, to fix and upload again.
 
     Written by the one formula-safe writer: a header such as ``=HYPERLINK(…)`` (the file's own) stays text.
     """
-    merged: dict[int, dict[str, Any]] = {}
+    merged: dict[object, dict[str, object]] = {}
     for r in rows:
         key = r.get("Row") or len(merged)
         entry = merged.setdefault(key, {k: v for k, v in r.items() if k not in ("Row", "Column", "Reason")})
@@ -189,7 +191,7 @@ def rejected_workbook(rows: list[dict[str, Any]]) -> bytes:
     return write_xlsx([SheetSpec("Rejected rows", ["Reason", "Original row", *map(str, columns)], rows_out)])
 
 
-def profile_values(name: str, mapping: Mapping, headers: list[str]) -> dict[str, Any]:
+def profile_values(name: str, mapping: Mapping, headers: list[str]) -> dict[str, object]:
     """What import_queries.save_profile stores: recognised next time by the headers it maps."""
     mapped_headers = [h for h in headers if h in mapping.fields.values()]
     return {"name": name, "kind": mapping.kind, "headers": mapped_headers, "mapping": dict(mapping.fields),

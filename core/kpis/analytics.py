@@ -10,8 +10,10 @@ import numpy as np
 import pandas as pd
 
 from core.flow.analytics import times_of
+from core.store.values import is_missing
 
 RANK = {"red": 3, "amber": 2, "green": 1, "grey": 0}
+BANDS = ("green", "amber", "red", "grey")  # in the order views list them
 XMR_FACTOR = 2.66
 RUN_LENGTH = 8
 
@@ -23,13 +25,13 @@ def sign(direction: object) -> int:
 
 def band(value: float, target: float, tolerance: float | None, direction: object) -> str:
     """green / amber / red for one value (no target: grey)."""
-    if value is None or target is None or pd.isna(value) or pd.isna(target):
+    if is_missing(value) or is_missing(target):
         return "grey"
     s = sign(direction)
     gap = s * (value - target)  # ≥ 0: at or better than target
     if gap >= 0:
         return "green"
-    tol = 0.0 if tolerance is None or pd.isna(tolerance) else abs(float(tolerance))
+    tol = 0.0 if is_missing(tolerance) else abs(float(tolerance))
     return "amber" if -gap <= tol else "red"
 
 
@@ -52,6 +54,31 @@ def kpi_status(kpis: pd.DataFrame, readings: pd.DataFrame, as_of: pd.Timestamp |
                                                                  k["direction"]), axis=1)
     out["worsening"] = out["worsening_periods"] >= trend_periods
     return out
+
+
+def band_counts(status: pd.DataFrame) -> dict[str, int]:
+    """How many KPIs are in each band (every band listed, 0 when none is)."""
+    counts = status["status"].value_counts() if len(status) else pd.Series(dtype=int)
+    return {b: int(counts.get(b, 0)) for b in BANDS}
+
+
+def kpi_segments(kpis: pd.DataFrame, segments: pd.DataFrame, code: str) -> list[str]:
+    """The segments (region, site, team…) a KPI is also kept per, sorted; none for a KPI kept as a whole only."""
+    return sorted(segments.loc[segments["kpi_id"] == _kpi_id(kpis, code), "segment"].unique())
+
+
+def readings_behind(kpis: pd.DataFrame, readings: pd.DataFrame, code: str, segments: pd.DataFrame | None = None,
+                    segment: str | None = None) -> pd.DataFrame:
+    """The readings behind a KPI's figures, with their file and row: its headline series (``readings``), or one
+    segment's series (from ``segments``, kpi_queries.segment_readings_frame)."""
+    kpi_id = _kpi_id(kpis, code)
+    if segment is not None and segments is not None:
+        return segments[(segments["kpi_id"] == kpi_id) & (segments["segment"] == segment)]
+    return readings[readings["kpi_id"] == kpi_id]
+
+
+def _kpi_id(kpis: pd.DataFrame, code: str) -> object:
+    return kpis.set_index("code").loc[code, "id"]
 
 
 def red_since(history: pd.DataFrame, target: float, tolerance: float | None, direction: object) -> pd.Timestamp:

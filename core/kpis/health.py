@@ -6,6 +6,8 @@ KPI red or worsening (the objective's weakest KPI), milestone overdue, item agin
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 
 REPORTED_OK = ("green", "amber")
@@ -114,3 +116,14 @@ def reality_report(kpi_report: dict, flow_report: dict, events: pd.DataFrame, st
     items = green_but_red_items(flow_report["timeline"], events, objectives, status, flow_report["as_of"],
                                 flow_report["percentiles"].get(0.85), stale_days)
     return status_vs_reality(green_but_red_objectives(objectives, status, pd.Timestamp(kpi_as_of)), items)
+
+
+def gap_summary(gaps: pd.DataFrame) -> dict[str, float]:
+    """The page's three figures: how many gaps, how many of them objectives, the longest gap in days (NaN: none dated)."""
+    return {"gaps": len(gaps), "objectives": int((gaps["entity"] == "objective").sum()),
+            "longest_days": float(pd.to_numeric(gaps["gap_days"], errors="coerce").max())}
+
+
+def gaps_of(gaps: pd.DataFrame, owners: Sequence[str] = ()) -> pd.DataFrame:
+    """The gaps these owners must close; every gap when no owner is picked."""
+    return gaps[gaps["owner"].isin(owners)] if owners else gaps

@@ -6,21 +6,28 @@ with a log of actions, and every move is audited.
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
+import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from core.accounts.auth import actor_name, checked, require_owner
+from core.accounts.auth import Actor, actor_name, checked, require_owner
 from core.errors import NotFound, ThroughlineError
 from core.kpis import queries as kpi_queries
-from core.kpis.analytics import xmr_signals
+from core.kpis.analytics import readings_behind, xmr, xmr_signals
 from core.store import tables, writes
 from core.store.events import BatchCommitted
 from core.store.models import utcnow
+from core.store.values import is_missing, text_or_blank
 
 DEFAULT_BASELINE = 12
 TRANSITIONS = {"open": ("acknowledged", "resolved"), "acknowledged": ("resolved",), "resolved": ()}
+STATES = tuple(TRANSITIONS)
+UNRESOLVED = ("open", "acknowledged")  # what the Signals page lists until the user picks states
+NO_OWNER = "(no owner)"
 
 
 def on_batch_committed(event: BatchCommitted) -> dict[str, dict[str, int]]:
@@ -60,7 +67,7 @@ def refresh_kpi_signals(conn: Connection, kpi_ids: Sequence[int], batch_id: int 
     return len(new)
 
 
-def set_state(engine: Engine, signal_id: int, state: str, user: Any, note: str = "") -> dict[str, Any]:
+def set_state(engine: Engine, signal_id: int, state: str, user: Actor, note: str = "") -> dict[str, Any]:
     """Move a signal along open → acknowledged → resolved, logging who, when and why (its owner or an admin)."""
     with engine.begin() as conn:
         before = kpi_queries.signal(conn, signal_id)
@@ -84,7 +91,7 @@ def set_state(engine: Engine, signal_id: int, state: str, user: Any, note: str =
         return {**before, **values}
 
 
-def set_protocol(engine: Engine, kpi_id: int, protocol: str, user: Any) -> None:
+def set_protocol(engine: Engine, kpi_id: int, protocol: str, user: Actor) -> None:
     """Edit a KPI's intervention protocol (what its owner does when it signals); audited. The KPI's owner or an
     admin."""
     with engine.begin() as conn:
@@ -101,3 +108,40 @@ def set_protocol(engine: Engine, kpi_id: int, protocol: str, user: Any) -> None:
         tables.audit(conn, user=user, action="kpi.protocol", entity="kpi", entity_id=kpi_id,
                    before={"protocol": before}, after={"protocol": protocol})
         tables.bump_data_version(conn)
+
+
+# --------------------------------------------------------------------------- the Signals page's list and chart
+def signal_owners(signals: pd.DataFrame) -> list[str]:
+    """Who signals are routed to, sorted, with NO_OWNER for those whose KPI has no owner."""
+    return sorted(signals["owner"].fillna(NO_OWNER).unique())
+
+
+def shown_signals(signals: pd.DataFrame, owners: Sequence[str] = (), states: Sequence[str] = ()) -> pd.DataFrame:
+    """The signals of these owners (NO_OWNER: those nobody owns) in these states; every owner or state when none."""
+    shown = signals[signals["state"].isin(states or STATES)]
+    return shown[shown["owner"].fillna(NO_OWNER).isin(owners)] if owners else shown
+
+
+def unowned(signals: pd.DataFrame) -> int:
+    """Signals nobody is routed to (their KPI has no accountable owner)."""
+    return int(signals["owner"].isna().sum())
+
+
+@dataclass(frozen=True)
+class ControlSeries:
+    """One KPI's control chart: its readings, the XmR limits from its baseline, and the points that signal."""
+
+    kpi: pd.Series  # the KPI's row of kpi_queries.kpis_frame (id, code, name, owner…)
+    readings: pd.DataFrame  # its headline readings, with the file and row each came from
+    limits: dict[str, float]
+    findings: pd.DataFrame  # xmr_signals: period, value, rule, detail
+    protocol: str  # what its owner does when it signals ('' when nobody wrote it down)
+
+
+def control_series(kpis: pd.DataFrame, readings: pd.DataFrame, code: str) -> ControlSeries:
+    """The control chart of the KPI ``code``, judged on the baseline periods it keeps (DEFAULT_BASELINE without)."""
+    kpi = kpis.set_index("code").loc[code]
+    series = readings_behind(kpis, readings, code)
+    baseline = DEFAULT_BASELINE if is_missing(kpi.get("baseline_periods")) else int(kpi["baseline_periods"])
+    return ControlSeries(kpi, series, xmr(series["value"], baseline),
+                         xmr_signals(series["period"], series["value"], baseline), text_or_blank(kpi.get("protocol")))

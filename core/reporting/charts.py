@@ -15,6 +15,8 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from core.store.values import is_missing
+
 STATUS_COLOURS = {"todo": "#a0aec0", "in_progress": "#3182ce", "blocked": "#e53e3e", "done": "#38a169"}
 STATUS_LABELS = {"todo": "To do", "in_progress": "In progress", "blocked": "Blocked", "done": "Done"}
 PCT_STYLE = {0.5: "dot", 0.85: "dash", 0.95: "longdash"}
@@ -22,8 +24,8 @@ PCT_LABEL_AT = {0.5: "bottom left", 0.85: "top left", 0.95: "top right"}
 
 
 def esc(value: Any) -> Any:
-    """Text plotly shows as text: ``& < >`` as entities (plotly decodes them once); None and NaN stay empty."""
-    if value is None or (isinstance(value, float) and value != value):
+    """Text plotly shows as text: ``& < >`` as entities (plotly decodes them once); a missing value stays empty."""
+    if is_missing(value):
         return None
     return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 

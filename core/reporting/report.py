@@ -19,10 +19,11 @@ from core.alignment.analytics import alignment_report
 from core.flow import queries as flow_queries
 from core.flow.analytics import flow_report
 from core.kpis import queries as kpi_queries
-from core.kpis.analytics import kpi_report
+from core.kpis.analytics import band_counts, kpi_report
 from core.kpis.health import reality_report
 from core.reporting.snapshot import events_at, items_at, open_signals_at, readings_at
 from core.store import batches, tables
+from core.store.values import is_blank, is_missing, plain
 from core.strategy import queries as strategy_queries
 
 FRAME_NAMES = ("items", "alignment_items", "events", "deps", "kpis", "readings", "incentives", "effects",
@@ -110,10 +111,7 @@ def figures(views: dict[str, Any], opts: ReportOptions) -> dict[str, Any]:
     else:
         out.update(wip=None, throughput=None, median_cycle_days=None, aging_past_p85=None, top_wait_team=None,
                    top_wait_days=None, as_of=None)
-    status = views["kpi"]["status"]
-    counts = status["status"].value_counts() if len(status) else pd.Series(dtype=int)
-    for band in ("green", "amber", "red", "grey"):
-        out[f"kpi_{band}"] = int(counts.get(band, 0))
+    out.update({f"kpi_{band}": n for band, n in band_counts(views["kpi"]["status"]).items()})
     out["open_signals"] = int(len(views["signals"]))
     out["conflicts"] = int(len(views["kpi"]["conflicts"]))
     out["green_but_red"] = int(len(views["reality"]))
@@ -167,7 +165,7 @@ def headline(now: dict[str, Any], before: dict[str, Any]) -> list[dict[str, Any]
 
 def format_value(value: Any, fmt: str) -> str:
     """How a headline figure reads: 29%, 26.2, 1,204; n/a when the data cannot say."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
+    if is_missing(value):
         return "n/a"
     if fmt == "pct":
         return f"{value:.0%}"
@@ -178,7 +176,7 @@ def format_value(value: Any, fmt: str) -> str:
 
 def format_change(change: Any, fmt: str) -> str | None:
     """The change since the previous period, signed (percentage points for shares)."""
-    if change is None or (isinstance(change, float) and np.isnan(change)):
+    if is_missing(change):
         return None
     if fmt == "pct":
         return f"{change * 100:+.1f} pts"
@@ -226,7 +224,7 @@ def attention(views: dict[str, Any], frames: dict[str, pd.DataFrame], limit: int
                           f"{w['waited_on_team']}: {w['total_days']:.0f} days in total.", "flow"))
     objectives = frames["objectives"]
     for o in objectives[objectives["owner"].isna()].itertuples():
-        named = o.owner_text if isinstance(o.owner_text, str) and o.owner_text.strip() else None
+        named = None if is_blank(o.owner_text) else o.owner_text
         rows.append(_item("objective", o.code, None, 30.0,
                           f"{o.code} {o.title} has {'several owners (' + named + ')' if named else 'no owner'}: "
                           "nobody is accountable for it.", "strategy"))
@@ -262,7 +260,7 @@ def team_leads(people: pd.DataFrame) -> dict[str, str]:
 
 
 def _item(what: str, key: str, owner: Any, days: float, reason: str, view: str) -> dict[str, Any]:
-    return {"what": what, "key": key, "owner": owner if isinstance(owner, str) and owner else None,
+    return {"what": what, "key": key, "owner": None if is_blank(owner) else owner,
             "reason": reason, "days": float(days), "view": view}
 
 
@@ -312,13 +310,6 @@ def build_report(frames: dict[str, pd.DataFrame], opts: ReportOptions = ReportOp
 
 def report_json(report: dict[str, Any]) -> dict[str, Any]:
     """The JSON shape of ``python -m core report --json``: the headline and the attention list, nothing else."""
-    def plain(v: Any) -> Any:
-        if v is None or (isinstance(v, float) and np.isnan(v)):
-            return None
-        if isinstance(v, (pd.Timestamp,)):
-            return v.isoformat()
-        return v.item() if hasattr(v, "item") else v
-
     return {"as_of": plain(report["as_of"]), "period_days": report["period_days"],
             "headline": [{k: plain(v) for k, v in row.items()} for row in report["headline"]],
             "attention": [{k: plain(v) for k, v in row.items()} for row in report["attention"].to_dict("records")],

@@ -23,9 +23,9 @@ from core.accounts.auth import (
 )
 from core.errors import EditRefused
 from core.store import tables
-from core.store.edits import edit_batch, plain
+from core.store.edits import edit_batch
 from core.store.models import RAG_VALUES
-from core.store.values import name_key, named_people
+from core.store.values import is_blank, is_missing, name_key, named_people, plain, same
 from core.strategy import queries as strategy_queries
 from core.strategy import resolve
 
@@ -91,21 +91,6 @@ class EditResult:
 
 
 # --------------------------------------------------------------------------- pure: what changed
-def _blank(v: Any) -> bool:
-    return v is None or (isinstance(v, float) and pd.isna(v)) or (isinstance(v, str) and not v.strip()) or (
-        not isinstance(v, (str, int, float, bool)) and pd.isna(v) is True)
-
-
-def _same(a: Any, b: Any) -> bool:
-    if _blank(a) and _blank(b):
-        return True
-    if _blank(a) or _blank(b):
-        return False
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return float(a) == float(b)
-    return str(a).strip() == str(b).strip()
-
-
 def diff_rows(original: pd.DataFrame, edited: pd.DataFrame, columns: list[str]
               ) -> tuple[list[tuple[int, dict[str, Any]]], list[tuple[int, dict[str, Any]]], list[int]]:
     """(inserts as (editor row number, values), updates as (id, changed values), deleted ids).
@@ -118,16 +103,16 @@ def diff_rows(original: pd.DataFrame, edited: pd.DataFrame, columns: list[str]
     inserts, updates = [], []
     for pos, row in enumerate(edited.to_dict("records"), start=1):
         row_id = row.get("id")
-        if _blank(row_id):
+        if is_blank(row_id):
             values = {c: row.get(c) for c in columns}
-            if not all(_blank(v) for v in values.values()):
+            if not all(is_blank(v) for v in values.values()):
                 inserts.append((pos, values))
             continue
         row_id = int(row_id)
         seen.add(row_id)
         if row_id in before.index:
             old = before.loc[row_id]
-            changed = {c: row.get(c) for c in columns if c in row and not _same(old.get(c), row.get(c))}
+            changed = {c: row.get(c) for c in columns if c in row and not same(old.get(c), row.get(c))}
             if changed:
                 updates.append((row_id, changed))
     deleted = [int(i) for i in before.index if int(i) not in seen]
@@ -140,17 +125,17 @@ def strategy_flags(objectives: pd.DataFrame, kpis: pd.DataFrame, effects: pd.Dat
     for r in objectives.to_dict("records"):
         text = r.get("owner_text")
         named = named_people(text)
-        if _blank(r.get("owner")) and len(named) > 1:
+        if is_blank(r.get("owner")) and len(named) > 1:
             rows.append({"what": "objective", "code": r["code"], "title": r["title"],
                          "problem": f"{len(named)} owners named ('{text}'): exactly one must be accountable"})
-        elif _blank(r.get("owner")):
+        elif is_blank(r.get("owner")):
             rows.append({"what": "objective", "code": r["code"], "title": r["title"],
                          "problem": "no accountable owner"})
     used = set(effects["kpi"].dropna()) if "kpi" in effects else set()
     for r in kpis.to_dict("records"):
-        if _blank(r.get("owner")):
+        if is_blank(r.get("owner")):
             rows.append({"what": "KPI", "code": r["code"], "title": r["name"], "problem": "no owner"})
-        if _blank(r.get("objective")) and r["code"] not in used:
+        if is_blank(r.get("objective")) and r["code"] not in used:
             rows.append({"what": "KPI", "code": r["code"], "title": r["name"],
                          "problem": "no objective uses it (not the measure of an objective, no expected effect)"})
     return pd.DataFrame(rows, columns=["what", "code", "title", "problem"])
@@ -186,7 +171,7 @@ def apply_changes(engine: Engine, entity: str, inserts: list[tuple[int, dict[str
         changes = [(row_id, _to_db(spec, values, resolve, f"row with id {row_id}")) for row_id, values in updates]
         new_rows = []
         for pos, values in inserts:
-            missing = [c.name for c in spec.columns if c.required and _blank(values.get(c.name))]
+            missing = [c.name for c in spec.columns if c.required and is_blank(values.get(c.name))]
             if missing:
                 raise EditRefused(f"{spec.label}, new row {pos}, column '{missing[0]}': a value is needed.")
             new_rows.append(_to_db(spec, values, resolve, f"new row {pos}"))
@@ -235,7 +220,7 @@ def _to_db(spec: Entity, values: dict[str, Any], resolve: _Resolver, where: str)
     for name, value in values.items():
         col = spec.column(name)
         at = f"{spec.label}, {where}, column '{name}'"
-        if _blank(value):
+        if is_blank(value):
             if col.required:
                 raise EditRefused(f"{at}: a value is needed.")
             out[col.db] = None
@@ -305,7 +290,7 @@ def _check_no_cycles(conn: Connection) -> None:
     codes = dict(zip(table["id"], table["code"]))
     for start in parent:
         seen, node = set(), start
-        while node is not None and not pd.isna(node):
+        while not is_missing(node):
             if node in seen:
                 raise EditRefused(f"Objectives: objective '{codes[start]}' would be its own ancestor; "
                                   "choose another parent.")
@@ -317,7 +302,7 @@ def objective_tree(objectives: pd.DataFrame) -> pd.DataFrame:
     """Objectives in tree order (pillar, its objectives, their key results) with a ``level`` and an indented label."""
     children: dict[Any, list[str]] = {}
     for code, parent in zip(objectives["code"], objectives["parent"]):
-        children.setdefault(parent if isinstance(parent, str) and parent else None, []).append(code)
+        children.setdefault(None if is_blank(parent) else parent, []).append(code)
     order: list[tuple[str, int]] = []
 
     def walk(parent: Any, level: int, seen: set[str]) -> None:

@@ -9,14 +9,14 @@ file re-imports with 0 changes.
 
 The re-import goes through the ordinary engine (one transaction, batch, undo), with the tracker's
 source and mapping, and reports the team's rows that are no longer in the file: they are never
-deleted; the user chooses to close them or to leave them.
+deleted; the user chooses to close them or to leave them. Closing them is part of the same
+transaction and the same undo as the import (core.work.unit).
 """
 from __future__ import annotations
 
 import re
 import time
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 import pandas as pd
 from sqlalchemy.engine import Connection, Engine
@@ -39,8 +39,12 @@ from core.importing.service import (
 from core.importing.sync import rebase
 from core.reporting.export_safety import SheetSpec, undo_neutralise, write_xlsx
 from core.store import batches, tables
+from core.store.values import is_missing
 from core.work import queries as work_queries
-from core.work.items import STATUS_LABELS, SaveResult, close_items, next_keys
+from core.work.items import close_items
+from core.work.rows import STATUS_LABELS
+from core.work.saving import Actor, SaveResult, next_keys
+from core.work.unit import one_transaction
 
 DEFAULT_LAYOUT = (("Key", "external_key"), ("Title", "title"), ("Owner", "owner"), ("Team", "team"),
                   ("Status", "status"), ("RAG", "reported_rag"), ("Objective", "objective"), ("Due", "due_at"),
@@ -123,7 +127,8 @@ def fit_mapping(mapping: Mapping, headers: list[str]) -> Mapping | None:
 
 
 # --------------------------------------------------------------------------- export
-def _rag_label(value: Any, note: Any, overrides: dict[str, str] | None) -> Any:
+def _rag_label(value: object, note: object, overrides: dict[str, str] | None) -> object:
+    """The team's own RAG word (its value map's, else Green/Amber/Red); a note when there is no RAG."""
     if not isinstance(value, str) or value not in RAG_LABELS:
         return note if isinstance(note, str) and note else None
     for raw, canon in (overrides or {}).items():  # the team's own word, when its value map has one
@@ -132,10 +137,10 @@ def _rag_label(value: Any, note: Any, overrides: dict[str, str] | None) -> Any:
     return RAG_LABELS[value]
 
 
-def row_values(item: dict[str, Any], layout: Layout) -> list[Any]:
+def row_values(item: dict[str, object], layout: Layout) -> list[object]:
     """One item as the cells of the team's file."""
     rag_map = layout.mapping.value_maps.get("rag")
-    out = []
+    out: list[object] = []
     for header, name in layout.columns:
         if name is None:
             attrs = item.get("attributes")
@@ -147,10 +152,10 @@ def row_values(item: dict[str, Any], layout: Layout) -> list[Any]:
             out.append(_rag_label(item.get(name), item.get("rag_note") if name == "reported_rag" else None, rag_map))
         elif name in DATE_FIELDS:
             v = item.get(name)
-            out.append(None if v is None or pd.isna(v) else pd.Timestamp(v).to_pydatetime())
+            out.append(None if is_missing(v) else pd.Timestamp(v).to_pydatetime())
         else:
             v = item.get(name)
-            out.append(None if v is None or (not isinstance(v, (list, dict)) and pd.isna(v)) else v)
+            out.append(None if is_missing(v) else v)
     return out
 
 
@@ -159,7 +164,7 @@ def export_file_name(source: str) -> str:
     return (re.sub(r'[\\/:*?"<>|]+', "_", source).strip(" ._") or "tracker") + ".xlsx"
 
 
-def export_items(engine: Engine, team_id: int, source: str, actor: Any) -> Export:
+def export_items(engine: Engine, team_id: int, source: str, actor: Actor) -> Export:
     """The team's items of one tracker as an xlsx in the team's layout; the export is audited.
 
     It records what the file says (the base later uploads are compared with), so it is a write: the team's
@@ -193,10 +198,14 @@ def read_back(conn: Connection, data: bytes, file_name: str, layout: Layout) -> 
 
 
 # --------------------------------------------------------------------------- re-import
-def reimport(engine: Engine, data: bytes, file_name: str, team_id: int, source: str, actor: Any, *,
+def reimport(engine: Engine, data: bytes, file_name: str, team_id: int, source: str, actor: Actor, *,
              dry_run: bool, resolutions: dict[tuple[str, str, str], str] | None = None,
              close_missing: bool = False) -> Reimport:
-    """Import the team's file onto its tracker (a dry run for the preview); list rows the file no longer has."""
+    """Import the team's file onto its tracker (a dry run for the preview); list rows the file no longer has.
+
+    With ``close_missing`` the import and the closing of those rows are one transaction (both are written
+    or neither) and one undo: the closing batch joins the import's group, so undoing either undoes both.
+    """
     require_team_id(actor, team_id)
     items = work_queries.tracker_items_frame(engine, team_id, source)
     with engine.connect() as conn:
@@ -208,14 +217,26 @@ def reimport(engine: Engine, data: bytes, file_name: str, team_id: int, source: 
         sheet, filled = _fill_keys(sheet, repo_keys=_keys(engine, source), team_name=str(items["team"].dropna().iloc[0])
                                    if items["team"].notna().any() else "")
     options = ImportOptions(source=source, resolutions=dict(resolutions or {}))
-    result = execute(engine, PreparedFile(prepared.read, [sheet], prepared.skipped), options, actor, dry_run)
+    one_sheet = PreparedFile(prepared.read, [sheet], prepared.skipped)
     keys = set(_file_keys(sheet))
     missing = items[~items["external_key"].astype(str).isin(keys)][["id", "external_key", "title", "status", "owner"]]
-    out = Reimport(result, missing.reset_index(drop=True), filled)
-    if not dry_run and close_missing and len(missing):
-        out.closed = close_items(engine, team_id, missing["id"].astype(int).tolist(), actor,
-                                 note=f"closed: no longer in {file_name}")
-    return out
+    missing = missing.reset_index(drop=True)
+    to_close = missing["id"].astype(int).tolist() if close_missing and not dry_run else []
+    if not to_close:
+        return Reimport(execute(engine, one_sheet, options, actor, dry_run), missing, filled)
+    with one_transaction(engine) as unit:
+        result = execute(unit.as_engine(), one_sheet, options, actor)
+        closed = close_items(unit.as_engine(), team_id, to_close, actor, note=f"closed: no longer in {file_name}")
+        if closed.batch_id is not None:
+            _join_import(unit.conn, closed.batch_id, result.batch_ids[0])
+    return Reimport(result, missing, filled, closed)
+
+
+def _join_import(conn: Connection, closing_batch: int, import_batch: int) -> None:
+    """The closing is part of the import: same group, so the Import history undoes them as one."""
+    found = batches.batch(conn, import_batch)
+    if found is not None:
+        batches.update_batch(conn, closing_batch, {"group_key": found["group_key"]})
 
 
 def _keys(engine: Engine, source: str) -> list[str]:

@@ -2,7 +2,7 @@
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
 
 import pandas as pd
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection, Engine
 from core.store.tables import T, chunks, read_frame
 
 
-def item_team(w: sa.Table, p: sa.Table) -> sa.ColumnElement[Any]:
+def item_team(w: sa.Table, p: sa.Table) -> sa.ColumnElement[int]:
     """An item's team: its own, else its owner's (trackers without a team column)."""
     return sa.func.coalesce(w.c.team_id, p.c.team_id)
 
@@ -59,7 +59,7 @@ def team_sources(conn: Connection, team_id: int) -> list[tuple[str, int]]:
     return [(s, int(n)) for s, n in conn.execute(stmt)]
 
 
-def source_value_counts(conn: Connection, source: str, *columns: str) -> list[tuple[Any, ...]]:
+def source_value_counts(conn: Connection, source: str, *columns: str) -> list[tuple[object, ...]]:
     """Distinct values of some workitem columns in one tracker with their counts, the most common first."""
     w = T["workitem"]
     cols = [w.c[c] for c in columns]

@@ -15,9 +15,10 @@ from core.alignment.analytics import alignment_headline
 from core.flow.analytics import flow_report
 from core.kpis.analytics import kpi_report
 from core.kpis.health import reality_report
-from core.reporting.export import csv_bytes, neutralise, steering_pack
+from core.reporting.export_safety import HEADER_COLOUR, csv_bytes, neutralise
 from core.reporting.report import ReportOptions, build_report, freshness, load_frames
 from core.reporting.snapshot import items_at, open_signals_at
+from core.reporting.steering_pack import steering_pack
 from core.sample import load_sample
 from core.store import tables
 
@@ -105,7 +106,7 @@ def test_steering_pack_has_each_view_formatted(sample) -> None:
                              "Status vs reality", "Signals", "Freshness"]
     summary = wb["Summary"]
     assert summary["A5"].value == "Figure" and summary["A5"].font.bold and summary["A5"].fill.fgColor.rgb.endswith(
-        "1F3A5F")
+        HEADER_COLOUR)
     assert summary["A6"].value == "Open work linked"
     assert summary["B6"].value == pytest.approx(report["figures"]["linked_share"])
     assert summary["B6"].number_format == "0.0%"

@@ -16,6 +16,8 @@ from core.store import tables
 from core.store.models import utcnow
 from core.work import items as tracker
 from core.work import queries as work_queries
+from core.work import rows as work_rows
+from core.work import saving
 from tests.conftest import xlsx_bytes
 
 NOW = datetime(2026, 3, 20, 9, 30)
@@ -43,7 +45,7 @@ def count(engine, table: str, where: str = "1=1") -> int:
 
 
 def grid(engine, team: str) -> pd.DataFrame:
-    return tracker.grid_frame(work_queries.tracker_items_frame(engine, team_id(engine, team)))
+    return work_rows.grid_frame(work_queries.tracker_items_frame(engine, team_id(engine, team)))
 
 
 def item(engine, key: str) -> pd.Series:
@@ -134,7 +136,7 @@ def test_quick_update_moves_last_updated_and_keeps_the_note(engine) -> None:
     key_id = int(item(engine, "OPS-004")["id"])
     imported = pd.Timestamp(utcnow())  # the upload's status events are stamped now
     in_10_days, in_20_days = imported + pd.Timedelta(days=10), imported + pd.Timedelta(days=20)
-    stale_before = tracker.stale_items(work_queries.tracker_items_frame(engine, ops), in_20_days, 14)
+    stale_before = work_rows.stale_items(work_queries.tracker_items_frame(engine, ops), in_20_days, 14)
     assert stale_before["external_key"].tolist() == ["OPS-001", "OPS-002", "OPS-004"]  # OPS-003 is done
     tracker.quick_update(engine, ops, key_id, "on_track", "Bo Chen", note="vendor replied",
                          now=in_10_days.to_pydatetime())
@@ -142,7 +144,7 @@ def test_quick_update_moves_last_updated_and_keeps_the_note(engine) -> None:
     assert (row["reported_rag"], row["status"]) == ("green", "in_progress")
     assert pd.Timestamp(row["updated_at"]) == in_10_days.floor("s")
     assert tracker.latest_notes(engine, [key_id])[key_id].startswith("vendor replied (Bo Chen")
-    stale_after = tracker.stale_items(work_queries.tracker_items_frame(engine, ops), in_20_days, 14)
+    stale_after = work_rows.stale_items(work_queries.tracker_items_frame(engine, ops), in_20_days, 14)
     assert stale_after["external_key"].tolist() == ["OPS-001", "OPS-002"]
     # still on track when nothing else changes: only "last updated" moves, and that is audited too
     audits = count(engine, "auditevent")
@@ -185,6 +187,19 @@ def test_a_bad_cell_is_refused_with_its_row_and_column_and_nothing_is_written(en
     assert tables.table_checksums(engine) == before
 
 
+def test_an_objective_typed_by_its_title_is_saved_as_that_objective(engine) -> None:
+    """The import accepts an objective's code or title; My work resolves it the same way (core.strategy.resolve)."""
+    load(engine)
+    ops = team_id(engine, "Ops")
+    original = grid(engine, "Ops")
+    result = tracker.save_items(engine, ops, original, edit(original, "OPS-001", objective="ship  FASTER"), "Ann")
+    assert result.updated == 1
+    assert grid(engine, "Ops").set_index("external_key").at["OPS-001", "objective"] == "O2"
+    again = grid(engine, "Ops")  # a code still wins, in any case
+    tracker.save_items(engine, ops, again, edit(again, "OPS-001", objective="o1"), "Ann")
+    assert grid(engine, "Ops").set_index("external_key").at["OPS-001", "objective"] == "O1"
+
+
 def test_a_cell_changed_by_someone_else_since_loading_is_not_overwritten(engine) -> None:
     load(engine)
     ops = team_id(engine, "Ops")
@@ -206,8 +221,8 @@ def test_stale_items_use_the_teams_own_threshold(engine) -> None:
         updated_at=[pd.Timestamp("2026-03-01"), pd.Timestamp("2026-03-15"), pd.NaT, pd.NaT],
         last_event_at=pd.NaT, created_at=[pd.NaT, pd.NaT, pd.NaT, pd.Timestamp("2026-03-18")])
     now = pd.Timestamp(NOW)
-    assert tracker.stale_items(items, now, 14)["external_key"].tolist() == ["OPS-001"]  # OPS-003 is done
-    assert tracker.stale_items(items, now, 3)["external_key"].tolist() == ["OPS-001", "OPS-002"]
+    assert work_rows.stale_items(items, now, 14)["external_key"].tolist() == ["OPS-001"]  # OPS-003 is done
+    assert work_rows.stale_items(items, now, 3)["external_key"].tolist() == ["OPS-001", "OPS-002"]
     tracker.set_stale_days(engine, ops, 3, "Ann")
     assert work_queries.tracker_teams_frame(engine).set_index("id").at[ops, "stale_days"] == 3
     with pytest.raises(EditRefused):
@@ -218,7 +233,7 @@ def test_views_filter_mine_overdue_blocked(engine) -> None:
     load(engine)
     items = work_queries.tracker_items_frame(engine, team_id(engine, "Ops"))
     now = pd.Timestamp(NOW)
-    keys = lambda view: tracker.view_items(items, view, "Ann Lee", now, 14)["external_key"].tolist()  # noqa: E731
+    keys = lambda view: work_rows.view_items(items, view, "Ann Lee", now, 14)["external_key"].tolist()  # noqa: E731
     assert keys("mine") == ["OPS-001", "OPS-002"]
     assert keys("overdue") == ["OPS-001", "OPS-004"]
     assert keys("blocked") == ["OPS-004"]
@@ -232,4 +247,4 @@ def test_views_filter_mine_overdue_blocked(engine) -> None:
     (["Alpha", "Beta"], 1, "", ["TL-1"]),
 ])
 def test_next_keys_look_like_the_trackers_own(existing, n, team, expected) -> None:
-    assert tracker.next_keys(existing, n, team) == expected
+    assert saving.next_keys(existing, n, team) == expected

@@ -8,6 +8,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from core.errors import EditRefused
+from core.importing.commit import undo_batch
 from core.importing.service import ImportOptions, import_file
 from core.reporting.export_safety import (
     SheetSpec,
@@ -16,8 +18,10 @@ from core.reporting.export_safety import (
     write_xlsx,
 )
 from core.store import tables
+from core.work import excel
 from core.work import items as tracker
 from core.work import queries as work_queries
+from core.work import rows as work_rows
 from core.work.excel import export_items, layout_of, reimport
 from tests.core.test_tracker import TRACKER, count, grid, item, load, team_id
 
@@ -58,7 +62,7 @@ def test_an_untouched_export_reimports_with_zero_changes(engine) -> None:
     load(engine)
     ops = team_id(engine, "Ops")
     original = grid(engine, "Ops")  # in-app edits first: they must survive the round trip
-    edited = tracker.grid_frame(work_queries.tracker_items_frame(engine, ops))
+    edited = work_rows.grid_frame(work_queries.tracker_items_frame(engine, ops))
     edited.loc[edited["external_key"] == "OPS-002", ["status", "objective", "effort"]] = ["blocked", "O1", 5.0]
     tracker.save_items(engine, ops, original, pd.concat([edited, pd.DataFrame([{"title": "=1+2 formula-like"}])]),
                        "Ann")
@@ -136,6 +140,50 @@ def test_rows_deleted_from_the_file_are_closed_only_when_the_user_says_so(engine
     assert next(iter(notes.values())).startswith("closed: no longer in ops_tracker.xlsx")
 
 
+def closing_setup(engine):  # type: ignore[no-untyped-def]
+    """Export; in Excel OPS-001 is set to Done and OPS-002's row is deleted (so it is 'no longer in the file')."""
+    load(engine)
+    ops = team_id(engine, "Ops")
+    ex = export_items(engine, ops, SOURCE, "Ann")
+
+    def edit(ws, headers):  # type: ignore[no-untyped-def]
+        ws.cell(row_of(ws, "OPS-001"), headers.index("Status") + 1).value = "Done"
+        ws.delete_rows(row_of(ws, "OPS-002"))
+
+    return ops, ex, as_excel_saves(ex.data, edit)
+
+
+def test_a_refused_close_leaves_the_import_unwritten_too(engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The import and the closing of missing rows commit together or not at all."""
+    ops, ex, data = closing_setup(engine)
+    dev_item = int(item(engine, "DEV-001")["id"])
+    real_close = excel.close_items
+
+    def close_with_another_teams_item(engine, team_id, item_ids, actor, note=None, now=None):  # type: ignore[no-untyped-def]
+        return real_close(engine, team_id, [*item_ids, dev_item], actor, note=note, now=now)  # refused: Dev's
+
+    monkeypatch.setattr(excel, "close_items", close_with_another_teams_item)
+    before = tables.table_checksums(engine)
+    with pytest.raises(EditRefused, match="belongs to Dev, not Ops"):
+        reimport(engine, data, ex.file_name, ops, SOURCE, "Ann", dry_run=False, close_missing=True)
+    assert tables.table_checksums(engine) == before  # the import's rows, events, batch and audit are gone too
+    assert (item(engine, "OPS-001")["status"], item(engine, "OPS-002")["status"]) == ("in_progress", "todo")
+
+
+def test_one_undo_of_the_import_also_reopens_the_rows_it_closed(engine) -> None:
+    ops, ex, data = closing_setup(engine)
+    before = tables.table_checksums(engine)
+    done = reimport(engine, data, ex.file_name, ops, SOURCE, "Ann", dry_run=False, close_missing=True)
+    assert done.closed is not None and done.closed.updated == 1 and done.result.updated == 1
+    assert (item(engine, "OPS-001")["status"], item(engine, "OPS-002")["status"]) == ("done", "done")
+    [import_batch] = done.result.batch_ids
+    assert sorted(undo_batch(engine, import_batch, "Ann")) == sorted([import_batch, done.closed.batch_id])
+    after = tables.table_checksums(engine)
+    for table in ("workitem", "statusevent", "dependency", "person", "team", "objective"):
+        assert after[table] == before[table], table
+    assert (item(engine, "OPS-001")["status"], item(engine, "OPS-002")["status"]) == ("in_progress", "todo")
+
+
 def conflict_setup(engine):  # type: ignore[no-untyped-def]
     """Export; then the app sets OPS-001 blocked while the file says Done for it."""
     load(engine)
@@ -206,7 +254,7 @@ def test_the_teams_own_file_does_not_undo_an_in_app_edit_it_never_touched(engine
 def test_a_tracker_born_in_the_app_exports_a_clean_default_layout(engine) -> None:
     import_file(engine, _xlsx([["Name", "Team"], ["Ann Lee", "Platform"]]), "people.xlsx")
     platform = team_id(engine, "Platform")
-    result = tracker.save_items(engine, platform, tracker.grid_frame(work_queries.tracker_items_frame(engine, platform)),
+    result = tracker.save_items(engine, platform, work_rows.grid_frame(work_queries.tracker_items_frame(engine, platform)),
                                 pd.DataFrame([{"title": "First task", "owner": "Ann Lee", "status": "in_progress"}]),
                                 "Ann")
     assert result.new_keys == ["P-1"]

@@ -74,3 +74,21 @@ def test_audit_trail_page_filters_and_exports(local) -> None:
     manager.session_state["signed_in_at"] = utcnow()
     manager.run()
     assert manager.dataframe[0].value.empty  # a manager reads only his own entries (none yet)
+
+
+def test_the_audit_trail_shows_a_sign_out_at_the_next_rerun(local) -> None:
+    """Sign-ins and sign-outs are audited without a new data version: the cached trail must still show them."""
+    auth.add_user(local, "ada", "a long passphrase", "admin", None)
+    at = AppTest.from_file(str(PAGES / "audit.py"), default_timeout=120)
+    at.session_state["viewer"] = auth.Viewer("ada", "admin")
+    at.session_state["signed_in_at"] = utcnow()
+    at.run()
+    assert set(at.dataframe[0].value["action"]) == {"create"}
+    version = tables.data_version(local)
+    auth.record_logout(local, auth.Viewer("bob", "executive"), "signed out")
+    assert tables.data_version(local) == version  # no data changed
+    at.run()
+    assert not at.exception
+    trail = at.dataframe[0].value
+    assert trail["action"].tolist() == ["logout", "create"] and trail["before"].tolist() == ["", ""]
+    assert "bob" in at.sidebar.selectbox[0].options  # the filters' choices follow too

@@ -14,12 +14,6 @@ PAGES = Path(__file__).resolve().parents[2] / "pages"
 
 
 
-@pytest.fixture
-def db_env(monkeypatch: pytest.MonkeyPatch, db_url: str, engine) -> str:
-    monkeypatch.setenv("DATABASE_URL", db_url)
-    return db_url
-
-
 def page(name: str) -> AppTest:
     return AppTest.from_file(str(PAGES / name), default_timeout=120)
 

@@ -14,6 +14,7 @@ from core.sample import load_sample
 from core.store import tables
 from core.work import items as tracker
 from core.work import queries as work_queries
+from core.work import rows as work_rows
 from core.work.excel import export_items
 from tests.conftest import plain
 
@@ -21,12 +22,6 @@ ROOT = Path(__file__).resolve().parents[2]
 MY_WORK = str(ROOT / "pages" / "my_work.py")
 IMPORT = str(ROOT / "pages" / "import.py")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@pytest.fixture
-def db_env(monkeypatch: pytest.MonkeyPatch, db_url: str, engine) -> str:
-    monkeypatch.setenv("DATABASE_URL", db_url)
-    return db_url
 
 
 def open_page(me: str = "Priya Shah", team: str | None = None) -> AppTest:
@@ -177,7 +172,7 @@ def test_the_excel_round_trip_on_the_page_with_a_conflict(db_env: str, engine) -
     ws.cell(3, headers.index("Task") + 1).value = "Weekly CAB, renamed in Excel"
     buf = io.BytesIO()
     wb.save(buf)
-    grid = tracker.grid_frame(work_queries.tracker_items_frame(engine, 1))  # meanwhile, in the app: CHG-001 blocked
+    grid = work_rows.grid_frame(work_queries.tracker_items_frame(engine, 1))  # meanwhile, in the app: CHG-001 blocked
     tracker.save_items(engine, 1, grid, grid.assign(status=grid["status"].where(grid["external_key"] != "CHG-001",
                                                                                    "blocked")), "Grace Lee")
     at.file_uploader(key="reimport_file").upload("change_programme_tracker.xlsx", buf.getvalue(), XLSX).run()
@@ -206,7 +201,7 @@ def test_the_import_page_shows_a_conflict_and_keeps_the_app_value_when_chosen(db
     ws.cell(2, [c.value for c in ws[1]].index("Status") + 1).value = "In progress"
     buf = io.BytesIO()
     wb.save(buf)
-    grid = tracker.grid_frame(work_queries.tracker_items_frame(engine, 1))
+    grid = work_rows.grid_frame(work_queries.tracker_items_frame(engine, 1))
     tracker.save_items(engine, 1, grid, grid.assign(status=grid["status"].where(grid["external_key"] != "CHG-001",
                                                                                    "blocked")), "Grace Lee")
     at = AppTest.from_file(IMPORT, default_timeout=120).run()

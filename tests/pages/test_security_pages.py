@@ -203,3 +203,29 @@ def test_a_scoped_manager_sees_only_his_teams_counts_sources_and_freshness(local
     admin = signed_in(local, "overview.py", "root")
     every = next(d.value for d in admin.dataframe if {"source", "last_import"} <= set(d.value.columns))
     assert set(every["source"]) > set(fresh["source"])
+
+
+def test_a_scoped_manager_opens_only_his_own_batches_problems_and_rejected_rows(local, db_url) -> None:
+    """The Import history's loaders check the batch is the viewer's to open: rejected rows hold whole raw rows."""
+    from core.importing.service import import_file
+    from core.store import batches as batch_store
+    from ui import cache
+
+    auth.add_user(local, "marcus", PASSWORD, "manager", ROOT_ADMIN, team="Service Desk", scope_own_team=True)
+    import_file(local, csv_bytes([["Key", "Title", "Status", "Team", "Due"], ["SD-901", "Rota", "To do", "Service Desk",
+                                  "2026-01-05"]]), "desk_mine.csv", user="marcus")
+    import_file(local, csv_bytes([["Key", "Title", "Due"], ["OPS-1", "ok", "2026-01-05"], ["OPS-2", "bad", "no date"]]),
+                "ops.csv", user="root")
+    listed = batch_store.list_batches(local)
+    mine, theirs = (int(listed.loc[listed["file_name"] == f, "id"].iloc[0]) for f in ("desk_mine.csv", "ops.csv"))
+    root, marcus = (auth.authenticate(local, n, PASSWORD) for n in ("root", "marcus"))
+    key = (db_url, tables.data_version(local), None)
+    assert cache.rejected_rows(key, root, theirs) and not cache.batch_issues(key, root, theirs).empty
+    scoped = (db_url, key[1], marcus.scope)
+    assert cache.rejected_rows(scoped, marcus, theirs) == [] and cache.batch_issues(scoped, marcus, theirs).empty
+    assert cache.viewer_batches(scoped, marcus)["id"].tolist() == [mine]
+    page = signed_in(local, "history.py", "marcus")
+    assert not page.exception and [o.split(" · ")[0] for o in page.selectbox[0].options] == [f"#{mine}"]
+    admin = signed_in(local, "history.py", "root")
+    admin.selectbox[0].select(theirs).run()
+    assert any(f"Problems found in batch #{theirs}" in m.value for m in admin.markdown)
