@@ -1,5 +1,4 @@
 """Import: upload spreadsheets, check sheets and mapping, preview the plan, commit."""
-import hashlib
 
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
@@ -25,7 +24,7 @@ if not uploads:
 def render_upload(upload: UploadedFile) -> None:
     """One uploaded file: sheets, mapping, preview, commit."""
     data = upload.getvalue()
-    fid = hashlib.sha256(data).hexdigest()
+    fid = upload.file_id  # read.py hashes the content once; this only tells uploads apart
     st.header(inert(upload.name))
     try:
         base = cache.prepared_file(fid, data, upload.name, tuple(st.session_state.get(f"hdrs:{fid}", {}).items()),

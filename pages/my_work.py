@@ -1,5 +1,4 @@
 """My work: a team's items kept here instead of in a shadow spreadsheet, with quick updates and a round trip to Excel."""
-import hashlib
 
 import pandas as pd
 import streamlit as st
@@ -130,7 +129,7 @@ with excel_tab:
     upload = st.file_uploader("Re-import the edited file", type=["xlsx", "xlsm", "csv"], key="reimport_file")
     if upload is not None:
         data = upload.getvalue()
-        fid = hashlib.sha256(data).hexdigest()[:16]
+        fid = upload.file_id
         if st.button("Preview the re-import", key="reimport_preview"):
             try:
                 st.session_state["my_work_plan"] = (fid, reimport(engine, data, upload.name, team.id, source, actor,

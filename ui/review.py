@@ -12,12 +12,8 @@ from dataclasses import replace
 import streamlit as st
 
 from core.importing import review as core_review
-from core.importing.service import (
-    ImportResult,
-    PreparedSheet,
-    forget_mapping_profile,
-    save_mapping_profile,
-)
+from core.importing.learning import forget_mapping_profile, save_mapping_profile
+from core.importing.service import ImportResult, PreparedSheet
 from core.text import inert
 from ui import cache, chrome, signin
 

@@ -338,7 +338,7 @@ def scope_items(items: pd.DataFrame, scope: str | None, team_column: str = "team
 
 
 # --------------------------------------------------------------------------- acting users
-Actor = Any  # Viewer (a person signed in to the app) or str (the CLI or a script: trusted, like an admin)
+Actor = Viewer | str | None  # a person signed in to the app, or the CLI or a script (trusted, like an admin); None: nobody named
 
 
 def actor_name(actor: Actor) -> str | None:

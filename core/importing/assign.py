@@ -15,6 +15,7 @@ from functools import lru_cache
 
 import numpy as np
 from rapidfuzz import fuzz
+
 # At module load, not per call: its first import costs 0.5 s, once per process (a server pays it at start).
 from scipy.optimize import linear_sum_assignment
 

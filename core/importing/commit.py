@@ -15,6 +15,7 @@ import pandas as pd
 from sqlalchemy.engine import Connection
 
 from core.importing.context import ImportContext, SheetResult
+from core.importing.diff import plan_target
 from core.importing.mapping import Mapping
 from core.importing.plan import Resolver, build_incoming, scorecard_parts
 from core.importing.read import Table
@@ -93,7 +94,8 @@ def apply_sheet(conn: Connection, vs: ValidatedSheet, ctx: ImportContext, source
         resolver = Resolver.load(conn)
         incoming, ref_issues, names = build_incoming(vs, resolver, source)
         issues += ref_issues
-        counts = apply_target(conn, kind, incoming, resolver, batch_id, names, ctx, source, vs, result)
+        plan = plan_target(conn, kind, incoming, resolver, source)
+        counts = apply_target(conn, plan, batch_id, names, ctx, source, vs, result)
         result.inserted, result.updated, result.unchanged = counts
         kept_rows = set(incoming["source_row"].astype(int))
         result.details.update(events.publish(BatchCommitted(
@@ -126,7 +128,8 @@ def _apply_scorecard(conn: Connection, vs: ValidatedSheet, batch_id: int, ctx: I
     for sub, frame in (("objectives", objectives), ("kpis", kpis), ("kpi_readings", readings)):
         resolver = Resolver.load(conn)
         sub_result = SheetResult(batch_id, vs.table.sheet, sub, None, None, rows_read=len(frame))
-        counts = apply_target(conn, sub, frame.copy(), resolver, batch_id, names, ctx, None, vs, sub_result)
+        plan = plan_target(conn, sub, frame.copy(), resolver, None)
+        counts = apply_target(conn, plan, batch_id, names, ctx, None, vs, sub_result)
         result.details[sub] = dict(zip(("inserted", "updated", "unchanged"), counts))
         result.changes += sub_result.changes
         if sub == "kpis":

@@ -13,7 +13,15 @@ import pandas as pd
 from sqlalchemy.engine import Connection
 
 from core.importing import queries as import_queries
-from core.importing.plan import TARGETS, Resolver, Target, equal, norm, normed
+from core.importing.plan import (
+    TARGETS,
+    Resolver,
+    SheetPlan,
+    Target,
+    equal,
+    norm,
+    normed,
+)
 from core.store import tables
 
 
@@ -46,6 +54,18 @@ def row_hashes(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
         parts[c] = s
     hashed = pd.util.hash_pandas_object(pd.DataFrame(parts, index=frame.index), index=False)
     return pd.Series([f"{h:016x}" for h in hashed.tolist()], index=hashed.index)
+
+
+def plan_target(conn: Connection, kind: str, incoming: pd.DataFrame, resolver: Resolver,
+                source: str | None) -> SheetPlan:
+    """The plan for one table: which incoming rows are inserted, which update what, which are unchanged."""
+    if kind == "people":
+        incoming = incoming.drop_duplicates("name_key", keep="first")
+    rows_read: dict[str, pd.DataFrame] = {}
+    is_new, updates, unchanged, updated_keys = diff(conn, kind, incoming, resolver, source, rows_read)
+    hash_only = [u for u in updates if set(u[2]) == {"row_hash"}]
+    updates = [u for u in updates if set(u[2]) != {"row_hash"}]
+    return SheetPlan(kind, incoming, is_new, updates, hash_only, unchanged + len(hash_only), updated_keys, rows_read)
 
 
 def diff(conn: Connection, kind: str, incoming: pd.DataFrame, resolver: Resolver, source: str | None,

@@ -15,7 +15,6 @@ from core.importing.profile import ColumnProfile
 from core.store.values import normalize_header
 
 
-
 # --------------------------------------------------------------------------- suggestions
 @dataclass(frozen=True)
 class Suggestion:
@@ -202,8 +201,3 @@ def build_mapping(headers: list[str], sheet_name: str | None = None, *, kind: st
         old = mapping.choices.get(header, Choice(None, 0.0))
         mapping.choices[header] = Choice(field_name, 100.0, old.header_score, old.evidence, "chosen by you")
     return mapping
-
-
-# --------------------------------------------------------------------------- value maps (vocabulary.py)
-from core.importing.vocabulary import (NO_RATING_WORDS, RAG_WORDS, STATUS_WORDS, canonical_rag,  # noqa: E402,F401
-                                       canonical_status)

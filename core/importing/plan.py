@@ -92,24 +92,33 @@ class Resolver:
         return getattr(self, attr)
 
 
+Update = tuple[int, dict[str, Any], dict[str, Any]]  # (row id, before, after): the columns that change only
+
+
 @dataclass
 class SheetPlan:
+    """What one sheet will do to its table, decided before anything is written; commit only carries it out.
+
+    ``rows_read`` keeps the database rows the diff compared with (work items: every column, as stored), so
+    the before-images need not read them again.
+    """
+
     kind: str
-    target: Target
-    incoming: pd.DataFrame  # accepted rows: key + columns (+ row_hash, source_row)
-    insert_mask: pd.Series
-    updates: list[tuple[int, dict[str, Any], dict[str, Any]]]  # (id, before, after) changed columns only
+    incoming: pd.DataFrame  # accepted rows: key + columns, row_hash, source_row
+    is_new: pd.Series  # rows to insert
+    updates: list[Update]  # rows whose content changes
+    hash_only: list[Update]  # rows whose hash changes (fewer columns hashed) and nothing else
     unchanged: int
-    rejected_rows: list[int]  # positions in the validated frame
-    issues: list[Issue]
-    names: dict[str, dict[str, str]]  # ref -> key -> display name, for people/teams that may be new
-    events: pd.DataFrame | None = None
-    updated_keys: list[tuple] = field(default_factory=list)
-    extra: list["SheetPlan"] = field(default_factory=list)  # scorecards: objectives, then KPIs, then readings
+    updated_keys: list[tuple]
+    rows_read: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    @property
+    def target(self) -> Target:
+        return TARGETS[self.kind]
 
     @property
     def inserted(self) -> int:
-        return int(self.insert_mask.sum())
+        return int(self.is_new.sum())
 
 
 # --------------------------------------------------------------------------- value helpers

@@ -31,6 +31,7 @@ from core.importing.commit import (
 )
 from core.importing.events import recognise_event_log
 from core.importing.fields import KIND_ORDER, KINDS
+from core.importing.learning import learn, learnable
 from core.importing.mapping import (
     Mapping,
     Profile,
@@ -292,7 +293,8 @@ def execute(engine: Engine, prepared: PreparedFile, options: ImportOptions | Non
         if dry_run:
             trans.rollback()
         else:
-            learned = [learn(conn, ps, name, user) for ps in ordered if learnable(ps)]
+            learned = [learn(conn, ps.table.headers, ps.mapping, name, user) for ps in ordered
+                       if learnable(ps.mapping, ps.inferred)]
             if changed or learned:
                 tables.bump_data_version(conn)
             trans.commit()
@@ -302,33 +304,6 @@ def execute(engine: Engine, prepared: PreparedFile, options: ImportOptions | Non
             f"({', '.join(sorted({k['field'] for k in synced.kept}))})."] if synced.kept else []
     return ImportResult(name, prepared.read.sha256, not dry_run, results, time.perf_counter() - started,
                         prepared.read.notes + prepared.skipped + kept, synced.conflicts)
-
-
-def learnable(ps: PreparedSheet) -> bool:
-    """A sheet whose columns or status words the user mapped differently from what inference proposed."""
-    return ps.inferred is not None and ps.mapping.profile_name is None and (
-        ps.mapping.fields != ps.inferred or any(ps.mapping.value_maps.values()))
-
-
-def learned_name(headers: list[str]) -> str:
-    """One learned mapping per set of headers: the same export next month meets the same name."""
-    import hashlib
-
-    from core.importing.mapping import exact_key
-
-    digest = hashlib.sha256("\x1f".join(sorted(exact_key(h) for h in headers)).encode()).hexdigest()[:8]
-    first = ", ".join(h.splitlines()[0][:20] for h in headers[:3])
-    return f"As last time: {first} … ({digest})"
-
-
-def learn(conn: Any, ps: PreparedSheet, file_name: str, user: str | None) -> int:
-    """Keep the user's choices for the next file with these headers, in the import's own transaction."""
-    mapping = ps.mapping
-    return import_queries.upsert_profile(conn, {
-        "name": learned_name(ps.table.headers), "kind": mapping.kind, "headers": list(ps.table.headers),
-        "mapping": dict(mapping.fields), "value_maps": {k: dict(v) for k, v in mapping.value_maps.items() if v},
-        "options": {**{k: v for k, v in mapping.options.items() if k not in ("export_time", "strict")},
-                    "learned": True, "file": file_name}}, user)
 
 
 def check_import_rights(viewer: Viewer | None, prepared: PreparedFile) -> None:
@@ -353,22 +328,6 @@ def check_import_rights(viewer: Viewer | None, prepared: PreparedFile) -> None:
             raise AccessDenied(f"'{name}', sheet '{ps.table.sheet or 'CSV'}', row {int(first['source_row'])}, "
                                f"column '{ps.mapping.fields.get('team', 'team')}': '{first['team']}' is not your team "
                                f"({viewer.team}); you can import rows of your own team only. Nothing was imported.")
-
-
-def save_mapping_profile(engine: Engine, values: dict[str, Any], actor: Any) -> int:
-    """Save a mapping profile: managers and admins (executives read only)."""
-    viewer = checked(actor)
-    if viewer is not None:
-        require_writer(viewer)
-    return import_queries.save_profile(engine, values, actor_name(actor))
-
-
-def forget_mapping_profile(engine: Engine, name: str, actor: Any) -> bool:
-    """Forget a saved or learned mapping: managers and admins (executives read only)."""
-    viewer = checked(actor)
-    if viewer is not None:
-        require_writer(viewer)
-    return import_queries.forget_profile(engine, name, actor_name(actor))
 
 
 def _source_of(ps: PreparedSheet, options: ImportOptions, file_name: str, n_work: int) -> str | None:

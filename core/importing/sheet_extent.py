@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import re
 import zipfile
-from dataclasses import dataclass
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import IO
 
 CHUNK_BYTES = 1 << 20

@@ -13,8 +13,7 @@ import pandas as pd
 from sqlalchemy.engine import Connection
 
 from core.importing.context import ImportContext, SheetResult
-from core.importing.diff import diff
-from core.importing.plan import TARGETS, TRACE_COLUMNS, Resolver, norm, normed
+from core.importing.plan import TARGETS, TRACE_COLUMNS, SheetPlan, norm, normed
 from core.importing.status_history import write_dependencies, write_events
 from core.importing.validate import ValidatedSheet
 from core.store import changelog, tables, writes
@@ -48,21 +47,16 @@ def _translate_refs(frame: pd.DataFrame, kind: str, conn: Connection) -> pd.Data
     return out
 
 
-def apply_target(conn: Connection, kind: str, incoming: pd.DataFrame, resolver: Resolver, batch_id: int,
-                  names: dict[str, dict[str, str]], ctx: ImportContext, source: str | None, vs: ValidatedSheet,
-                  result: SheetResult) -> tuple[int, int, int]:
-    target = TARGETS[kind]
+def apply_target(conn: Connection, plan: SheetPlan, batch_id: int, names: dict[str, dict[str, str]],
+                 ctx: ImportContext, source: str | None, vs: ValidatedSheet, result: SheetResult) -> tuple[int, int, int]:
+    """Carry out one table's plan: new people and teams it names, inserts, updates, status history."""
+    kind, target, incoming = plan.kind, plan.target, plan.incoming
+    is_new, updates, hash_only, updated_keys = plan.is_new, plan.updates, plan.hash_only, plan.updated_keys
     for column, ref in target.refs.items():
         if ref in ("person", "team") and column in incoming and not (kind == "people" and ref == "person"):
             created = _ensure_names(conn, ref, set(incoming[column].dropna()), names.get(ref, {}), batch_id)
             (result.new_people if ref == "person" else result.new_teams).extend(created)
-    if kind == "people":
-        incoming = incoming.drop_duplicates("name_key", keep="first")
-    rows_read: dict[str, pd.DataFrame] = {}  # the database rows diff compared with, for the before-images
-    is_new, updates, unchanged, updated_keys = diff(conn, kind, incoming, resolver, source, rows_read)
-    hash_only = [u for u in updates if set(u[2]) == {"row_hash"}]
-    updates = [u for u in updates if set(u[2]) != {"row_hash"}]
-    unchanged += len(hash_only)
+    rows_read = plan.rows_read
     inserts = incoming[is_new]
     translated = _translate_refs(inserts, kind, conn)
     self_parent = kind == "objectives"
@@ -85,7 +79,7 @@ def apply_target(conn: Connection, kind: str, incoming: pd.DataFrame, resolver: 
     if kind == "work_items":
         result.status_events = write_events(conn, vs, incoming, is_new, updates, updated_keys, batch_id, ctx, source)
         write_dependencies(conn, incoming, is_new, updates, updated_keys, batch_id, source)
-    return int(is_new.sum()), len(updates), unchanged
+    return plan.inserted, len(updates), plan.unchanged
 
 
 def _show(v: Any) -> Any:

@@ -25,7 +25,7 @@ from core.accounts.auth import actor_name, require_team_id
 from core.errors import ImportRefused
 from core.importing import queries as import_queries
 from core.importing.cells import to_text
-from core.importing.mapping import Mapping, canonical_rag, resolve_header
+from core.importing.mapping import Mapping, resolve_header
 from core.importing.plan import Resolver, build_incoming
 from core.importing.service import (
     ImportOptions,
@@ -37,6 +37,7 @@ from core.importing.service import (
     profiles_from_db,
 )
 from core.importing.sync import rebase
+from core.importing.vocabulary import canonical_rag
 from core.reporting.export_safety import SheetSpec, undo_neutralise, write_xlsx
 from core.store import batches, tables
 from core.store.values import is_missing

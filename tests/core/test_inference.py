@@ -187,12 +187,8 @@ def test_two_rows_with_one_key_and_different_values_are_a_named_conflict(engine)
 def test_a_users_correction_is_learned_for_the_next_file_and_can_be_forgotten(engine) -> None:
     from dataclasses import replace
 
-    from core.importing.service import (
-        PreparedFile,
-        execute,
-        forget_mapping_profile,
-        profiles_from_db,
-    )
+    from core.importing.learning import forget_mapping_profile
+    from core.importing.service import PreparedFile, execute, profiles_from_db
 
     rows = [["Ref", "Task", "Notes", "Stage"], ["A-1", "Write the plan", "short", "Parked"],
             ["A-2", "Test the plan", "long", "Open"], ["A-3", "Ship the plan", "none", "Closed"]]
