@@ -7,6 +7,7 @@ than the last import, nor data of another database or another team.
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import streamlit as st
@@ -31,12 +32,19 @@ from core.store import tables
 from core.store.db import make_engine, upgrade_schema
 from core.strategy import queries as strategy_queries
 
+if TYPE_CHECKING:  # the analytics load when a view first needs them
+    from core.alignment.analytics import AlignmentReport
+    from core.flow.analytics import FlowReport
+    from core.kpis.analytics import KpiReport
+    from core.reporting.report import ExecutiveReport
+
 DataKey = tuple[str, int, str | None]  # database URL, data version, the team a scoped viewer may read
 AuditKey = tuple[str, int, int]  # database URL, data version, the newest audit entry's id
 
 
 @st.cache_resource(show_spinner=False)
 def _engine_for(url: str) -> Engine:
+    """Loaders take the URL from their key, so a cached frame is always of the database it names."""
     eng = make_engine(url)
     upgrade_schema(eng)
     return eng
@@ -61,6 +69,7 @@ def table_counts(key: DataKey) -> dict[str, int]:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def batches(key: DataKey) -> pd.DataFrame:
+    """The latest 200 import and edit batches, newest first (every viewer's; see viewer_batches)."""
     return batch_store.list_batches(_engine_for(key[0]))
 
 
@@ -91,18 +100,20 @@ def _may_open(key: DataKey, viewer: Viewer, batch_id: int) -> bool:
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def batches_all(key: DataKey) -> pd.DataFrame:
+    """Every batch (the report's freshness needs each source's last import, however old)."""
     return batch_store.list_batches(_engine_for(key[0]), limit=100_000)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def work_item_counts(key: DataKey) -> pd.DataFrame:
+    """Work items per source and type with the last import, a scoped viewer's team only."""
     eng = _engine_for(key[0])
     return import_queries.work_item_counts(eng) if key[2] is None else import_queries.team_work_item_counts(eng, key[2])
 
 
 @st.cache_resource(show_spinner="Reading the file…", max_entries=8)
-def prepared_file(sha256: str, _data: bytes, file_name: str, header_rows: tuple, kinds: tuple, key: DataKey,
-                  include: tuple = ()) -> PreparedFile:
+def prepared_file(sha256: str, _data: bytes, file_name: str, header_rows: tuple[tuple[str | None, int], ...],
+                  kinds: tuple[tuple[str | None, str], ...], key: DataKey, include: tuple[str, ...] = ()) -> PreparedFile:
     """Read and map an upload once per (content, header rows, kinds, sheets included, data version).
 
     The data key makes a newly saved profile (which bumps the data version) apply at once.
@@ -124,7 +135,9 @@ def flow_frames(key: DataKey) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]
 
 
 @st.cache_resource(show_spinner="Computing flow metrics…", max_entries=16)
-def flow_report(key: DataKey, teams: tuple, sources: tuple, kinds: tuple, period: tuple | None = None) -> dict:
+def flow_report(key: DataKey, teams: tuple[str, ...], sources: tuple[str, ...], kinds: tuple[str, ...],
+                period: tuple[date, date] | None = None) -> FlowReport:
+    """The Bottlenecks view for the picked teams, sources and kinds (none picked: all) over the period."""
     from core.flow.analytics import flow_report as compute
 
     items, events, deps = flow_frames(key)
@@ -133,6 +146,7 @@ def flow_report(key: DataKey, teams: tuple, sources: tuple, kinds: tuple, period
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def kpi_frames(key: DataKey) -> dict[str, pd.DataFrame]:
+    """KPIs, their headline readings and segment readings, incentives, expected effects, objectives (read-only)."""
     eng = _engine_for(key[0])
     return {"kpis": kpi_queries.kpis_frame(eng), "readings": kpi_queries.readings_frame(eng),
             "segments": kpi_queries.segment_readings_frame(eng),
@@ -141,7 +155,7 @@ def kpi_frames(key: DataKey) -> dict[str, pd.DataFrame]:
 
 
 @st.cache_resource(show_spinner="Computing KPI status and conflicts…", max_entries=4)
-def kpi_report(key: DataKey) -> dict:
+def kpi_report(key: DataKey) -> KpiReport:
     from core.kpis.analytics import kpi_report as compute
 
     return compute(**{k: v for k, v in kpi_frames(key).items() if k != "segments"})  # headline series only
@@ -157,6 +171,7 @@ def reality(key: DataKey, stale_days: int) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def signals(key: DataKey) -> pd.DataFrame:
+    """Every signal with its KPI code and owner's name, newest period first."""
     return kpi_queries.signals_frame(_engine_for(key[0]))
 
 
@@ -169,19 +184,20 @@ def alignment_frames(key: DataKey) -> dict[str, pd.DataFrame]:
 
 
 @st.cache_resource(show_spinner="Computing alignment…", max_entries=16)
-def alignment_report(key: DataKey, teams: tuple, sources: tuple, period: tuple | None) -> dict:
+def alignment_report(key: DataKey, teams: tuple[str, ...], sources: tuple[str, ...],
+                     period: tuple[date, date] | None) -> AlignmentReport:
+    """The Alignment view of the items the sidebar picks (core.alignment.analytics.items_in_scope)."""
     from core.alignment.analytics import alignment_report as compute
     from core.alignment.analytics import items_in_scope
 
     frames = alignment_frames(key)
     items = items_in_scope(frames["items"], teams, sources, period)
-    report = compute(items, frames["objectives"], kpi_report(key)["objectives"])
-    report["items"] = items
-    return report
+    return compute(items, frames["objectives"], kpi_report(key)["objectives"])
 
 
 @st.cache_resource(show_spinner="Scoring suggestions…", max_entries=4)
-def suggestions(key: DataKey, sources: tuple, limit: int) -> pd.DataFrame:
+def suggestions(key: DataKey, sources: tuple[str, ...], limit: int) -> pd.DataFrame:
+    """Objectives suggested for the first ``limit`` unlinked items of these sources (none picked: all)."""
     from core.alignment.analytics import suggest_for_unlinked
 
     frames = alignment_frames(key)
@@ -212,11 +228,12 @@ def audit_trail(key: AuditKey, viewer: Viewer, user: str | None, entity: str | N
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def strategy_tables(key: DataKey) -> dict[str, pd.DataFrame]:
+    """The four tables the Strategy page edits, references as codes and names."""
     return strategy_queries.editable_frames(_engine_for(key[0]))
 
 
 @st.cache_resource(show_spinner="Summarising every view…", max_entries=4)
-def overview_report(key: DataKey, period_days: int, stale_source_days: int) -> dict:
+def overview_report(key: DataKey, period_days: int, stale_source_days: int) -> ExecutiveReport:
     """The executive report (core.reporting.report.build_report) over the same cached frames the views use."""
     from core.reporting.report import ReportOptions, build_report
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -15,9 +15,10 @@ from ui.nav import page
 from ui.signin import signed_in_viewer
 
 R = TypeVar("R")
+Need = Literal["read", "write", "admin"]
 
 
-def page_setup(title: str, need: str = "read") -> DataKey:
+def page_setup(title: str, need: Need = "read") -> DataKey:
     """The guard, shared sidebar and page header; returns the key for the page's loaders.
 
     Every page calls this itself (AppTest and direct URLs run a page without app.py), so a

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -284,9 +284,21 @@ def _fitted_vectoriser(corpus: list[str]) -> Any:
     return None
 
 
-def alignment_report(items: pd.DataFrame, objectives: pd.DataFrame, measured: pd.DataFrame) -> dict[str, Any]:
+class AlignmentReport(TypedDict):
+    """What :func:`alignment_report` returns for one scope of items."""
+
+    items: pd.DataFrame  # the items in scope, which every figure and drill-down is of
+    headline: dict[str, Any]  # alignment_headline: counts and shares (None where there is nothing to share)
+    by_team: pd.DataFrame
+    by_owner: pd.DataFrame
+    per_objective: pd.DataFrame
+    no_open_work: pd.DataFrame
+    done_not_green: pd.DataFrame
+
+
+def alignment_report(items: pd.DataFrame, objectives: pd.DataFrame, measured: pd.DataFrame) -> AlignmentReport:
     """Everything the alignment view shows for one scope, computed together (cached as one unit)."""
-    return {"headline": alignment_headline(items), "by_team": hidden_work_by(items, "team"),
-            "by_owner": hidden_work_by(items, "owner"), "per_objective": work_per_objective(items, objectives),
-            "no_open_work": objectives_without_open_work(items, objectives),
-            "done_not_green": done_but_not_green(items, objectives, measured)}
+    return AlignmentReport(items=items, headline=alignment_headline(items), by_team=hidden_work_by(items, "team"),
+                           by_owner=hidden_work_by(items, "owner"), per_objective=work_per_objective(items, objectives),
+                           no_open_work=objectives_without_open_work(items, objectives),
+                           done_not_green=done_but_not_green(items, objectives, measured))

@@ -9,6 +9,9 @@ flow_queries.dependencies_frame. Every function returns a new frame.
 """
 from __future__ import annotations
 
+from datetime import date
+from typing import TypedDict
+
 import numpy as np
 import pandas as pd
 
@@ -274,10 +277,30 @@ def filter_items(items: pd.DataFrame, teams: list[str] | None = None, sources: l
 DRILL_COLUMNS = ["external_key", "title", "status", "owner", "team", "source_file", "source_sheet", "source_row"]
 
 
+class FlowReport(TypedDict):
+    """What :func:`flow_report` returns: every frame the Bottlenecks view and the report's flow figures read."""
+
+    as_of: pd.Timestamp
+    timeline: pd.DataFrame  # one row per item: start, finish, is_wip, cycle and lead days
+    percentiles: dict[float, float]  # of cycle times: 0.5, 0.85, 0.95
+    aging: pd.DataFrame
+    cfd: pd.DataFrame
+    cfd_sentence: str | None
+    throughput: pd.DataFrame
+    finished: pd.DataFrame
+    waits: pd.DataFrame
+    team_waits: pd.DataFrame
+    chain: list[str]
+    blocked_alone: pd.DataFrame
+    owner_load: pd.DataFrame
+    team_load: pd.DataFrame
+    overdue: pd.DataFrame
+    lead_by_team: pd.DataFrame
+
+
 def flow_report(items: pd.DataFrame, events: pd.DataFrame, deps: pd.DataFrame, *, teams: list[str] | None = None,
                 sources: list[str] | None = None, kinds: list[str] | None = None,
-                as_of: pd.Timestamp | None = None, period: tuple[pd.Timestamp, pd.Timestamp] | None = None
-                ) -> dict[str, object]:
+                as_of: pd.Timestamp | None = None, period: tuple[date, date] | None = None) -> FlowReport:
     """Everything the Bottlenecks view shows, for the filtered items, in one call (cached as one unit).
 
     ``period`` limits the time-series views (flow, cycle times, throughput) to a window; WIP, waits and
@@ -304,12 +327,12 @@ def flow_report(items: pd.DataFrame, events: pd.DataFrame, deps: pd.DataFrame, *
         finished = finished[finished["finish"].between(start, end)]
         if not tp.empty:
             tp = tp[(tp["week"] >= start - pd.Timedelta(days=6)) & (tp["week"] < end + pd.Timedelta(days=6))]
-    return {"as_of": as_of, "timeline": tl, "percentiles": pcts, "aging": aging_wip(tl, as_of), "cfd": cfd,
-            "cfd_sentence": widening_band(cfd), "throughput": tp, "finished": finished, "waits": waits,
-            "team_waits": team_waits(waits), "chain": longest_chain(all_tl, deps[deps["work_item_id"].isin(ids)]),
-            "blocked_alone": blocked_without_dependency(tl, ev, waits, as_of),
-            "owner_load": owner_load(tl, as_of), "team_load": owner_load(tl, as_of, by="team"),
-            "overdue": overdue(tl, as_of), "lead_by_team": lead_time_by_team(finished)}
+    return FlowReport(as_of=as_of, timeline=tl, percentiles=pcts, aging=aging_wip(tl, as_of), cfd=cfd,
+                      cfd_sentence=widening_band(cfd), throughput=tp, finished=finished, waits=waits,
+                      team_waits=team_waits(waits), chain=longest_chain(all_tl, deps[deps["work_item_id"].isin(ids)]),
+                      blocked_alone=blocked_without_dependency(tl, ev, waits, as_of),
+                      owner_load=owner_load(tl, as_of), team_load=owner_load(tl, as_of, by="team"),
+                      overdue=overdue(tl, as_of), lead_by_team=lead_time_by_team(finished))
 
 
 def selected_values(event: object) -> list[object]:

@@ -6,6 +6,8 @@ tolerance band, red beyond it, grey without a recent reading or a target.
 """
 from __future__ import annotations
 
+from typing import TypedDict
+
 import numpy as np
 import pandas as pd
 
@@ -230,15 +232,26 @@ def xmr_signals(periods: pd.Series, values: pd.Series, baseline: int = 12) -> pd
     return pd.DataFrame(rows, columns=["period", "value", "rule", "detail"])
 
 
+class KpiReport(TypedDict):
+    """What :func:`kpi_report` returns: the KPI conflicts view, the reality check and the report's KPI figures."""
+
+    status: pd.DataFrame  # one row per KPI: latest reading, band, red since, worsening run
+    objectives: pd.DataFrame  # each objective with its weakest KPI's band (measured_status)
+    correlations: pd.DataFrame
+    matrix: pd.DataFrame  # KPI × KPI r, for the heatmap
+    conflicts: pd.DataFrame  # declared and observed, each with its sentence
+    not_judged: pd.DataFrame  # pairs with too few common periods
+
+
 def kpi_report(kpis: pd.DataFrame, readings: pd.DataFrame, incentives: pd.DataFrame, effects: pd.DataFrame,
-               objectives: pd.DataFrame, min_periods: int = 12) -> dict[str, object]:
+               objectives: pd.DataFrame, min_periods: int = 12) -> KpiReport:
     """Everything the KPI conflicts view shows, in one call (cached as one unit)."""
     status = kpi_status(kpis, readings)
     corr = change_correlations(readings, kpis, min_periods)
     declared = declared_conflicts(effects, incentives, kpis)
     observed = observed_conflicts(corr, incentives, kpis)
     conflicts = pd.concat([declared, observed], ignore_index=True) if len(declared) or len(observed) else declared
-    return {"status": status, "objectives": objective_status(objectives, status), "correlations": corr,
-            "matrix": correlation_matrix(corr, kpis["code"].tolist()),
-            "conflicts": conflicts.sort_values(["kind", "strength"], ascending=[True, False], ignore_index=True),
-            "not_judged": corr[corr["r"].isna()]}
+    return KpiReport(status=status, objectives=objective_status(objectives, status), correlations=corr,
+                     matrix=correlation_matrix(corr, kpis["code"].tolist()),
+                     conflicts=conflicts.sort_values(["kind", "strength"], ascending=[True, False], ignore_index=True),
+                     not_judged=corr[corr["r"].isna()])

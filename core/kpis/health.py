@@ -10,6 +10,9 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from core.flow.analytics import FlowReport
+from core.kpis.analytics import KpiReport
+
 REPORTED_OK = ("green", "amber")
 DAY = pd.Timedelta(days=1)
 COLUMNS = ["entity", "key", "title", "owner", "team", "reported", "causes", "gap_since", "gap_days", "source_file",
@@ -109,7 +112,8 @@ def status_vs_reality(objectives: pd.DataFrame, items: pd.DataFrame) -> pd.DataF
     return both.sort_values("gap_days", ascending=False, na_position="last", ignore_index=True)
 
 
-def reality_report(kpi_report: dict, flow_report: dict, events: pd.DataFrame, stale_days: int = 14) -> pd.DataFrame:
+def reality_report(kpi_report: KpiReport, flow_report: FlowReport, events: pd.DataFrame,
+                   stale_days: int = 14) -> pd.DataFrame:
     """Objectives and work items reported green/amber but measured red, ranked by how long the gap has lasted."""
     status, objectives = kpi_report["status"], kpi_report["objectives"]
     kpi_as_of = status["latest_period"].max() if status["latest_period"].notna().any() else flow_report["as_of"]

@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Engine
 
 from core.alignment import queries as alignment_queries
-from core.alignment.analytics import alignment_report
+from core.alignment.analytics import AlignmentReport, alignment_report
 from core.flow import queries as flow_queries
-from core.flow.analytics import flow_report
+from core.flow.analytics import FlowReport, flow_report
 from core.kpis import queries as kpi_queries
-from core.kpis.analytics import band_counts, kpi_report
+from core.kpis.analytics import KpiReport, band_counts, kpi_report
 from core.kpis.health import reality_report
 from core.reporting.snapshot import events_at, items_at, open_signals_at, readings_at
 from core.store import batches, tables
@@ -60,8 +60,31 @@ def load_frames(engine: Engine) -> dict[str, pd.DataFrame]:
             "batches": batches.list_batches(engine, limit=100_000), "people": tables.people_frame(engine)}
 
 
+class Views(TypedDict):
+    """Each view's own report, as the data stood at one moment (None: the view has no data to report on)."""
+
+    flow: FlowReport | None
+    kpi: KpiReport
+    reality: pd.DataFrame
+    alignment: AlignmentReport | None
+    signals: pd.DataFrame  # the signals open then
+
+
+class ExecutiveReport(TypedDict):
+    """What :func:`build_report` returns: the Overview page, ``report --json`` and the steering pack read it."""
+
+    as_of: pd.Timestamp | None
+    period_days: int
+    figures: dict[str, Any]  # headline figure key → value now (core.reporting.report.FIGURES)
+    previous: dict[str, Any]  # the same a period earlier (empty without dated data)
+    headline: list[dict[str, Any]]  # one row per figure: label, value, previous, change, better, format, view…
+    attention: pd.DataFrame
+    freshness: pd.DataFrame
+    views: Views
+
+
 # --------------------------------------------------------------------------- the views, at a date
-def views_at(frames: dict[str, pd.DataFrame], cutoff: pd.Timestamp | None, opts: ReportOptions) -> dict[str, Any]:
+def views_at(frames: dict[str, pd.DataFrame], cutoff: pd.Timestamp | None, opts: ReportOptions) -> Views:
     """Each view's own report for the data as it stood at ``cutoff`` (None: as it stands)."""
     items, events, readings = frames["items"], frames["events"], frames["readings"]
     signals = frames["signals"]
@@ -82,10 +105,10 @@ def views_at(frames: dict[str, pd.DataFrame], cutoff: pd.Timestamp | None, opts:
     measured = kpi["objectives"][["code", "measured_status"]] if len(kpi["objectives"]) else pd.DataFrame(
         columns=["code", "measured_status"])
     alignment = alignment_report(align_items, frames["objectives"], measured) if len(align_items) else None
-    return {"flow": flow, "kpi": kpi, "reality": reality, "alignment": alignment, "signals": signals}
+    return Views(flow=flow, kpi=kpi, reality=reality, alignment=alignment, signals=signals)
 
 
-def figures(views: dict[str, Any], opts: ReportOptions) -> dict[str, Any]:
+def figures(views: Views, opts: ReportOptions) -> dict[str, Any]:
     """The headline numbers of every view (None where the data cannot say)."""
     out: dict[str, Any] = {}
     al = views["alignment"]
@@ -186,7 +209,7 @@ def format_change(change: Any, fmt: str) -> str | None:
 
 
 # --------------------------------------------------------------------------- attention
-def attention(views: dict[str, Any], frames: dict[str, pd.DataFrame], limit: int = 5) -> pd.DataFrame:
+def attention(views: Views, frames: dict[str, pd.DataFrame], limit: int = 5) -> pd.DataFrame:
     """The things most needing attention, ranked by how long each has been wrong, with an owner and a reason.
 
     Candidates, each scored in days: red KPIs (days red), green-but-red objectives and items (days the gap
@@ -288,7 +311,7 @@ def scoped_batches(batches: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- all together
 def build_report(frames: dict[str, pd.DataFrame], opts: ReportOptions = ReportOptions(),
-                 now: pd.Timestamp | None = None, scope: str | None = None) -> dict[str, Any]:
+                 now: pd.Timestamp | None = None, scope: str | None = None) -> ExecutiveReport:
     """Headline (now and a period earlier), attention list, freshness, and each view's own report.
 
     ``scope``: the frames are already one team's (a scoped manager); freshness then names only its sources.
@@ -303,12 +326,12 @@ def build_report(frames: dict[str, pd.DataFrame], opts: ReportOptions = ReportOp
     previous = views_at(frames, as_of - pd.Timedelta(days=opts.period_days), opts) if as_of is not None else None
     now_figs = figures(current, opts)
     before_figs = figures(previous, opts) if previous is not None else {}
-    return {"as_of": as_of, "period_days": opts.period_days, "figures": now_figs, "previous": before_figs,
-            "headline": headline(now_figs, before_figs), "attention": attention(current, frames, opts.attention),
-            "freshness": freshness(frames["batches"], now, opts.stale_source_days), "views": current}
+    return ExecutiveReport(as_of=as_of, period_days=opts.period_days, figures=now_figs, previous=before_figs,
+                           headline=headline(now_figs, before_figs), attention=attention(current, frames, opts.attention),
+                           freshness=freshness(frames["batches"], now, opts.stale_source_days), views=current)
 
 
-def report_json(report: dict[str, Any]) -> dict[str, Any]:
+def report_json(report: ExecutiveReport) -> dict[str, Any]:
     """The JSON shape of ``python -m core report --json``: the headline and the attention list, nothing else."""
     return {"as_of": plain(report["as_of"]), "period_days": report["period_days"],
             "headline": [{k: plain(v) for k, v in row.items()} for row in report["headline"]],

@@ -9,7 +9,6 @@ percentage formats and RAG colours on status columns.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import pandas as pd
 from openpyxl.formatting.rule import CellIsRule
@@ -25,6 +24,7 @@ from core.reporting.export_safety import (
     save_workbook,
     write_rows,
 )
+from core.reporting.report import ExecutiveReport
 
 RAG_FILLS = {"green": "C6EFCE", "amber": "FFEB9C", "red": "FFC7CE", "grey": "E7E6E6"}
 RAG_COLUMNS = {"status", "reported", "measured_status", "reported_rag", "kpi status"}
@@ -70,14 +70,14 @@ def _sheet(wb: Workbook, name: str, frame: pd.DataFrame, note: str | None = None
     return ws
 
 
-def headline_table(report: dict[str, Any]) -> pd.DataFrame:
+def headline_table(report: ExecutiveReport) -> pd.DataFrame:
     """The headline figures as the summary sheet lists them: value, a period earlier, change, which way is better."""
     return pd.DataFrame([{"Figure": r["label"], "Value": r["value"], "A period earlier": r["previous"],
                           "Change": r["change"], "Better when": r["better"] or "", "Note": r["note"] or ""}
                          for r in report["headline"]])
 
 
-def steering_pack(report: dict[str, Any], generated: datetime | None = None) -> bytes:
+def steering_pack(report: ExecutiveReport, generated: datetime | None = None) -> bytes:
     """One workbook from core.reporting.report.build_report: a summary (headline and attention) and a sheet per view."""
     generated = generated or datetime.now()
     views = report["views"]
