@@ -2,7 +2,15 @@
 import streamlit as st
 
 from core.store.models import RAG_VALUES
-from core.strategy.editing import objective_tree, save_edits, set_field, strategy_flags
+from core.strategy.editing import (
+    editor_choices,
+    objective_id,
+    objective_tree,
+    save_edits,
+    set_field,
+    strategy_flags,
+    unowned_objectives,
+)
 from core.text import inert
 from ui import cache, chrome, signin
 
@@ -14,15 +22,12 @@ if objectives.empty and kpis.empty:
     chrome.stop_empty("No objectives or KPIs yet: import a strategy workbook (objectives, KPIs, incentives) first, "
                       "or add them in the tables below once one exists.")
 
-names = sorted(people["name"].dropna().unique())
-codes, kpi_codes = sorted(objectives["code"]), sorted(kpis["code"])
-teams = sorted(tables["incentives"]["team"].dropna().unique().tolist()
-               + people["team"].dropna().unique().tolist())
-teams = sorted(set(teams))
+choices = editor_choices(tables, people)
+names, codes, kpi_codes, teams = choices.people, choices.objectives, choices.kpis, choices.teams
 
 
-def pick(label: str, options: list, **kw) -> st.column_config.SelectboxColumn:
-    return st.column_config.SelectboxColumn(label, options=options, **kw)
+def pick(label: str, options: list[str], required: bool | None = None) -> st.column_config.SelectboxColumn:
+    return st.column_config.SelectboxColumn(label, options=options, required=required)
 
 
 COLUMNS = {
@@ -49,17 +54,17 @@ if flags.empty:
 else:
     st.warning(f"{len(flags)} accountability gap(s): work cannot be steered where nobody owns the outcome.")
     chrome.table(flags, "accountability_flags")
-    unowned = flags[flags["what"].eq("objective")]
-    if len(unowned):
+    unowned = unowned_objectives(flags)
+    if unowned:
         with st.form("fix_owner"):
             st.markdown("**Name the accountable owner**")
             left, right = st.columns(2)
-            code = left.selectbox("Objective", unowned["code"].tolist(), key="fix_objective")
+            code = left.selectbox("Objective", unowned, key="fix_objective")
             owner = right.selectbox("Accountable owner", names, index=None, key="fix_owner_name")
             if st.form_submit_button("Save owner", type="primary"):
-                row = objectives[objectives["code"] == code].iloc[0]
                 try:
-                    set_field(cache.engine(), "objectives", int(row["id"]), "owner", owner, signin.viewer())
+                    set_field(cache.engine(), "objectives", objective_id(objectives, code), "owner", owner,
+                              signin.viewer())
                     st.session_state["strategy_saved"] = inert(f"{code}: accountable owner is now {owner}.")
                     st.rerun()
                 except Exception as exc:  # noqa: BLE001 - every failure becomes a message

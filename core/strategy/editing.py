@@ -141,6 +141,33 @@ def strategy_flags(objectives: pd.DataFrame, kpis: pd.DataFrame, effects: pd.Dat
     return pd.DataFrame(rows, columns=["what", "code", "title", "problem"])
 
 
+@dataclass(frozen=True)
+class Choices:
+    """What the Strategy page's pickers offer: the names and codes a cell may hold."""
+
+    people: list[str]  # accountable owners
+    objectives: list[str]  # codes
+    kpis: list[str]  # codes
+    teams: list[str]  # incentivised teams: those already incentivised and those people belong to
+
+
+def editor_choices(frames: dict[str, pd.DataFrame], people: pd.DataFrame) -> Choices:
+    """Choices from strategy_queries.editable_frames and tables.people_frame, each sorted."""
+    teams = {*frames["incentives"]["team"].dropna(), *people["team"].dropna()}
+    return Choices(sorted(people["name"].dropna().unique()), sorted(frames["objectives"]["code"]),
+                   sorted(frames["kpis"]["code"]), sorted(teams))
+
+
+def unowned_objectives(flags: pd.DataFrame) -> list[str]:
+    """Codes of the objectives strategy_flags lists (no accountable owner, or several named)."""
+    return flags.loc[flags["what"].eq("objective"), "code"].tolist()
+
+
+def objective_id(objectives: pd.DataFrame, code: str) -> int:
+    """The id of the objective ``code`` in the table the page shows."""
+    return int(objectives.loc[objectives["code"] == code, "id"].iloc[0])
+
+
 # --------------------------------------------------------------------------- writes
 def save_edits(engine: Engine, entity: str, original: pd.DataFrame, edited: pd.DataFrame,
                user: str | None) -> EditResult:

@@ -1,9 +1,15 @@
-"""strategy: accountability flags and the editor diff, on hand-built frames with hand-computed answers."""
+"""strategy: accountability flags, the editor's choices and diff, on hand-built frames with hand-computed answers."""
 from __future__ import annotations
 
 import pandas as pd
 
-from core.strategy.editing import diff_rows, strategy_flags
+from core.strategy.editing import (
+    diff_rows,
+    editor_choices,
+    objective_id,
+    strategy_flags,
+    unowned_objectives,
+)
 
 OBJECTIVES = pd.DataFrame({
     "code": ["P1", "O1", "O2", "O3"],
@@ -45,3 +51,19 @@ def test_diff_rows_finds_inserts_updates_and_deletes_by_hidden_id() -> None:
     assert inserts == [(3, {"code": "D", "owner": "Dee"})]  # the empty row the editor adds is ignored
     assert updates == [(3, {"owner": "Cy"})]
     assert deleted == [2]
+
+
+def test_the_objectives_to_name_an_owner_for_are_the_flagged_ones() -> None:
+    flags = strategy_flags(OBJECTIVES, KPIS, EFFECTS)
+    assert unowned_objectives(flags) == ["O2", "O3"]
+    assert unowned_objectives(flags.iloc[0:0]) == []
+    assert objective_id(OBJECTIVES.assign(id=[10, 11, 12, 13]), "O2") == 12
+
+
+def test_the_editors_choices_are_sorted_and_teams_come_from_incentives_and_people() -> None:
+    frames = {"objectives": OBJECTIVES.iloc[::-1], "kpis": KPIS,
+              "incentives": pd.DataFrame({"team": ["Ops", None, "Desk"]})}
+    people = pd.DataFrame({"name": ["Cy", "Ann", None, "Ann"], "team": ["Ops", None, "Data", "Ops"]})
+    choices = editor_choices(frames, people)
+    assert choices.people == ["Ann", "Cy"] and choices.objectives == ["O1", "O2", "O3", "P1"]
+    assert choices.kpis == ["K1", "K2", "K3", "K4"] and choices.teams == ["Data", "Desk", "Ops"]
