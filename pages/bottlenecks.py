@@ -1,8 +1,10 @@
 """Bottlenecks: where work waits, ages and blocks, from status history and dependencies."""
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
-from core.flow.analytics import DRILL_COLUMNS, items_in_status_at
+from core.flow import drill as rows_of
+from core.flow.analytics import DRILL_COLUMNS
 from core.reporting import charts
 from core.reporting.charts import selected_values
 from core.text import inert
@@ -14,13 +16,11 @@ if items.empty:
     chrome.stop_empty("No work items yet: import a tracker or a ticket export first.")
 
 with st.sidebar:
-    teams = st.multiselect("Team", sorted(items["team"].dropna().unique()))
-    sources = st.multiselect("Source", sorted(items["source"].dropna().unique()))
-    kinds = st.multiselect("Kind", sorted(items["item_type"].dropna().unique()))
-    when = pd.concat([events["at"], items["created_at"], items["due_at"]]).dropna()
-    first, last = (when.min().date(), when.max().date()) if len(when) else (pd.Timestamp.now().date(),) * 2
-    period = st.date_input("Period (flow, cycle time, throughput)", (first, last), min_value=first, max_value=last)
-period = tuple(period) if isinstance(period, (tuple, list)) and len(period) == 2 else (first, last)
+    teams = st.multiselect("Team", chrome.options(items["team"]))
+    sources = st.multiselect("Source", chrome.options(items["source"]))
+    kinds = st.multiselect("Kind", chrome.options(items["item_type"]))
+    period = chrome.period_input("Period (flow, cycle time, throughput)", events["at"], items["created_at"],
+                                 items["due_at"])
 report = cache.flow_report(key, tuple(teams), tuple(sources), tuple(kinds), period)
 tl = report["timeline"]
 st.caption(f"As of {report['as_of']:%Y-%m-%d %H:%M} (the latest status change in the data) · "
@@ -31,14 +31,14 @@ def drill(chart_key: str, rows: pd.DataFrame, by: str, extra: tuple[str, ...] = 
     """Rows behind the picked points/bars, with the file and row they came from."""
     picked = selected_values(st.session_state.get(chart_key))
     if picked:
-        shown = rows[rows[by].isin(picked)]
+        shown = rows_of.picked(rows, by, picked)
         st.markdown(f"**{len(shown):,} row(s) behind your selection**")
         chrome.table(shown[[*extra, *[c for c in DRILL_COLUMNS if c in shown]]], f"{chart_key}_rows")
     else:
         st.caption("Click a point or bar (or drag a box) to see the rows behind it.")
 
 
-def chart(fig, chart_key: str) -> None:
+def chart(fig: go.Figure, chart_key: str) -> None:
     st.plotly_chart(fig, key=chart_key, on_select="rerun", selection_mode=("points", "box"), width="stretch")
 
 
@@ -47,18 +47,16 @@ aging_tab, flow_tab, wait_tab, load_tab, late_tab = st.tabs(
 with aging_tab:
     chart(charts.aging_wip_chart(report["aging"], report["percentiles"]), "aging")
     drill("aging", report["aging"], "id", ("age_days",))
-    beyond = report["aging"][report["aging"]["beyond_p85"]]
+    beyond = rows_of.past_p85(report["aging"])
     st.markdown(f"**{len(beyond):,} item(s) older than the 85th percentile of past cycle times**")
-    chrome.table(beyond[["age_days", *DRILL_COLUMNS]].round({"age_days": 1}), "aging_past_p85")
+    chrome.table(beyond[["age_days", *DRILL_COLUMNS]], "aging_past_p85")
 with flow_tab:
     if report["cfd_sentence"]:
         st.info(report["cfd_sentence"])
     chart(charts.cumulative_flow_chart(report["cfd"]), "cfd")
     bands = selected_values(st.session_state.get("cfd"))
     if bands:
-        week, status = str(bands[0]).split("|")
-        ids = items_in_status_at(events, pd.Timestamp(week) + pd.Timedelta(hours=23, minutes=59, seconds=59), status)
-        in_band = tl[tl["id"].isin(ids)]
+        week, status, in_band = rows_of.band_items(tl, events, bands[0])
         st.markdown(f"**{len(in_band):,} item(s) '{status.replace('_', ' ')}' at the end of the week of {week}**")
         chrome.table(in_band[DRILL_COLUMNS], "cfd_band_rows")
     done = report["finished"]
@@ -67,8 +65,7 @@ with flow_tab:
     chart(charts.throughput_chart(report["throughput"]), "throughput")
     weeks = [pd.Timestamp(w) for w in selected_values(st.session_state.get("throughput"))]
     if weeks:
-        week_of = done["finish"].dt.to_period("W-SUN").dt.end_time.dt.normalize()
-        drill_rows = done[week_of.isin(weeks)]
+        drill_rows = rows_of.finished_in_weeks(done, weeks)
         st.markdown(f"**{len(drill_rows):,} item(s) finished in the selected week(s)**")
         chrome.table(drill_rows[["finish", *DRILL_COLUMNS]], "throughput_rows")
     st.markdown("**Lead time (created → done) by team**")
@@ -84,7 +81,7 @@ with wait_tab:
         cols = ["down_external_key", "down_title", "down_team", "up_external_key", "team_waited_on", "days_waiting",
                 "upstream_overdue", "down_source_file", "down_source_row"]
         picked = selected_values(st.session_state.get("waits"))
-        shown = waits[waits["team_waited_on"].isin(picked)] if picked else waits
+        shown = rows_of.picked(waits, "team_waited_on", picked) if picked else waits
         st.markdown(f"**{len(shown):,} row(s) behind your selection**" if picked else "**Every wait**")
         chrome.table(shown[cols], "cross_team_waits")
     if not report["blocked_alone"].empty:
@@ -94,7 +91,7 @@ with load_tab:
     by = st.radio("Load by", ["owner", "team"], horizontal=True, format_func=str.title)
     load = report[f"{by}_load"]
     chart(charts.owner_load_chart(load, by=by), f"load_{by}")
-    drill(f"load_{by}", tl[tl["is_wip"]].assign(**{by: tl[by].fillna(f"(no {by})")}), by)
+    drill(f"load_{by}", rows_of.work_in_progress(tl, by), by)
     chrome.table(load.round(1), f"load_by_{by}")
 with late_tab:
     late = report["overdue"]
@@ -102,4 +99,4 @@ with late_tab:
         st.success("Nothing is overdue.")
     else:
         chart(charts.overdue_chart(late), "late")
-        drill("late", late.assign(team=late["team"].fillna("(no team)")), "team", ("days_late", "due_at"))
+        drill("late", rows_of.labelled(late, "team"), "team", ("days_late", "due_at"))

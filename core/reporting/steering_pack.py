@@ -17,6 +17,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from core.flow.drill import past_p85
 from core.reporting.export_safety import (
     neutralise,
     new_sheet,
@@ -107,7 +108,7 @@ def steering_pack(report: ExecutiveReport, generated: datetime | None = None) ->
         aging = flow["aging"]
         cols = [c for c in ["external_key", "title", "status", "owner", "team", "age_days", "source_file",
                             "source_row"] if c in aging]
-        _sheet(wb, "Bottlenecks", aging[aging["beyond_p85"]][cols].round({"age_days": 1}),
+        _sheet(wb, "Bottlenecks", past_p85(aging)[cols],
                "Open items older than the 85th percentile of past cycle times")
         _sheet(wb, "Waits", flow["team_waits"], "Teams waited on by other teams")
     status = views["kpi"]["status"]
