@@ -17,12 +17,12 @@ import pandas as pd
 import re2
 from sqlalchemy.engine import Connection, Engine
 
-from core.accounts.auth import actor_name, checked, require_admin, require_team
+from core.accounts.auth import Actor, actor_name, checked, require_admin, require_team
 from core.alignment import queries as alignment_queries
 from core.alignment.analytics import ITEM_FIELDS, MATCH_TYPES, field_values
 from core.errors import EditRefused, NotFound
 from core.store import tables, writes
-from core.store.edits import edit_batch
+from core.store.edits import EditBatch, edit_batch
 from core.store.events import BatchCommitted
 from core.store.models import utcnow
 from core.store.values import is_blank, name_key, plain
@@ -77,14 +77,14 @@ def rule_mask(items: pd.DataFrame, field: str, match_type: str, pattern: str, so
 
 
 def preview_rule(items: pd.DataFrame, field: str, match_type: str, pattern: str, source: str | None,
-                 actor: Any) -> pd.Series:
+                 actor: Actor) -> pd.Series:
     """The items a new rule would catch: admins only, checked before any pattern runs."""
     _admin(actor)
     return rule_mask(items, field, match_type, pattern, source)
 
 
 def preview_counts(items: pd.DataFrame, field: str, match_type: str, pattern: str, source: str | None,
-                   actor: Any) -> tuple[int, int]:
+                   actor: Actor) -> tuple[int, int]:
     """How many items a new rule would catch, and how many of those are still unlinked (the form's caption)."""
     caught = preview_rule(items, field, match_type, pattern, source, actor)
     return int(caught.sum()), int((caught & items["objective_id"].isna()).sum())
@@ -122,7 +122,7 @@ def rule_counts(items: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- rules
-def add_rule(engine: Engine, field: str, match_type: str, pattern: str, objective: str, user: str | None,
+def add_rule(engine: Engine, field: str, match_type: str, pattern: str, objective: str, user: Actor,
              source: str | None = None) -> int:
     """Create an active rule (validated: known objective, sound pattern); audited. Admins only."""
     _admin(user)
@@ -145,7 +145,8 @@ def add_rule(engine: Engine, field: str, match_type: str, pattern: str, objectiv
     return rule_id
 
 
-def set_rule_active(engine: Engine, rule_id: int, active: bool, user: Any) -> None:
+def set_rule_active(engine: Engine, rule_id: int, active: bool, user: Actor) -> None:
+    """Switch a rule on or off (off: new imports and "apply" skip it; its links stay); audited. Admins only."""
     _admin(user)
     user = actor_name(user)
     with engine.begin() as conn:
@@ -156,7 +157,7 @@ def set_rule_active(engine: Engine, rule_id: int, active: bool, user: Any) -> No
         tables.bump_data_version(conn)
 
 
-def delete_rule(engine: Engine, rule_id: int, user: str | None) -> None:
+def delete_rule(engine: Engine, rule_id: int, user: Actor) -> None:
     """Remove a rule; the links it made stay (undo the batch that applied it to remove those)."""
     _admin(user)
     user = actor_name(user)
@@ -168,7 +169,7 @@ def delete_rule(engine: Engine, rule_id: int, user: str | None) -> None:
         tables.bump_data_version(conn)
 
 
-def apply_rules(engine: Engine, user: str | None, rule_ids: list[int] | None = None) -> dict[str, Any]:
+def apply_rules(engine: Engine, user: Actor, rule_ids: list[int] | None = None) -> dict[str, Any]:
     """Link every still-unlinked item an active rule catches; items already linked are never re-pointed."""
     _admin(user)
     with edit_batch(engine, actor_name(user), "Alignment rules applied") as eb:
@@ -227,7 +228,7 @@ def _valid_rules(rules: pd.DataFrame) -> pd.DataFrame:
     return rules[ok]
 
 
-def _link_by_rules(conn: Connection, eb: Any, rules: pd.DataFrame, items: pd.DataFrame) -> int:
+def _link_by_rules(conn: Connection, eb: EditBatch, rules: pd.DataFrame, items: pd.DataFrame) -> int:
     matches = _unlinked_matches(items, rules)
     if matches.empty:
         return 0
@@ -242,7 +243,8 @@ def rule_fields(attribute_names: list[str]) -> list[str]:
 
 
 # --------------------------------------------------------------------------- links
-def link_items(engine: Engine, links: list[Link], user: str | None, what: str = "Alignment: linked work") -> dict:
+def link_items(engine: Engine, links: list[Link], user: Actor, what: str = "Alignment: linked work"
+               ) -> dict[str, int | None]:
     """Set objective and/or owner of many items in one transaction; a bad code or name refuses the lot."""
     if not links:
         return {"changed": 0, "batch_id": None}
@@ -268,7 +270,7 @@ def link_items(engine: Engine, links: list[Link], user: str | None, what: str = 
         return {"changed": changed, "batch_id": eb.batch_id if changed else None}
 
 
-def _admin(actor: Any) -> None:
+def _admin(actor: Actor) -> None:
     """Rules touch every team's work: admins manage them (a trusted CLI caller passes a plain name)."""
     viewer = checked(actor)
     if viewer is not None:

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from core.accounts.auth import (
     AccessDenied,
+    Actor,
     Viewer,
     actor_name,
     checked,
@@ -170,20 +171,20 @@ def objective_id(objectives: pd.DataFrame, code: str) -> int:
 
 # --------------------------------------------------------------------------- writes
 def save_edits(engine: Engine, entity: str, original: pd.DataFrame, edited: pd.DataFrame,
-               user: str | None) -> EditResult:
+               user: Actor) -> EditResult:
     """Save what the editor changed as one edit batch; raises EditRefused (nothing written) on a bad cell."""
     spec = ENTITIES[entity]
     inserts, updates, deletes = diff_rows(original, edited, [c.name for c in spec.columns])
     return apply_changes(engine, entity, inserts, updates, deletes, user)
 
 
-def set_field(engine: Engine, entity: str, row_id: int, column: str, value: Any, user: str | None) -> EditResult:
+def set_field(engine: Engine, entity: str, row_id: int, column: str, value: Any, user: Actor) -> EditResult:
     """One cell (e.g. an objective's accountable owner) through the same validation and audit as the editor."""
     return apply_changes(engine, entity, [], [(row_id, {column: value})], [], user)
 
 
 def apply_changes(engine: Engine, entity: str, inserts: list[tuple[int, dict[str, Any]]],
-                  updates: list[tuple[int, dict[str, Any]]], deletes: list[int], user: str | None) -> EditResult:
+                  updates: list[tuple[int, dict[str, Any]]], deletes: list[int], user: Actor) -> EditResult:
     spec = ENTITIES[entity]
     result = EditResult()
     if not (inserts or updates or deletes):
