@@ -336,6 +336,36 @@ class User(SQLModel, table=True):
     sessions_valid_after: Optional[datetime] = DateTimeField()  # a password reset or a switch-off ends older sessions
 
 
+class PersonAlias(SQLModel, table=True):
+    """Another name key of a person, confirmed by an admin (core.people.merges): the next import maps it by itself.
+
+    ``merged_id`` is the person row the merge retired (its own key is this alias; no row points at it any more);
+    blank for an extra key, such as the merged person's e-mail. ``tables.name_lookup`` reads these. Undoing the
+    merge's batch removes the rows it created (a trigger on importbatch, migration 0009: undo deletes inserted rows
+    of the entity tables only).
+    """
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name_key: str = Field(unique=True, index=True)
+    name: str  # as it was written, for the People page
+    person_id: int = Field(foreign_key="person.id", index=True)
+    merged_id: Optional[int] = Field(default=None, foreign_key="person.id")
+    created_batch_id: Optional[int] = BatchFk()
+    last_batch_id: Optional[int] = BatchFk()
+
+
+class TeamAlias(SQLModel, table=True):
+    """Another name key of a team ("ServiceDesk" for "Service Desk"), confirmed by an admin; as PersonAlias."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name_key: str = Field(unique=True, index=True)
+    name: str
+    team_id: int = Field(foreign_key="team.id", index=True)
+    merged_id: Optional[int] = Field(default=None, foreign_key="team.id")
+    created_batch_id: Optional[int] = BatchFk()
+    last_batch_id: Optional[int] = BatchFk()
+
+
 class AppMeta(SQLModel, table=True):
     """Key/value settings; ``data_version`` is bumped by every commit so caches refresh."""
 

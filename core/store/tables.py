@@ -88,9 +88,22 @@ def audit(conn: Connection, *, user: str | None, action: str, entity: str, entit
 
 
 def name_lookup(conn: Connection, table_name: str) -> dict[str, int]:
-    """name_key → id for teams and people."""
-    t = T[table_name]
-    return {k: i for i, k in conn.execute(sa.select(t.c.id, t.c.name_key))}
+    """name_key → id for teams and people, their confirmed aliases included (core.people.merges).
+
+    The importer, the editors and sign-in all turn names into ids here, so a merge confirmed once maps every later
+    mention by itself. A merged (retired) row's own key leads to its survivor; an alias never shadows a live row's
+    own name key. Own keys come last, so reversing the dict gives each id its own key.
+    """
+    t, a = T[table_name], T.get(f"{table_name}alias")
+    own = {k: i for i, k in conn.execute(sa.select(t.c.id, t.c.name_key))}
+    if a is None:
+        return own
+    aliases = conn.execute(sa.select(a.c.name_key, a.c[f"{table_name}_id"], a.c.merged_id)).all()
+    if not aliases:
+        return own
+    retired = {m for _k, _i, m in aliases if m is not None}
+    live = {k: i for k, i in own.items() if i not in retired}
+    return {**{k: i for k, i, _m in aliases if k not in live}, **live}
 
 
 def ids_by(conn: Connection, table_name: str, column: str) -> dict[Any, int]:
