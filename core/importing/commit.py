@@ -15,7 +15,7 @@ import pandas as pd
 from sqlalchemy.engine import Connection
 
 from core.importing.context import ImportContext, SheetResult
-from core.importing.diff import plan_target
+from core.importing.diff import plan_target, stale_issues
 from core.importing.mapping import Mapping
 from core.importing.plan import Resolver, build_incoming, scorecard_parts
 from core.importing.read import Table
@@ -95,6 +95,7 @@ def apply_sheet(conn: Connection, vs: ValidatedSheet, ctx: ImportContext, source
         incoming, ref_issues, names = build_incoming(vs, resolver, source)
         issues += ref_issues
         plan = plan_target(conn, kind, incoming, resolver, source)
+        issues += stale_issues(plan, incoming, vs)
         counts = apply_target(conn, plan, batch_id, names, ctx, source, vs, result)
         result.inserted, result.updated, result.unchanged = counts
         kept_rows = set(incoming["source_row"].astype(int))

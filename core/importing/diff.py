@@ -13,6 +13,7 @@ import pandas as pd
 from sqlalchemy.engine import Connection
 
 from core.importing import queries as import_queries
+from core.importing.issues import Issue
 from core.importing.plan import (
     TARGETS,
     Resolver,
@@ -22,6 +23,7 @@ from core.importing.plan import (
     norm,
     normed,
 )
+from core.importing.validate import ValidatedSheet
 from core.store import tables
 
 
@@ -64,8 +66,25 @@ def plan_target(conn: Connection, kind: str, incoming: pd.DataFrame, resolver: R
     rows_read: dict[str, pd.DataFrame] = {}
     is_new, updates, unchanged, updated_keys = diff(conn, kind, incoming, resolver, source, rows_read)
     hash_only = [u for u in updates if set(u[2]) == {"row_hash"}]
-    updates = [u for u in updates if set(u[2]) != {"row_hash"}]
-    return SheetPlan(kind, incoming, is_new, updates, hash_only, unchanged + len(hash_only), updated_keys, rows_read)
+    real = [u for u in updates if set(u[2]) != {"row_hash"}]  # one key each, in order (hash-only rows have none)
+    stale = [(k, u) for u, k in zip(real, updated_keys) if older_than_stored(u)]
+    fresh = [(u, k) for u, k in zip(real, updated_keys) if not older_than_stored(u)]
+    return SheetPlan(kind, incoming, is_new, [u for u, _k in fresh], hash_only,
+                     unchanged + len(hash_only) + len(stale), [k for _u, k in fresh], rows_read, stale)
+
+
+def older_than_stored(update: tuple[int, dict[str, Any], dict[str, Any]]) -> bool:
+    """A row whose own "updated" time is older than the stored one: an older export must not undo newer data.
+
+    Only a row that says when it was updated can be judged; without that time on either side it applies.
+    """
+    _row_id, before, after = update
+    if "updated_at" not in after or before.get("updated_at") is None or after["updated_at"] is None:
+        return False
+    try:
+        return pd.Timestamp(after["updated_at"]) < pd.Timestamp(before["updated_at"])
+    except (TypeError, ValueError):
+        return False
 
 
 def diff(conn: Connection, kind: str, incoming: pd.DataFrame, resolver: Resolver, source: str | None,
@@ -218,3 +237,20 @@ def changed_cells(candidates: pd.DataFrame, existing: pd.DataFrame, columns: lis
 def _fold(v: Any) -> Any:
     v = norm(v)
     return " ".join(v.split()).casefold() if isinstance(v, str) else v
+
+
+def stale_issues(plan: SheetPlan, incoming: pd.DataFrame, vs: ValidatedSheet) -> list[Issue]:
+    """One warning per row the plan kept back because the database holds newer data (file, sheet, row, column)."""
+    if not plan.stale:
+        return []
+    header = vs.mapping.fields.get("updated_at")
+    rows = dict(zip(zip(*(incoming[k].tolist() for k in plan.target.key)), incoming["source_row"].tolist()))
+    return [Issue(f"updated {_day(after['updated_at'])}, but Throughline holds this item as updated "
+                  f"{_day(before['updated_at'])}: the older row was not applied (import a newer export to change it)",
+                  row=int(rows[key]), column=header, value=str(key[-1]), severity="warning", sheet=vs.table.sheet)
+            for key, (_i, before, after) in plan.stale if key in rows]
+
+
+def _day(value: Any) -> str:
+    stamp = pd.Timestamp(value)
+    return f"{stamp:%Y-%m-%d %H:%M}" if (stamp.hour or stamp.minute) else f"{stamp:%Y-%m-%d}"

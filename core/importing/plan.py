@@ -111,6 +111,7 @@ class SheetPlan:
     unchanged: int
     updated_keys: list[tuple]
     rows_read: dict[str, pd.DataFrame] = field(default_factory=dict)
+    stale: list[tuple[tuple, Update]] = field(default_factory=list)  # (key, update) older than what is stored
 
     @property
     def target(self) -> Target:
