@@ -13,10 +13,12 @@ import pandas as pd
 
 from core.alignment.analytics import is_linked
 from core.alignment.rules import Link
-from core.store.values import is_blank, same
+from core.store.grid import diff_rows
+from core.store.values import is_blank
 
 BULK_FILTERS = ("team", "owner", "source")  # the bulk tab narrows by these, in this order
 BULK_COLUMNS = ["id", "external_key", "title", "team", "owner", "objective", "source_file", "source_row"]
+EDITABLE = ("objective", "owner")  # the bulk editor's editable columns; the others are shown read-only
 BULK_ROWS = 1_000  # rows the bulk editor shows (a data editor of more is slow to draw and to diff)
 
 
@@ -59,16 +61,14 @@ def bulk_grid(items: pd.DataFrame) -> pd.DataFrame:
 
 
 def edited_links(grid: pd.DataFrame, edited: pd.DataFrame) -> list[Link]:
-    """A link (objective and owner, as edited) for every row whose objective or owner the user changed.
+    """A link for every row whose objective or owner the user changed, setting only what changed.
 
-    Rows are matched on the hidden id, never on position; a blank cell and a cleared one are the same, and
-    either is handed on as None (no objective, no owner).
+    The one data-editor diff (core.store.grid.diff_rows) matches rows on the hidden id, never on position,
+    and a blank cell equals a cleared one; a cleared cell is handed on as None (no objective, no owner).
     """
-    before = grid.set_index("id")
-    changed = [row for row in edited.to_dict("records") if row["id"] in before.index
-               and not (same(row["objective"], before.at[row["id"], "objective"])
-                        and same(row["owner"], before.at[row["id"], "owner"]))]
-    return [Link(int(r["id"]), _text(r["objective"]), _text(r["owner"]), set_owner=True) for r in changed]
+    updates = diff_rows(grid, edited, EDITABLE).updates
+    return [Link(row_id, _text(cells.get("objective")), _text(cells.get("owner")),
+                 set_objective="objective" in cells, set_owner="owner" in cells) for row_id, cells in updates]
 
 
 def _text(value: object) -> str | None:

@@ -25,8 +25,9 @@ from core.accounts.auth import (
 from core.errors import EditRefused
 from core.store import tables
 from core.store.edits import edit_batch
+from core.store.grid import diff_rows
 from core.store.models import RAG_VALUES
-from core.store.values import is_blank, is_missing, name_key, named_people, plain, same
+from core.store.values import is_blank, is_missing, name_key, named_people, plain
 from core.strategy import queries as strategy_queries
 from core.strategy import resolve
 
@@ -91,35 +92,7 @@ class EditResult:
         return self.inserted + self.updated + self.deleted
 
 
-# --------------------------------------------------------------------------- pure: what changed
-def diff_rows(original: pd.DataFrame, edited: pd.DataFrame, columns: list[str]
-              ) -> tuple[list[tuple[int, dict[str, Any]]], list[tuple[int, dict[str, Any]]], list[int]]:
-    """(inserts as (editor row number, values), updates as (id, changed values), deleted ids).
-
-    Rows are matched on the hidden ``id`` column: a row without one is new, an id
-    that disappeared was deleted. Blank rows the editor adds and leaves empty are ignored.
-    """
-    before = original.set_index("id")
-    seen: set[int] = set()
-    inserts, updates = [], []
-    for pos, row in enumerate(edited.to_dict("records"), start=1):
-        row_id = row.get("id")
-        if is_blank(row_id):
-            values = {c: row.get(c) for c in columns}
-            if not all(is_blank(v) for v in values.values()):
-                inserts.append((pos, values))
-            continue
-        row_id = int(row_id)
-        seen.add(row_id)
-        if row_id in before.index:
-            old = before.loc[row_id]
-            changed = {c: row.get(c) for c in columns if c in row and not same(old.get(c), row.get(c))}
-            if changed:
-                updates.append((row_id, changed))
-    deleted = [int(i) for i in before.index if int(i) not in seen]
-    return inserts, updates, deleted
-
-
+# --------------------------------------------------------------------------- pure: what needs an owner
 def strategy_flags(objectives: pd.DataFrame, kpis: pd.DataFrame, effects: pd.DataFrame) -> pd.DataFrame:
     """Accountability gaps: objectives with no or several owners, KPIs with no owner or that no objective uses."""
     rows: list[dict[str, Any]] = []
@@ -172,7 +145,8 @@ def objective_id(objectives: pd.DataFrame, code: str) -> int:
 # --------------------------------------------------------------------------- writes
 def save_edits(engine: Engine, entity: str, original: pd.DataFrame, edited: pd.DataFrame,
                user: Actor) -> EditResult:
-    """Save what the editor changed as one edit batch; raises EditRefused (nothing written) on a bad cell."""
+    """Save what the editor changed (core.store.grid.diff_rows, rows matched on the hidden id) as one edit batch;
+    raises EditRefused (nothing written) on a bad cell."""
     spec = ENTITIES[entity]
     inserts, updates, deletes = diff_rows(original, edited, [c.name for c in spec.columns])
     return apply_changes(engine, entity, inserts, updates, deletes, user)

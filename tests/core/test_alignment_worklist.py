@@ -65,8 +65,10 @@ def test_edited_rows_are_matched_on_the_id_and_blank_equals_cleared() -> None:
     edited.loc[edited["id"] == 3, "objective"] = "O2"
     edited.loc[edited["id"] == 6, "owner"] = "Eve"
     edited.loc[edited["id"] == 7, "owner"] = ""  # no owner before, an emptied cell now: unchanged
-    assert worklist.edited_links(grid, edited) == [Link(6, None, "Eve", set_owner=True),
-                                                   Link(3, "O2", "Fay", set_owner=True)]
+    assert worklist.edited_links(grid, edited) == [Link(6, None, "Eve", set_objective=False, set_owner=True),
+                                                   Link(3, "O2", None, set_objective=True, set_owner=False)]
+    edited.loc[edited["id"] == 3, "objective"] = None  # a cleared objective: blank, as it was
+    assert [link.item_id for link in worklist.edited_links(grid, edited)] == [6]
     assert worklist.edited_links(grid, grid.copy()) == []
 
 

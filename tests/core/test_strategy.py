@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from core.store.grid import diff_rows
 from core.strategy.editing import (
-    diff_rows,
     editor_choices,
     objective_id,
     strategy_flags,
