@@ -4,7 +4,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
@@ -17,12 +16,6 @@ from core.text import inert
 ROOT = Path(__file__).resolve().parents[2]
 STRATEGY = str(ROOT / "pages" / "strategy.py")
 ALIGNMENT = str(ROOT / "pages" / "alignment.py")
-
-
-@pytest.fixture
-def db_env(monkeypatch: pytest.MonkeyPatch, db_url: str, engine) -> str:
-    monkeypatch.setenv("DATABASE_URL", db_url)
-    return db_url
 
 
 def _audit(engine, entity: str) -> pd.DataFrame:

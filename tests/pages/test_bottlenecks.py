@@ -3,18 +3,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.sample import load_sample
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "bottlenecks.py")
-
-
-@pytest.fixture
-def db_env(monkeypatch: pytest.MonkeyPatch, db_url: str, engine) -> str:
-    monkeypatch.setenv("DATABASE_URL", db_url)
-    return db_url
 
 
 def test_renders_the_sample_with_every_tab(db_env: str, engine) -> None:

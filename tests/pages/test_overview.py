@@ -6,7 +6,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.importing.service import import_path
@@ -25,12 +24,6 @@ ROOT = Path(__file__).resolve().parents[2]
 PAGE = str(ROOT / "pages" / "overview.py")
 HISTORY = str(ROOT / "pages" / "history.py")
 APP = str(ROOT / "app.py")
-
-
-@pytest.fixture
-def db_env(monkeypatch: pytest.MonkeyPatch, db_url: str, engine) -> str:
-    monkeypatch.setenv("DATABASE_URL", db_url)
-    return db_url
 
 
 def metrics(at: AppTest) -> dict[str, tuple[str, str | None]]:
