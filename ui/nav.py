@@ -28,6 +28,7 @@ PAGES: tuple[PageInfo, ...] = (
     PageInfo("strategy", "pages/strategy.py", "Strategy", ":material/account_tree:", "Work"),
     PageInfo("import", "pages/import.py", "Import", ":material/upload_file:", "Data"),
     PageInfo("history", "pages/history.py", "Import history", ":material/history:", "Data"),
+    PageInfo("people", "pages/people.py", "People", ":material/group:", "Admin"),
     PageInfo("audit", "pages/audit.py", "Audit trail", ":material/policy:", "Admin"),
 )
 SECTIONS: tuple[str, ...] = ("Views", "Work", "Data", "Admin")

@@ -17,7 +17,8 @@ from core.importing import queries as import_queries
 from core.store import batches, changelog, tables, writes
 from core.store.models import utcnow
 
-DELETE_ORDER = ("workitem", "expectedeffect", "incentive", "kpireading", "kpi", "objective", "person", "team")
+DELETE_ORDER = ("personalias", "teamalias",  # aliases first: they point at people and teams
+                "workitem", "expectedeffect", "incentive", "kpireading", "kpi", "objective", "person", "team")
 
 
 def undo_batch(engine: Engine, batch_id: int, user: Any) -> list[int]:
