@@ -18,9 +18,9 @@ PAGES = Path(__file__).resolve().parents[2] / "pages"
 
 
 @pytest.fixture
-def local(monkeypatch, db_url, engine):
+def local(monkeypatch, db_env, engine):
+    """Accounts (auth mode local) on the test's database."""
     monkeypatch.setenv("THROUGHLINE_AUTH", "local")
-    monkeypatch.setenv("DATABASE_URL", db_url)
     return engine
 
 

@@ -15,8 +15,7 @@ PAGES = Path(__file__).resolve().parents[2] / "pages"
 
 
 @pytest.fixture
-def sample_env(monkeypatch: pytest.MonkeyPatch, db_url: str, engine):
-    monkeypatch.setenv("DATABASE_URL", db_url)
+def sample_env(db_env: str, engine):
     load_sample(engine)
     return engine
 
@@ -63,18 +62,16 @@ def test_signals_page_acknowledge_and_resolve_persist_with_audit(sample_env) -> 
     assert audit == ["signal.acknowledged", "signal.resolved"]
 
 
-def test_kpi_pages_on_an_empty_database(monkeypatch: pytest.MonkeyPatch, db_url: str, engine) -> None:
-    monkeypatch.setenv("DATABASE_URL", db_url)
+def test_kpi_pages_on_an_empty_database(db_env: str, engine) -> None:
     for name in ("kpi_conflicts.py", "reality.py", "signals.py"):
         at = page(name)
         assert not at.exception, name
 
 
-def test_kpi_pages_with_work_items_but_no_kpis(monkeypatch: pytest.MonkeyPatch, db_url: str, engine) -> None:
+def test_kpi_pages_with_work_items_but_no_kpis(db_env: str, engine) -> None:
     from core.importing.service import import_path
     from tests.conftest import GMPP
 
-    monkeypatch.setenv("DATABASE_URL", db_url)
     import_path(engine, GMPP, user="t")
     for name in ("kpi_conflicts.py", "reality.py", "signals.py"):
         assert not page(name).exception, name
@@ -84,11 +81,10 @@ def test_kpi_pages_with_work_items_but_no_kpis(monkeypatch: pytest.MonkeyPatch, 
     assert table["causes"].str.startswith("overdue by").all()
 
 
-def test_a_kpi_kept_per_region_shows_its_segments(monkeypatch: pytest.MonkeyPatch, db_url: str, engine) -> None:
+def test_a_kpi_kept_per_region_shows_its_segments(db_env: str, engine) -> None:
     from core.importing.service import import_file
     from tests.conftest import xlsx_bytes
 
-    monkeypatch.setenv("DATABASE_URL", db_url)
     head = ["mesure", "indicateur", "id_indicateur", "region", "valeur_actuelle", "date_valeur_actuelle", "cible"]
     rows = [head] + [["Logement", "Logements rénovés", "nb-log", region, value, "2024-06-30", 200]
                      for region, value in (("National", 120), ("Bretagne", 15), ("Occitanie", 22))]

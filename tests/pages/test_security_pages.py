@@ -27,9 +27,9 @@ ROOT_ADMIN = auth.Viewer("root", "admin")
 
 
 @pytest.fixture
-def local(monkeypatch, db_url, engine):
+def local(monkeypatch, db_env, engine):
+    """Accounts (auth mode local) on the test's database."""
     monkeypatch.setenv("THROUGHLINE_AUTH", "local")
-    monkeypatch.setenv("DATABASE_URL", db_url)
     load_sample(engine)
     auth.add_user(engine, "root", PASSWORD, "admin", None)
     return engine
@@ -145,8 +145,7 @@ def figures(at: AppTest) -> list[str]:
 
 
 @pytest.mark.parametrize("page", ["alignment.py", "bottlenecks.py", "kpi_conflicts.py", "signals.py"])
-def test_no_chart_on_any_page_draws_imported_text_as_markup(engine, monkeypatch, db_url, page) -> None:
-    monkeypatch.setenv("DATABASE_URL", db_url)
+def test_no_chart_on_any_page_draws_imported_text_as_markup(engine, db_env, page) -> None:
     load_sample(engine)
     _hostile(engine)
     at = AppTest.from_file(str(PAGES / page), default_timeout=180).run()
@@ -161,8 +160,7 @@ def test_no_chart_on_any_page_draws_imported_text_as_markup(engine, monkeypatch,
     assert any("&lt;" in spec for spec in specs), f"{page}: the hostile names never reached a chart"
 
 
-def test_a_caption_never_becomes_a_link_on_my_work(engine, monkeypatch, db_url) -> None:
-    monkeypatch.setenv("DATABASE_URL", db_url)
+def test_a_caption_never_becomes_a_link_on_my_work(engine, db_env) -> None:
     load_sample(engine)
     with engine.begin() as conn:
         conn.execute(tables.T["team"].update().where(tables.T["team"].c.name == "Service Desk")
