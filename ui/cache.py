@@ -113,7 +113,8 @@ def work_item_counts(key: DataKey) -> pd.DataFrame:
 
 @st.cache_resource(show_spinner="Reading the file…", max_entries=8)
 def prepared_file(sha256: str, _data: bytes, file_name: str, header_rows: tuple[tuple[str | None, int], ...],
-                  kinds: tuple[tuple[str | None, str], ...], key: DataKey, include: tuple[str, ...] = ()) -> PreparedFile:
+                  kinds: tuple[tuple[str | None, str], ...], key: DataKey,
+                  include: tuple[str, ...] = ()) -> PreparedFile:
     """Read and map an upload once per (content, header rows, kinds, sheets included, data version).
 
     The data key makes a newly saved profile (which bumps the data version) apply at once.
@@ -130,8 +131,8 @@ def flow_frames(key: DataKey) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]
     """Work items, status events and dependencies (shared read-only; analytics never mutate them), as the
     viewer's scope (key[2]) allows."""
     eng = _engine_for(key[0])
-    return scope_flow(flow_queries.work_items_frame(eng), flow_queries.status_events_frame(eng), flow_queries.dependencies_frame(eng),
-                      key[2])
+    return scope_flow(flow_queries.work_items_frame(eng), flow_queries.status_events_frame(eng),
+                      flow_queries.dependencies_frame(eng), key[2])
 
 
 @st.cache_resource(show_spinner="Computing flow metrics…", max_entries=16)
@@ -156,6 +157,7 @@ def kpi_frames(key: DataKey) -> dict[str, pd.DataFrame]:
 
 @st.cache_resource(show_spinner="Computing KPI status and conflicts…", max_entries=4)
 def kpi_report(key: DataKey) -> KpiReport:
+    """The KPI conflicts view, judged on the headline series only (segments are shown, never judged)."""
     from core.kpis.analytics import kpi_report as compute
 
     return compute(**{k: v for k, v in kpi_frames(key).items() if k != "segments"})  # headline series only
@@ -163,6 +165,7 @@ def kpi_report(key: DataKey) -> KpiReport:
 
 @st.cache_resource(show_spinner="Comparing reported status with measurements…", max_entries=4)
 def reality(key: DataKey, stale_days: int) -> pd.DataFrame:
+    """Status vs reality over every item the viewer may read (the page has no team filter)."""
     from core.kpis.health import reality_report
 
     _items, events, _deps = flow_frames(key)
@@ -179,8 +182,9 @@ def signals(key: DataKey) -> pd.DataFrame:
 def alignment_frames(key: DataKey) -> dict[str, pd.DataFrame]:
     """Work items with objective ids and kept attributes, objectives, rules (shared read-only)."""
     eng = _engine_for(key[0])
-    return {"items": scope_items(alignment_queries.alignment_items_frame(eng), key[2]), "objectives": strategy_queries.objectives_frame(eng),
-            "rules": alignment_queries.rules_frame(eng), "people": tables.people_frame(eng)}
+    return {"items": scope_items(alignment_queries.alignment_items_frame(eng), key[2]),
+            "objectives": strategy_queries.objectives_frame(eng), "rules": alignment_queries.rules_frame(eng),
+            "people": tables.people_frame(eng)}
 
 
 @st.cache_resource(show_spinner="Computing alignment…", max_entries=16)

@@ -14,6 +14,7 @@ from core.store.values import text_or_blank
 
 
 def users_frame(conn: Connection) -> pd.DataFrame:
+    """Every account with its team's name and what sign-in checks (hash, lock, versions)."""
     u, t = T["user"], T["team"]
     res = conn.execute(sa.select(u.c.id, u.c.username, u.c.email, u.c.display_name, u.c.role, u.c.team_id,
                                  t.c.name.label("team"), u.c.scope_own_team, u.c.password_hash, u.c.failed_logins,
@@ -83,6 +84,7 @@ def audit_as_text(trail: pd.DataFrame) -> pd.DataFrame:
 
 
 def audit_choices(engine: Engine) -> dict[str, list[str]]:
+    """The users, entities and actions the trail holds: the audit page's filter choices."""
     a = T["auditevent"]
     with engine.connect() as conn:
         return {c: sorted(v for (v,) in conn.execute(sa.select(a.c[c]).distinct()) if v)

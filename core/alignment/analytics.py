@@ -52,10 +52,12 @@ def items_in_scope(items: pd.DataFrame, teams: Sequence[str] = (), sources: Sequ
 
 
 def is_open(items: pd.DataFrame) -> pd.Series:
+    """Not done: neither in the done status nor with a done date (a tracker may set only one)."""
     return items["status"].ne("done") & items["done_at"].isna()
 
 
 def is_linked(items: pd.DataFrame) -> pd.Series:
+    """Linked to an objective (hidden work is work that is not)."""
     return items["objective_id"].notna()
 
 

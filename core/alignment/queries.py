@@ -39,6 +39,7 @@ def rule_candidates(conn: Connection, batch_id: int | None = None) -> pd.DataFra
 
 
 def rules_frame(engine_or_conn: Engine | Connection, active_only: bool = False) -> pd.DataFrame:
+    """Alignment rules with their objective's code, oldest first (the oldest matching rule wins)."""
     r, o = T["alignmentrule"], T["objective"]
     stmt = (sa.select(r.c.id, r.c.field, r.c.match_type, r.c.pattern, r.c.source, r.c.objective_id,
                       o.c.code.label("objective"), r.c.active, r.c.created_by, r.c.created_at)

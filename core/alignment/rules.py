@@ -251,7 +251,8 @@ def link_items(engine: Engine, links: list[Link], user: Actor, what: str = "Alig
     with edit_batch(engine, actor_name(user), what) as eb:
         viewer = checked(user)
         if viewer is not None:  # managers link their own team's work only
-            require_team(viewer, set(alignment_queries.item_teams(eb.conn, [link.item_id for link in links]).values()), "items")
+            teams = alignment_queries.item_teams(eb.conn, [link.item_id for link in links])
+            require_team(viewer, set(teams.values()), "items")
         objectives = resolve.objectives(eb.conn)
         people = tables.name_lookup(eb.conn, "person")
         changes = []

@@ -47,6 +47,7 @@ def accepted_links(top: pd.DataFrame, floor: float) -> list[Link]:
 
 # --------------------------------------------------------------------------- unlinked work
 def unlinked(items: pd.DataFrame) -> pd.DataFrame:
+    """The items that serve no objective yet: what the bulk tab works through."""
     return items[~is_linked(items)]
 
 
@@ -56,7 +57,7 @@ def narrowed(items: pd.DataFrame, column: str, values: Sequence[str]) -> pd.Data
 
 
 def bulk_grid(items: pd.DataFrame) -> pd.DataFrame:
-    """The first BULK_ROWS items with the columns the bulk editor shows (the id hidden, objective and owner editable)."""
+    """The first BULK_ROWS items with the columns the bulk editor shows (id hidden; objective and owner editable)."""
     return items.head(BULK_ROWS)[BULK_COLUMNS]
 
 

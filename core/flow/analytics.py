@@ -264,6 +264,7 @@ def longest_chain(tl: pd.DataFrame, deps: pd.DataFrame) -> list[str]:
 
 def filter_items(items: pd.DataFrame, teams: list[str] | None = None, sources: list[str] | None = None,
                  kinds: list[str] | None = None) -> pd.DataFrame:
+    """The items of these teams, sources and kinds; every item for a filter left empty."""
     out = items
     if teams:
         out = out[out["team"].isin(teams)]

@@ -22,12 +22,14 @@ def work_items_frame(engine: Engine) -> pd.DataFrame:
 
 
 def status_events_frame(engine: Engine) -> pd.DataFrame:
+    """Status changes per item in time order (the order sort_events checks in one pass)."""
     e = T["statusevent"]
     stmt = sa.select(e.c.work_item_id, e.c.at, e.c.status).order_by(e.c.work_item_id, e.c.at, e.c.id)
     return read_frame(engine, stmt, dates=("at",))
 
 
 def dependencies_frame(engine: Engine) -> pd.DataFrame:
+    """What each item waits on: another item, or a whole team by name."""
     d, t = T["dependency"], T["team"]
     return read_frame(engine, sa.select(d.c.work_item_id, d.c.depends_on_item_id, d.c.depends_on_key,
                                     d.c.depends_on_team_id, t.c.name.label("depends_on_team"))

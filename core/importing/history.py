@@ -1,4 +1,5 @@
-"""What the Overview page shows, as pure functions over loader output."""
+"""What the Import history page shows, as pure functions over loader output: the counts per kind of row,
+the latest batches with readable column names, and the work items per source."""
 from __future__ import annotations
 
 import pandas as pd

@@ -123,7 +123,7 @@ def reality_report(kpi_report: KpiReport, flow_report: FlowReport, events: pd.Da
 
 
 def gap_summary(gaps: pd.DataFrame) -> dict[str, float]:
-    """The page's three figures: how many gaps, how many of them objectives, the longest gap in days (NaN: none dated)."""
+    """The page's three figures: how many gaps, how many of them objectives, the longest gap in days (NaN: none)."""
     return {"gaps": len(gaps), "objectives": int((gaps["entity"] == "objective").sum()),
             "longest_days": float(pd.to_numeric(gaps["gap_days"], errors="coerce").max())}
 

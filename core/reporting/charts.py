@@ -103,6 +103,7 @@ def cycle_time_chart(done: pd.DataFrame, pcts: dict[float, float]) -> go.Figure:
 
 
 def throughput_chart(tp: pd.DataFrame) -> go.Figure:
+    """Items done per week; each bar carries its week for the drill-down."""
     fig = go.Figure(go.Bar(x=tp["week"], y=tp["done"], marker_color="#38a169", name="Done",
                            customdata=[f"{w:%Y-%m-%d}" for w in tp["week"]],
                            hovertemplate="week ending %{x|%d %b %Y}: %{y} done<extra></extra>"))
@@ -133,6 +134,7 @@ def owner_load_chart(load: pd.DataFrame, top: int = 20, by: str = "owner") -> go
 
 
 def overdue_chart(late: pd.DataFrame) -> go.Figure:
+    """Overdue items per team; each bar carries its team for the drill-down."""
     by_team = late.assign(team=late["team"].fillna("(no team)")).groupby("team")["days_late"].agg(["count", "sum"])
     by_team = by_team.sort_values("sum")
     teams = _esc_all(by_team.index)

@@ -37,6 +37,7 @@ NumberFormat = Callable[[str, object], "str | None"]  # (column name, cell value
 
 
 def is_formula_like(value: object) -> bool:
+    """Text a spreadsheet would run as a formula (OWASP's list of leading characters)."""
     return isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
 
 
@@ -89,6 +90,7 @@ def new_workbook() -> Workbook:
 
 
 def new_sheet(wb: Workbook, name: str) -> Worksheet:
+    """A sheet whose name obeys Excel's rules and is never formula-like (see sheet_title)."""
     return wb.create_sheet(sheet_title(name))
 
 

@@ -33,6 +33,8 @@ LEAD_TITLE = r"\b(?:manager|lead|head|director|chief)\b"
 
 @dataclass(frozen=True)
 class ReportOptions:
+    """The report's knobs: how far back a change is measured, when a source or a status counts as stale."""
+
     period_days: int = 28  # "change since the previous period"
     stale_source_days: int = 14  # a source not imported for this long is flagged
     stale_status_days: int = 14  # the status-vs-reality stale-status rule
@@ -52,7 +54,8 @@ class ReportOptions:
 
 def load_frames(engine: Engine) -> dict[str, pd.DataFrame]:
     """Every frame the report needs (the page loads the same frames through its caches)."""
-    return {"items": flow_queries.work_items_frame(engine), "alignment_items": alignment_queries.alignment_items_frame(engine),
+    return {"items": flow_queries.work_items_frame(engine),
+            "alignment_items": alignment_queries.alignment_items_frame(engine),
             "events": flow_queries.status_events_frame(engine), "deps": flow_queries.dependencies_frame(engine),
             "kpis": kpi_queries.kpis_frame(engine), "readings": kpi_queries.readings_frame(engine),
             "incentives": kpi_queries.incentives_frame(engine), "effects": kpi_queries.effects_frame(engine),
@@ -327,7 +330,8 @@ def build_report(frames: dict[str, pd.DataFrame], opts: ReportOptions = ReportOp
     now_figs = figures(current, opts)
     before_figs = figures(previous, opts) if previous is not None else {}
     return ExecutiveReport(as_of=as_of, period_days=opts.period_days, figures=now_figs, previous=before_figs,
-                           headline=headline(now_figs, before_figs), attention=attention(current, frames, opts.attention),
+                           headline=headline(now_figs, before_figs),
+                           attention=attention(current, frames, opts.attention),
                            freshness=freshness(frames["batches"], now, opts.stale_source_days), views=current)
 
 

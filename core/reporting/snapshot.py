@@ -32,10 +32,12 @@ def items_at(items: pd.DataFrame, events: pd.DataFrame, cutoff: pd.Timestamp) ->
 
 
 def events_at(events: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
+    """The status changes recorded by ``cutoff``."""
     return events[events["at"] <= cutoff]
 
 
 def readings_at(readings: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
+    """The readings of periods up to ``cutoff``."""
     return readings[readings["period"] <= cutoff]
 
 

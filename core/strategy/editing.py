@@ -46,6 +46,8 @@ class Column:
 
 @dataclass(frozen=True)
 class Entity:
+    """An editable table: its database table, its label in messages, its columns and what makes a row unique."""
+
     table: str
     label: str
     columns: tuple[Column, ...]
@@ -81,6 +83,8 @@ ENTITIES: dict[str, Entity] = {
 
 @dataclass
 class EditResult:
+    """What a save did, for the page's message and the undo link."""
+
     inserted: int = 0
     updated: int = 0
     deleted: int = 0
@@ -159,6 +163,7 @@ def set_field(engine: Engine, entity: str, row_id: int, column: str, value: Any,
 
 def apply_changes(engine: Engine, entity: str, inserts: list[tuple[int, dict[str, Any]]],
                   updates: list[tuple[int, dict[str, Any]]], deletes: list[int], user: Actor) -> EditResult:
+    """Check the actor's rights, then validate and write one table's inserts, updates and deletes as one edit batch."""
     spec = ENTITIES[entity]
     result = EditResult()
     if not (inserts or updates or deletes):

@@ -10,6 +10,7 @@ from core.store.tables import T, read_frame
 
 
 def objectives_frame(engine: Engine) -> pd.DataFrame:
+    """Every objective with its parent's code and its owner's name (alignment, KPIs and the report read it)."""
     o, p = T["objective"], T["person"]
     parent = o.alias("parent_objective")
     stmt = (sa.select(o.c.id, o.c.code, o.c.title, o.c.description, parent.c.code.label("parent"), o.c.owner_id,
@@ -33,6 +34,7 @@ def objective_references(conn: Connection, objective_id: int) -> dict[str, int]:
 
 
 def kpi_references(conn: Connection, kpi_id: int) -> dict[str, int]:
+    """What still points at a KPI (it cannot be deleted while anything does)."""
     refs = {"readings": T["kpireading"], "incentives": T["incentive"], "expected effects": T["expectedeffect"]}
     out = {}
     for label, t in refs.items():
