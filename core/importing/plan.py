@@ -84,6 +84,11 @@ class Resolver:
         return {"objective": self.objective_ids, "kpi": self.kpi_ids}.get(ref, {}).get(ident) if ref in (
             "objective", "kpi") else self._reverse(ref).get(ident)
 
+    def canonical(self, ref: str, key: Any) -> Any:
+        """A person's or team's own name key for any key that names them (an alias confirmed by a merge)."""
+        ident = (self.person_ids if ref == "person" else self.team_ids).get(key) if isinstance(key, str) else None
+        return key if ident is None else self._reverse(ref).get(ident, key)
+
     def _reverse(self, ref: str) -> dict[int, str]:
         attr = f"_rev_{ref}"
         if not hasattr(self, attr):
@@ -300,6 +305,10 @@ def build_incoming(vs: ValidatedSheet, resolver: Resolver, source: str | None) -
                                                                                                 "effect"]}
     for c in required_refs.get(kind, []):
         out = out[out[c].notna()]
+    target = TARGETS.get(kind)
+    for column, ref in (target.refs.items() if target else ()):
+        if ref in ("person", "team") and column in out:  # a confirmed alias is its person's (team's) own key
+            out[column] = out[column].map(lambda k, r=ref: resolver.canonical(r, k))
     return out, issues, names
 
 

@@ -204,15 +204,21 @@ def audit_many(conn: Connection, user: str | None, records: list[dict[str, Any]]
         conn.execute(sa.insert(T["auditevent"]), [{**base, **r, "at": now, "user": user} for r in records])
 
 
+def live(table_name: str) -> sa.ColumnElement[bool]:
+    """Rows of ``person`` or ``team`` not retired by a merge (core.people): pickers and lists show these only."""
+    t, a = T[table_name], T[f"{table_name}alias"]
+    return t.c.id.not_in(sa.select(a.c.merged_id).where(a.c.merged_id.is_not(None)))
+
+
 def people_frame(engine: Engine) -> pd.DataFrame:
     p, t = T["person"], T["team"]
     return read_frame(engine, sa.select(p.c.id, p.c.name, p.c.name_key, p.c.role_title, t.c.name.label("team"))
-                  .join(t, t.c.id == p.c.team_id, isouter=True).order_by(p.c.name))
+                  .join(t, t.c.id == p.c.team_id, isouter=True).where(live("person")).order_by(p.c.name))
 
 
 def teams_frame(engine: Engine) -> pd.DataFrame:
     t = T["team"]
-    return read_frame(engine, sa.select(t.c.id, t.c.name, t.c.name_key).order_by(t.c.name))
+    return read_frame(engine, sa.select(t.c.id, t.c.name, t.c.name_key).where(live("team")).order_by(t.c.name))
 
 
 def person_name(conn: Connection, person_id: Any) -> str | None:

@@ -8,7 +8,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from core.store.tables import T, chunks, read_frame
+from core.store.tables import T, chunks, live, read_frame
 
 
 def item_team(w: sa.Table, p: sa.Table) -> sa.ColumnElement[int]:
@@ -37,7 +37,7 @@ def tracker_items_frame(engine: Engine, team_id: int, source: str | None = None)
 
 def tracker_teams_frame(engine: Engine) -> pd.DataFrame:
     t = T["team"]
-    return read_frame(engine, sa.select(t.c.id, t.c.name, t.c.stale_days).order_by(t.c.name))
+    return read_frame(engine, sa.select(t.c.id, t.c.name, t.c.stale_days).where(live("team")).order_by(t.c.name))
 
 
 def item_team_ids(conn: Connection, item_ids: Sequence[int]) -> dict[int, int | None]:

@@ -115,8 +115,11 @@ def test_a_reimport_naming_an_alias_maps_to_the_survivor(loaded) -> None:
     assert scalar(loaded, "select min(owner_id) from workitem where source = 'next_week'") == survivor
     edited = [row[:] for row in tracker]
     edited[1][3] = "Done"  # the row changed: the owner column still resolves through the alias
-    import_file(loaded, csv_bytes(edited), "priya_tasks.csv", user="t")
+    changed = import_file(loaded, csv_bytes(edited), "priya_tasks.csv", user="t")
     assert scalar(loaded, "select owner_id from workitem where external_key = 'PS-1'") == survivor
+    # the preview names only what changed: the status, not an owner "change" from the survivor to an alias
+    assert {(c["key"], c["field"]) for c in changed.sheets[0].changes} >= {("priya_tasks / PS-1", "raw_status")}
+    assert not [c for c in changed.sheets[0].changes if c["field"] == "owner_id"]
 
 
 def test_a_non_admin_is_refused_and_nothing_changes(loaded) -> None:
@@ -183,3 +186,15 @@ def test_team_names_merge_with_their_work_people_and_accounts(loaded) -> None:
     undo_batch(loaded, again.batch_ids[0], ADMIN)
     undo_batch(loaded, result.batch_id, ADMIN)
     assert data_checksums(loaded) == before
+
+
+def test_a_merged_name_leaves_the_pickers(loaded) -> None:
+    """People and team lists (My work, Strategy and Alignment pickers) show the survivor only."""
+    from core.store.tables import people_frame
+
+    survivor, dups, evidence = priya_group(loaded)
+    before = set(people_frame(loaded)["id"])
+    assert set(dups) <= before
+    merge_people(loaded, survivor, dups, ADMIN, evidence)
+    after = set(people_frame(loaded)["id"])
+    assert survivor in after and not set(dups) & after and after == before - set(dups)
