@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 
 import streamlit as st
+from sqlalchemy.engine import Engine
 
 from core.accounts import auth, signin
 from core.accounts.auth import Viewer
@@ -94,14 +95,7 @@ def _local_sign_in() -> Viewer:
                 if pw != again:
                     st.error("The two passwords differ.")
                 else:
-                    try:
-                        auth.add_user(eng, name, pw, "admin", None)
-                        found = auth.authenticate(eng, name, pw, client=_client())  # its maker is signed in
-                    except ThroughlineError as exc:
-                        st.error(str(exc))
-                    else:
-                        _start_session(found)
-                        st.rerun()
+                    _sign_in(eng, name, pw, first_admin=True)
         st.stop()
     if note := st.session_state.pop("login_note", None):
         st.info(note)
@@ -109,14 +103,21 @@ def _local_sign_in() -> Viewer:
         name = st.text_input("User name", key="login_name")
         pw = st.text_input("Password", type="password", key="login_pw")
         if st.form_submit_button("Sign in", type="primary"):
-            try:
-                found = auth.authenticate(eng, name, pw, client=_client())
-            except ThroughlineError as exc:
-                st.error(str(exc))
-            else:
-                _start_session(found)
-                st.rerun()
+            _sign_in(eng, name, pw)
     st.stop()
+
+
+def _sign_in(eng: Engine, name: str, pw: str, *, first_admin: bool = False) -> None:
+    """Sign in (creating the first admin first, when asked): a session on success, the one message on failure."""
+    try:
+        if first_admin:
+            auth.add_user(eng, name, pw, "admin", None)
+        found = auth.authenticate(eng, name, pw, client=_client())  # the first admin's maker is signed in at once
+    except ThroughlineError as exc:
+        st.error(str(exc))
+    else:
+        _start_session(found)
+        st.rerun()
 
 
 def _oidc_viewer() -> Viewer:
