@@ -18,7 +18,7 @@ from core.store.models import utcnow
 from core.text import JOINER, inert
 from core.work import queries as work_queries
 from core.work.excel import export_items, reimport
-from tests.core.test_tracker import TRACKER, load, team_id
+from tests.work.test_tracker import TRACKER, load, team_id
 from tests.helpers.markup import live_markup
 
 PASSWORD = "correct horse battery staple"

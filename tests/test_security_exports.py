@@ -80,7 +80,7 @@ def _steering_pack(engine: Any) -> bytes:
 
 def _tracker_export(engine: Any) -> bytes:
     from core.work.excel import export_items
-    from tests.core.test_tracker import TRACKER, load, team_id
+    from tests.work.test_tracker import TRACKER, load, team_id
 
     load(engine, [[*TRACKER[0][:-1], FORMULA], *[[*r[:-1], "@x"] for r in TRACKER[1:]]])
     ops = team_id(engine, "Ops")

@@ -19,7 +19,7 @@ from core.importing.queries import work_items_by_id
 from core.importing.service import import_file, import_path
 from core.store import changelog, tables, writes
 from tests.conftest import GMPP, SERVICENOW, csv_bytes
-from tests.core.test_import_engine import data_checksums
+from tests.importing.test_import_engine import data_checksums
 
 BOOKKEEPING = {"id", "last_batch_id", "row_hash", *TRACE_COLUMNS}  # what every update also writes
 

@@ -5,7 +5,7 @@ import pandas as pd
 
 from core.flow import analytics as flow
 from core.flow import drill
-from tests.core.test_flow import HISTORY, ITEMS, T
+from tests.flow.test_flow import HISTORY, ITEMS, T
 
 TIMELINE = flow.timeline(ITEMS, HISTORY)
 

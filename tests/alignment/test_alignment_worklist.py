@@ -9,7 +9,7 @@ import pandas as pd
 from core.alignment import analytics as al
 from core.alignment import worklist
 from core.alignment.rules import Link
-from tests.core.test_alignment import OBJECTIVES, SAMPLE
+from tests.alignment.test_alignment import OBJECTIVES, SAMPLE
 
 SUGGESTIONS = pd.DataFrame({"item_id": [2, 2, 3, 6], "rank": [1, 2, 1, 1], "objective": ["O1", "O2", "O2", "O1"],
                             "objective_title": ["Faster fixes", "New change process", "New change process",

@@ -23,7 +23,7 @@ from core.work import items as tracker
 from core.work import queries as work_queries
 from core.work import rows as work_rows
 from core.work.excel import export_items, layout_of, reimport
-from tests.core.test_tracker import TRACKER, count, grid, item, load, team_id
+from tests.work.test_tracker import TRACKER, count, grid, item, load, team_id
 
 SOURCE = "ops_tracker"
 
