@@ -279,8 +279,8 @@ def cmd_report(args: argparse.Namespace, engine: Any) -> int:
 def cmd_export(args: argparse.Namespace, engine: Any) -> int:
     from pathlib import Path
 
-    from core.reporting.steering_pack import steering_pack
     from core.reporting.report import ReportOptions, build_report, load_frames
+    from core.reporting.steering_pack import steering_pack
 
     path = Path(args.xlsx)
     if path.suffix.lower() != ".xlsx":

@@ -182,7 +182,7 @@ def test_every_page_asks_oidc_users_to_sign_in(world, monkeypatch, db_url, page)
 def test_every_page_renders_for_every_role(world, monkeypatch, db_url, page, role) -> None:
     at = signed_in(page, world["v"][role], monkeypatch, db_url)
     assert not at.exception, f"{page} as {role}: {at.exception}"
-    assert any(f"Signed in as" in c.value for c in at.sidebar.caption)
+    assert any("Signed in as" in c.value for c in at.sidebar.caption)
 
 
 def test_a_scoped_manager_sees_only_his_team_on_the_bottlenecks_page(world, monkeypatch, db_url) -> None:

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pandas as pd
 import pytest
 
-from core.accounts import auth
+from core.accounts import auth, signin
 from core.accounts import queries as account_queries
 from core.accounts.throttle import THROTTLE
 from core.alignment import rules as linking
@@ -18,8 +18,8 @@ from core.store.models import utcnow
 from core.text import JOINER, inert
 from core.work import queries as work_queries
 from core.work.excel import export_items, reimport
-from tests.work.test_tracker import TRACKER, load, team_id
 from tests.helpers.markup import live_markup
+from tests.work.test_tracker import TRACKER, load, team_id
 
 PASSWORD = "correct horse battery staple"
 HOSTILE = ['<b>bold</b><a href="https://evil.example/phish">login here</a>', "a < b & c > d",
@@ -146,7 +146,7 @@ def _fail(engine, name: str, times: int, now, client: str = "10.0.0.1") -> str:
     message = ""
     for _ in range(times):
         with pytest.raises(auth.LoginFailed) as exc:
-            auth.authenticate(engine, name, "wrong guess!!", now=now, client=client)
+            signin.authenticate(engine, name, "wrong guess!!", now=now, client=client)
         message = str(exc.value)
     return message
 
@@ -159,9 +159,9 @@ def test_unknown_wrong_and_waiting_accounts_get_one_message(engine) -> None:
     _fail(engine, "boss", auth.MAX_FAILURES, now)  # this client now waits on boss
     _fail(engine, "nobody", auth.MAX_FAILURES, now)  # and on the unknown name, the same way
     with pytest.raises(auth.LoginFailed) as waiting:
-        auth.authenticate(engine, "boss", PASSWORD, now=now, client="10.0.0.1")
+        signin.authenticate(engine, "boss", PASSWORD, now=now, client="10.0.0.1")
     with pytest.raises(auth.LoginFailed) as waiting_unknown:
-        auth.authenticate(engine, "nobody", PASSWORD, now=now, client="10.0.0.1")
+        signin.authenticate(engine, "nobody", PASSWORD, now=now, client="10.0.0.1")
     assert unknown == wrong == str(waiting.value) == str(waiting_unknown.value) == auth.SIGN_IN_FAILED
     assert "locked" not in auth.SIGN_IN_FAILED
 
@@ -170,7 +170,7 @@ def test_another_client_is_not_locked_out_by_someone_elses_guesses(engine) -> No
     auth.add_user(engine, "boss", PASSWORD, "admin", None)
     now = utcnow()
     _fail(engine, "boss", auth.MAX_FAILURES * 3, now, client="203.0.113.9")  # the attacker only makes himself wait
-    assert auth.authenticate(engine, "boss", PASSWORD, now=now, client="10.0.0.2").username == "boss"
+    assert signin.authenticate(engine, "boss", PASSWORD, now=now, client="10.0.0.2").username == "boss"
 
 
 def test_the_count_starts_again_when_a_wait_ends_and_the_next_wait_is_longer(engine) -> None:
@@ -182,8 +182,8 @@ def test_the_count_starts_again_when_a_wait_ends_and_the_next_wait_is_longer(eng
     assert not THROTTLE.waiting([(str(engine.url), "account", "10.0.0.1", "boss")], later)
     _fail(engine, "boss", auth.MAX_FAILURES - 1, later)  # five since the wait: the second wait is twice as long
     with pytest.raises(auth.LoginFailed):
-        auth.authenticate(engine, "boss", PASSWORD, now=later + timedelta(seconds=31), client="10.0.0.1")
-    assert auth.authenticate(engine, "boss", PASSWORD, now=later + timedelta(seconds=61),
+        signin.authenticate(engine, "boss", PASSWORD, now=later + timedelta(seconds=31), client="10.0.0.1")
+    assert signin.authenticate(engine, "boss", PASSWORD, now=later + timedelta(seconds=61),
                              client="10.0.0.1").username == "boss"
 
 
@@ -193,13 +193,13 @@ def test_the_account_waits_after_many_failures_from_many_clients_and_resets_afte
     for n in range(auth.ACCOUNT_FAILURES):
         _fail(engine, "boss", 1, now, client=f"198.51.100.{n}")
     with pytest.raises(auth.LoginFailed, match=re.escape(auth.SIGN_IN_FAILED)):
-        auth.authenticate(engine, "boss", PASSWORD, now=now, client="10.0.0.3")  # even the right password waits
+        signin.authenticate(engine, "boss", PASSWORD, now=now, client="10.0.0.3")  # even the right password waits
     after = now + timedelta(minutes=1, seconds=1)
     _fail(engine, "boss", 1, after, client="10.0.0.4")  # the lock expired: the count restarted at zero
     with engine.connect() as conn:
         user = account_queries.users_frame(conn).iloc[0]
     assert int(user["failed_logins"]) == 1 and user["locked_until"] is None or pd.isna(user["locked_until"])
-    assert auth.authenticate(engine, "boss", PASSWORD, now=after, client="10.0.0.3").username == "boss"
+    assert signin.authenticate(engine, "boss", PASSWORD, now=after, client="10.0.0.3").username == "boss"
 
 
 def test_a_switched_off_account_is_told_only_with_the_right_password(engine) -> None:
@@ -208,6 +208,6 @@ def test_a_switched_off_account_is_told_only_with_the_right_password(engine) -> 
     auth.set_active(engine, "mia", False, auth.Viewer("root", "admin"))
     assert _fail(engine, "mia", 1, utcnow()) == auth.SIGN_IN_FAILED
     with pytest.raises(auth.LoginFailed, match="switched off"):
-        auth.authenticate(engine, "mia", PASSWORD, client="10.0.0.9")
+        signin.authenticate(engine, "mia", PASSWORD, client="10.0.0.9")
     with pytest.raises(ThroughlineError, match="last admin"):
         auth.set_active(engine, "root", False, auth.Viewer("root", "admin"))

@@ -112,7 +112,7 @@ def _sign_in(eng: Engine, name: str, pw: str, *, first_admin: bool = False) -> N
     try:
         if first_admin:
             auth.add_user(eng, name, pw, "admin", None)
-        found = auth.authenticate(eng, name, pw, client=_client())  # the first admin's maker is signed in at once
+        found = signin.authenticate(eng, name, pw, client=_client())  # the first admin's maker is signed in at once
     except ThroughlineError as exc:
         st.error(str(exc))
     else:

@@ -208,14 +208,6 @@ def has_users(engine: Engine) -> bool:
         return len(account_queries.users_frame(conn)) > 0
 
 
-def authenticate(engine: Engine, username: str, password: str, now: datetime | None = None,
-                 client: str | None = None) -> Viewer:
-    """A viewer for the right password; throttled, one message for every failure (core.accounts.signin)."""
-    from core.accounts.signin import authenticate as sign_in
-
-    return sign_in(engine, username, password, now, client)
-
-
 def viewer_for_email(engine: Engine, email: str) -> Viewer:
     """OIDC: the local account whose e-mail the identity provider vouched for."""
     with engine.begin() as conn:

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from core.config import ImportLimits
-from core.importing.read import base_header
+from core.importing.grid import base_header
 
 
 def clip(v: Any) -> Any:

@@ -16,9 +16,9 @@ from sqlalchemy.engine import Connection
 
 from core.importing.context import ImportContext, SheetResult
 from core.importing.diff import plan_target, stale_issues
+from core.importing.grid import Table
 from core.importing.mapping import Mapping
 from core.importing.plan import Resolver, build_incoming, scorecard_parts
-from core.importing.read import Table
 from core.importing.undo import undo_batch  # noqa: F401  (callers import it from here)
 from core.importing.validate import Issue, ValidatedSheet
 from core.importing.write_target import apply_target

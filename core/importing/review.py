@@ -12,9 +12,9 @@ import pandas as pd
 
 from core.importing.assign import assign
 from core.importing.fields import KIND_LABELS, KINDS, fields_of
+from core.importing.grid import Table, column_letter
 from core.importing.mapping import Mapping
 from core.importing.profile import ColumnProfile
-from core.importing.read import Table, column_letter
 from core.importing.service import ImportResult, PreparedSheet
 from core.importing.validate import ValidatedSheet
 from core.importing.vocabulary import canonical_rag, canonical_status, suggest_status

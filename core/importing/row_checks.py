@@ -5,9 +5,9 @@ import pandas as pd
 
 from core.config import ImportLimits
 from core.importing.cells import jsonable
+from core.importing.grid import Table
 from core.importing.issues import Issue
 from core.importing.mapping import Mapping
-from core.importing.read import Table
 
 
 def reject_overlong_cells(data: pd.DataFrame, rows: pd.Series, rejected: pd.Series, issues: list[Issue],

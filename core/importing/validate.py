@@ -19,10 +19,10 @@ from core.importing.cells import build_attributes, clip, jsonable, to_text
 from core.importing.dates import describe, parse_date_column, parse_number_column
 from core.importing.events import workflow_positions
 from core.importing.fields import fields_of
+from core.importing.grid import Table
 from core.importing.issues import Issue
 from core.importing.mapping import Mapping, required_present
 from core.importing.profile import blank_nulls
-from core.importing.read import Table
 from core.importing.row_checks import (
     reject_duplicate_keys,
     reject_overlong_cells,

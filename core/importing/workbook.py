@@ -19,7 +19,7 @@ from core.importing import sheet_extent
 from core.importing.sheet_rows import lookup_sources
 
 if TYPE_CHECKING:
-    from core.importing.read import Table
+    from core.importing.grid import Table
 
 XML_PROBE_BYTES = 4096
 _DAMAGED = (zlib.error, zipfile.BadZipFile, EOFError, OSError, NotImplementedError)
@@ -118,7 +118,7 @@ def read_workbook(data: bytes, file_name: str, header_rows: dict[str | None, int
     2.0 s on the 100k-row benchmark). Returns (tables, sheets set aside with their reason, notes)."""
     from python_calamine import CalamineWorkbook
 
-    from core.importing.read import table_from_grid
+    from core.importing.grid import table_from_grid
 
     tables: list[Table] = []
     aside: list[Table] = []

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from core.accounts import auth
+from core.accounts import auth, signin
 from core.errors import ThroughlineError
 from core.store import tables
 from core.store.models import utcnow
@@ -33,7 +33,7 @@ def test_only_a_hash_is_stored_and_the_right_password_signs_in(engine) -> None:
     assert stored["password_hash"].startswith("$argon2id$")
     assert not any(PASSWORD in str(v) for v in users.to_numpy().ravel())
     assert not any(PASSWORD in str(v) for v in audit.to_numpy().ravel())
-    viewer = auth.authenticate(engine, "BOSS", PASSWORD)  # user names are matched case-insensitively
+    viewer = signin.authenticate(engine, "BOSS", PASSWORD)  # user names are matched case-insensitively
     assert viewer == auth.Viewer("boss", "admin")
     assert _audit_actions(engine) == ["create", "login"]
 
@@ -43,15 +43,15 @@ def test_five_failures_lock_the_account_until_the_lock_expires(engine) -> None:
     now = utcnow()
     for _ in range(auth.MAX_FAILURES):
         with pytest.raises(auth.LoginFailed, match="Wrong user name or password"):
-            auth.authenticate(engine, "boss", "guess-guess-guess", now=now)
+            signin.authenticate(engine, "boss", "guess-guess-guess", now=now)
     with pytest.raises(auth.LoginFailed, match="too many failed attempts"):  # right password, still waiting
-        auth.authenticate(engine, "boss", PASSWORD, now=now + timedelta(seconds=10))
+        signin.authenticate(engine, "boss", PASSWORD, now=now + timedelta(seconds=10))
     later = now + timedelta(minutes=auth.LOCK_MINUTES + 1)
-    assert auth.authenticate(engine, "boss", PASSWORD, now=later).username == "boss"
+    assert signin.authenticate(engine, "boss", PASSWORD, now=later).username == "boss"
     actions = _audit_actions(engine)
     assert actions.count("login_failed") == 5 and actions.count("login_refused") == 1 and actions[-1] == "login"
     with pytest.raises(auth.LoginFailed, match="Wrong user name or password"):
-        auth.authenticate(engine, "nobody", PASSWORD)  # same message: names are not revealed
+        signin.authenticate(engine, "nobody", PASSWORD)  # same message: names are not revealed
 
 
 def test_sessions_expire() -> None:
@@ -97,7 +97,7 @@ def test_oidc_email_maps_to_a_local_account(engine) -> None:
     with pytest.raises(auth.AccessDenied, match="no active Throughline account for eve@example.org"):
         auth.viewer_for_email(engine, "eve@example.org")
     with pytest.raises(auth.LoginFailed):
-        auth.authenticate(engine, "boss", "")  # an OIDC-only account has no local password
+        signin.authenticate(engine, "boss", "")  # an OIDC-only account has no local password
 
 
 def _cli(db_url: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
@@ -120,9 +120,9 @@ def test_users_cli(engine, db_url) -> None:
         ("boss", "admin", None, False), ("mia", "manager", team, True)]
     assert all("password_hash" not in u for u in listed) and PASSWORD not in json.dumps(listed)
     assert _cli(db_url, "set-role", "mia", "--role", "executive").returncode == 0
-    assert auth.authenticate(engine, "mia", PASSWORD).role == "executive"
+    assert signin.authenticate(engine, "mia", PASSWORD).role == "executive"
     assert _cli(db_url, "reset-password", "mia", "--password-stdin", stdin="a brand new password\n").returncode == 0
-    assert auth.authenticate(engine, "mia", "a brand new password").username == "mia"
+    assert signin.authenticate(engine, "mia", "a brand new password").username == "mia"
     bad = _cli(db_url, "add", "zed", "--role", "manager", "--password-stdin", stdin=PASSWORD + "\n")
     assert bad.returncode == 2 and "needs a team" in bad.stderr and "Traceback" not in bad.stderr
     no_tty = _cli(db_url, "reset-password", "mia", stdin="")

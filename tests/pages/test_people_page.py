@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
-from core.accounts import auth
+from core.accounts import auth, signin
 from core.people import queries
 from core.sample import load_sample
 from core.store.models import utcnow
@@ -28,7 +28,7 @@ def local(monkeypatch, db_url, engine):
 def signed_in(engine, username: str) -> AppTest:
     """A browser session that signed in with the password (as the sign-in form does)."""
     at = AppTest.from_file(str(PAGE), default_timeout=180)
-    at.session_state["viewer"] = auth.authenticate(engine, username, PASSWORD)
+    at.session_state["viewer"] = signin.authenticate(engine, username, PASSWORD)
     at.session_state["signed_in_at"] = utcnow()
     return at.run()
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.accounts import auth
+from core.accounts import auth, signin
 from core.alignment.rules import add_rule
 from core.flow import queries as flow_queries
 from core.sample import load_sample
@@ -38,7 +38,7 @@ def local(monkeypatch, db_env, engine):
 def signed_in(engine, page: str, username: str) -> AppTest:
     """A browser session that signed in with the password (as the sign-in form does)."""
     at = AppTest.from_file(str(PAGES / page), default_timeout=180)
-    at.session_state["viewer"] = auth.authenticate(engine, username, PASSWORD)
+    at.session_state["viewer"] = signin.authenticate(engine, username, PASSWORD)
     at.session_state["signed_in_at"] = utcnow()
     return at.run()
 
@@ -80,7 +80,7 @@ def test_a_password_reset_or_a_switched_off_account_ends_the_session(local, db_u
         session.run()
         assert not session.exception and not session.metric
         assert [b.label for b in session.button] == ["Sign in"] and why in session.info[0].value
-    assert auth.authenticate(local, "ada", "a brand new password").username == "ada"
+    assert signin.authenticate(local, "ada", "a brand new password").username == "ada"
 
 
 # --------------------------------------------------------------------------- 2. regex
@@ -216,7 +216,7 @@ def test_a_scoped_manager_opens_only_his_own_batches_problems_and_rejected_rows(
                 "ops.csv", user="root")
     listed = batch_store.list_batches(local)
     mine, theirs = (int(listed.loc[listed["file_name"] == f, "id"].iloc[0]) for f in ("desk_mine.csv", "ops.csv"))
-    root, marcus = (auth.authenticate(local, n, PASSWORD) for n in ("root", "marcus"))
+    root, marcus = (signin.authenticate(local, n, PASSWORD) for n in ("root", "marcus"))
     key = (db_url, tables.data_version(local), None)
     assert cache.rejected_rows(key, root, theirs) and not cache.batch_issues(key, root, theirs).empty
     scoped = (db_url, key[1], marcus.scope)
