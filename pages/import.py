@@ -55,13 +55,17 @@ def render_upload(upload: UploadedFile) -> None:
         st.rerun()
     final = PreparedFile(base.read, chosen)
     preview, commit = st.columns(2)
+    choices = review.choices_key(chosen)  # a plan holds only for the choices it was previewed with
     if preview.button("Preview changes", key=f"prev:{fid}", type="secondary", disabled=not chosen):
         try:
-            st.session_state[f"plan:{fid}"] = execute(engine, final, dry_run=True)
+            st.session_state[f"plan:{fid}"] = (choices, execute(engine, final, dry_run=True))
         except Exception as exc:  # noqa: BLE001
             st.session_state.pop(f"plan:{fid}", None)
             chrome.show_error(exc)
-    plan = st.session_state.get(f"plan:{fid}")
+    previewed, plan = st.session_state.get(f"plan:{fid}") or (None, None)
+    if plan is not None and previewed != choices:  # kept: choosing the same again brings it back
+        plan = None
+        st.info("The mapping changed since the preview: preview again to see what the import will do now.")
     if plan is not None:
         review.show_plan(plan, upload.name)
     resolutions = review.pick_conflicts(plan, fid) if plan is not None else {}

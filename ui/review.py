@@ -7,17 +7,22 @@ Widget keys carry the file's id, so two files (or two re-imports) never share a 
 """
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import replace
 
+import pandas as pd
 import streamlit as st
 
 from core.importing import review as core_review
 from core.importing.learning import forget_mapping_profile, save_mapping_profile
+from core.importing.grid import Table
 from core.importing.service import ImportResult, PreparedSheet
 from core.text import inert
 from ui import cache, chrome, signin
 
 Resolutions = dict[tuple[str, str, str], str]  # (source, key, column) → "app" | "file"
+PROBLEM_COLUMNS = {"Message": st.column_config.TextColumn("Message", width="large")}  # the sentence that explains
 
 
 def sheet_controls(ps: PreparedSheet, fid: str) -> tuple[bool, str, int]:
@@ -29,9 +34,23 @@ def sheet_controls(ps: PreparedSheet, fid: str) -> tuple[bool, str, int]:
     kind = c2.selectbox("Kind", list(kinds), index=list(kinds).index(ps.mapping.kind), format_func=kinds.get,
                         key=f"kind:{fid}:{name}")
     header = c3.number_input("Header row", min_value=1, value=ps.table.header_row, key=f"hdr:{fid}:{name}")
-    with st.popover("Show the first rows"):
-        st.dataframe(core_review.raw_preview(ps.table), width="stretch")
+    if st.toggle("Show the first rows", key=f"raw:{fid}:{name}"):  # inline, full width: a popover showed column A
+        st.dataframe(first_rows(ps.table), width="stretch", placeholder="")
     return include, kind, int(header)
+
+
+def first_rows(table: Table) -> pd.DataFrame:
+    """The sheet's first rows, every column, headed as the file heads them (the header row's cell, else the
+    column letter), rows numbered as Excel numbers them: letters alone read as a grid, not as the user's file."""
+    grid = core_review.raw_preview(table)
+    row = table.header_row if table.header_row in grid.index else None
+    cells = [str(v).splitlines()[0].strip() if row is not None and str(v).strip() else "" for v in
+             (grid.loc[row] if row is not None else [""] * grid.shape[1])]
+    labels: list[str] = []
+    for letter, cell in zip(grid.columns, cells):
+        label = cell or letter
+        labels.append(label if label not in labels else f"{label} ({letter})")
+    return grid.set_axis(labels, axis=1)
 
 
 def edit_mapping(ps: PreparedSheet, fid: str) -> PreparedSheet:
@@ -62,8 +81,9 @@ def edit_mapping(ps: PreparedSheet, fid: str) -> PreparedSheet:
             continue
         st.markdown(f"**{'Status' if field == 'status' else 'RAG'} values** (raw → normalised)")
         edited = st.data_editor(values, hide_index=True, disabled=["Raw value", "Rows", "Unmapped", "Suggested"],
-                                key=f"vm:{fid}:{name}:{field}", column_config={"Maps to": st.column_config.
-                                                                             SelectboxColumn(options=["", *choices])})
+                                key=f"vm:{fid}:{name}:{field}", column_config={  # "Unmapped" was the first guess:
+                                    "Unmapped": None,  # a blank "Maps to" and the banner below say it as it is now
+                                    "Maps to": st.column_config.SelectboxColumn(options=["", *choices])})
         still = edited.loc[edited["Maps to"].fillna("").eq(""), "Raw value"]
         if len(still):  # said after the edit, so a value just mapped is no longer called unmapped
             st.warning("Unmapped: " + inert(", ".join(still)) + ". Choose what they mean (see Suggested), or leave "
@@ -85,6 +105,13 @@ def edit_mapping(ps: PreparedSheet, fid: str) -> PreparedSheet:
     return replace(ps, mapping=mapping)
 
 
+def choices_key(sheets: list[PreparedSheet]) -> str:
+    """What a plan was previewed with (each sheet's header row and mapping, value maps included): a plan shown
+    after the user changed any of it would name values they have since mapped, and commit what they undid."""
+    decided = [[ps.table.sheet, ps.table.header_row, ps.mapping.to_json()] for ps in sheets]
+    return hashlib.sha256(json.dumps(decided, sort_keys=True, default=str).encode()).hexdigest()
+
+
 def show_plan(result: ImportResult, file_name: str, name: str | None = None, notes: tuple[str, ...] = ()) -> None:
     """What a dry run found; ``name`` names the tables' CSV downloads (the file's name by default), ``notes``
     are the caller's own lines under the engine's."""
@@ -103,7 +130,7 @@ def show_plan(result: ImportResult, file_name: str, name: str | None = None, not
     problems = core_review.issues_table(result, file_name)
     if not problems.empty:
         st.markdown("**Rejected rows and warnings**")
-        chrome.table(problems, f"{name}_problems")
+        chrome.table(problems, f"{name}_problems", column_config=PROBLEM_COLUMNS)
     rejected = [r for s in result.sheets for r in s.rejected_rows]
     if rejected:
         st.download_button("Download rejected rows (xlsx)", lambda: core_review.rejected_workbook(rejected),

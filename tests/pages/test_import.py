@@ -1,6 +1,7 @@
 """Import and history pages under AppTest, driven through file_uploader like a manager would."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -174,3 +175,47 @@ def test_a_hidden_sheet_is_skipped_and_can_be_included(db_env: str, engine) -> N
     choice.set_value(["Salary review"]).run()
     assert not at.exception
     assert at.dataframe[0].value["Sheet"].tolist() == ["Tasks", "Salary review"]
+
+
+UNKNOWN_WORDS = csv_bytes([["Ref", "Task", "Status", "Due"], ["A-1", "Write", "Zorgle", "15/01/2026"],
+                           ["A-2", "Test", "Wibble", "31/02/2026"], ["A-3", "Ship", "Done", "20/01/2026"]])
+
+
+def status_map(at: AppTest):
+    return next(d for d in at.data_editor if d.key and d.key.startswith("vm:"))
+
+
+def test_the_unmapped_banner_and_the_plan_follow_the_values_just_mapped(db_env: str, engine) -> None:
+    at = upload("tracker.csv", UNKNOWN_WORDS)
+    assert any(plain(w.value).startswith("Unmapped: Zorgle, Wibble") for w in at.warning)
+    button(at, "Preview changes").click().run()
+    assert any("Zorgle" in m for m in at.dataframe[-1].value["Message"])  # the plan names the unknown word
+    at.session_state[status_map(at).key] = {"edited_rows": {0: {"Maps to": "todo"}, 1: {"Maps to": "blocked"}},
+                                            "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert not at.exception
+    shown = " ".join([plain(w.value) for w in at.warning] + [plain(i.value) for i in at.info]
+                     + [m for d in at.dataframe if "Message" in d.value for m in d.value["Message"]])
+    assert "Zorgle" not in shown and "Wibble" not in shown, shown  # nothing still calls them unmapped
+    assert not metrics(at) and button(at, "Commit import").disabled  # the old plan is gone: preview again
+    config = json.loads(status_map(at).proto.columns)
+    assert config.get("Unmapped", {}).get("hidden") is True  # the first guess, stale once a value is chosen
+    button(at, "Preview changes").click().run()
+    assert metrics(at) == {"New": "2", "Updated": "0", "Unchanged": "0", "Rejected": "1"}
+    assert not any("Zorgle" in m for m in at.dataframe[-1].value["Message"])
+
+
+def test_the_problems_message_column_is_wide(db_env: str, engine) -> None:
+    at = upload("tracker.csv", UNKNOWN_WORDS)
+    button(at, "Preview changes").click().run()
+    problems = at.dataframe[-1]
+    assert "Message" in problems.value
+    assert json.loads(problems.proto.columns)["Message"]["width"] == "large"
+
+
+def test_the_first_rows_show_every_column_under_the_files_headers(db_env: str, engine) -> None:
+    at = upload("tracker.csv", UNKNOWN_WORDS)
+    at.toggle(key=next(t.key for t in at.toggle if t.label == "Show the first rows")).set_value(True).run()
+    assert not at.exception
+    first = next(d.value for d in at.dataframe if list(d.value.columns) == ["Ref", "Task", "Status", "Due"])
+    assert first.loc[2].tolist() == ["A-1", "Write", "Zorgle", "15/01/2026"]  # numbered as Excel numbers rows
