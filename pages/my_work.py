@@ -51,7 +51,9 @@ def done(message: str) -> None:
 
 
 pick = st.column_config.SelectboxColumn
-grid_tab, quick_tab, stale_tab, excel_tab = st.tabs(["Items", "Quick update", "Stale", "Excel round trip"])
+# Keyed and tracked: a click in a tab (Prepare the xlsx, Save threshold) reruns the page on the same tab, not on Items
+grid_tab, quick_tab, stale_tab, excel_tab = st.tabs(["Items", "Quick update", "Stale", "Excel round trip"],
+                                                    key="my_work_tab", on_change="rerun")
 with grid_tab:
     view = st.radio("Show", list(VIEWS), format_func=VIEWS.get, horizontal=True, key="grid_view")
     original = desk.grid(items, view, me, now, team.stale_days)

@@ -193,6 +193,33 @@ def test_the_excel_round_trip_on_the_page_with_a_conflict(db_env: str, engine) -
     assert item(engine, "CHG-002")["title"] == "Weekly CAB, renamed in Excel"
 
 
+def open_tab(at: AppTest) -> int | None:
+    """The tab the page opens on after this run (None: the tabs are not tracked, so a rerun shows the first)."""
+    def walk(node):  # type: ignore[no-untyped-def]
+        proto = getattr(node, "proto", None)
+        if proto is not None and type(proto).__name__ == "Block" and proto.WhichOneof("type") == "tab_container":
+            return proto.tab_container
+        for child in getattr(node, "children", {}).values():
+            if (found := walk(child)) is not None:
+                return found
+        return None
+
+    tabs = walk(at._tree)
+    return tabs.default_tab_index if tabs is not None and tabs.id else None
+
+
+def test_prepare_the_xlsx_keeps_the_excel_tab_open(db_env: str, engine) -> None:
+    load_sample(engine)
+    at = open_page()
+    at.session_state["my_work_tab"] = "Excel round trip"  # the user opened the tab
+    at.run()
+    assert open_tab(at) == 3
+    at.button(key="export").click().run()
+    assert not at.exception
+    assert open_tab(at) == 3 and at.session_state["my_work_tab"] == "Excel round trip"
+    assert any("change_programme_tracker.xlsx (20 rows)" in plain(b.label) for b in at.download_button)
+
+
 def test_the_import_page_shows_a_conflict_and_keeps_the_app_value_when_chosen(db_env: str, engine) -> None:
     load_sample(engine)
     ex = export_items(engine, 1, "change_programme_tracker", "test")
