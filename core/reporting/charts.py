@@ -10,17 +10,23 @@ customdata is escaped too; :func:`selected_values` gives it back as the data has
 from __future__ import annotations
 
 import html
+import math
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from core.reporting import chart_parts as ax
 from core.store.values import is_missing
 
 STATUS_COLOURS = {"todo": "#a0aec0", "in_progress": "#3182ce", "blocked": "#e53e3e", "done": "#38a169"}
 STATUS_LABELS = {"todo": "To do", "in_progress": "In progress", "blocked": "Blocked", "done": "Done"}
 PCT_STYLE = {0.5: "dot", 0.85: "dash", 0.95: "longdash"}
 PCT_LABEL_AT = {0.5: "bottom left", 0.85: "top left", 0.95: "top right"}
+RAG_COLOURS = {"green": "#38a169", "amber": "#dd6b20", "red": "#e53e3e", "grey": "#a0aec0"}
+RAG_LABELS = {"green": "On target", "amber": "Within tolerance", "red": "Beyond tolerance",
+              "grey": "No recent reading or no target"}
 
 
 def esc(value: Any) -> Any:
@@ -47,35 +53,52 @@ def _layout(fig: go.Figure, title: str, x: str, y: str) -> go.Figure:
     return fig
 
 
-def _percentile_lines(fig: go.Figure, pcts: dict[float, float]) -> None:
+def _percentile_lines(fig: go.Figure, pcts: dict[float, float], sc: ax.Scale) -> list[str]:
+    """The cycle-time percentiles the axis can show; the others named for the note."""
+    off = []
     for q, value in pcts.items():
+        label = f"{int(q * 100)}th percentile"
+        if value is None or not math.isfinite(value) or not sc.low <= value <= sc.high:
+            off.append(f"{label} ({ax.days_text(value)}) off the chart")
+            continue
         fig.add_hline(y=value, line_dash=PCT_STYLE.get(q, "dot"), line_color="#718096",
-                      annotation_text=f"{int(q * 100)}th: {value:.1f} d",
+                      annotation_text=f"{int(q * 100)}th: {ax.days_text(value)}",
                       annotation_position=PCT_LABEL_AT.get(q, "top left"))
+    return off
 
 
-def _log_axis_if_wide(fig: go.Figure, values: pd.Series) -> None:
-    """Hours-long tickets and months-long milestones on one chart: a log axis keeps both readable."""
-    v = values[values > 0]
-    if len(v) and v.max() / max(v.min(), 1e-3) > 100:
-        fig.update_yaxes(type="log")
+def _note(fig: go.Figure, sc: ax.Scale, *more: str, unit: str = "days", what: str = "point(s)") -> None:
+    ax.add_note(fig, "; ".join(t for t in (ax.note_text(sc, unit, what), *more) if t))
+
+
+def _duration_points(frame: pd.DataFrame, column: str, pcts: dict[float, float]) -> tuple[pd.DataFrame, ax.Scale]:
+    """The rows drawn (a copy, finite durations only), with the value drawn, its marker and its true value."""
+    rows = frame.reset_index(drop=True)
+    sc = ax.scale(rows[column], extra=pcts.values())
+    kept = rows[sc.keep.to_numpy()].copy()
+    kept["_y"], kept["_symbol"] = sc.plotted.to_numpy(), sc.symbols()
+    kept["_true"] = [ax.days_text(v) + (" (not to scale)" if b else "") for v, b in zip(sc.true, sc.beyond)]
+    return kept, sc
 
 
 def aging_wip_chart(aging: pd.DataFrame, pcts: dict[float, float]) -> go.Figure:
     """Each open item as a dot: status column × age in days, against cycle-time percentiles."""
     fig = go.Figure()
+    kept, sc = _duration_points(aging, "age_days", pcts)
     for status in ("in_progress", "blocked", "todo"):
-        part = aging[aging["status"] == status]
+        part = kept[kept["status"] == status]
         if part.empty:
             continue
         fig.add_trace(go.Scatter(
-            x=[STATUS_LABELS[status]] * len(part), y=part["age_days"], mode="markers", name=STATUS_LABELS[status],
-            marker=dict(color=STATUS_COLOURS[status], size=9, opacity=0.75), customdata=part["id"],
+            x=[STATUS_LABELS[status]] * len(part), y=part["_y"], mode="markers", name=STATUS_LABELS[status],
+            marker=dict(color=STATUS_COLOURS[status], size=9, opacity=0.75, symbol=part["_symbol"].tolist()),
+            customdata=part["id"],
             text=_esc_all(part["external_key"].astype(str) + " · " + part["title"].astype(str).str.slice(0, 60)),
-            hovertemplate="%{text}<br>age %{y:.1f} days<extra></extra>"))
-    _percentile_lines(fig, pcts)
-    _log_axis_if_wide(fig, aging["age_days"])
-    return _layout(fig, "Aging work in progress", "Status", "Age (days since start)")
+            hovertext=part["_true"].tolist(), hovertemplate="%{text}<br>Age: %{hovertext}<extra></extra>"))
+    off = _percentile_lines(fig, pcts, sc)
+    ax.linear_axis(fig, sc)
+    _note(fig, sc, *off)
+    return _layout(fig, "Aging work in progress", "Status", "Age (days)")
 
 
 def cumulative_flow_chart(cfd: pd.DataFrame) -> go.Figure:
@@ -93,12 +116,16 @@ def cumulative_flow_chart(cfd: pd.DataFrame) -> go.Figure:
 
 def cycle_time_chart(done: pd.DataFrame, pcts: dict[float, float]) -> go.Figure:
     """Finished items: when they finished × how long they took."""
-    fig = go.Figure(go.Scatter(x=done["finish"], y=done["cycle_days"], mode="markers", name="Finished item",
-                               marker=dict(color="#38a169", size=7, opacity=0.6), customdata=done["id"],
-                               text=_esc_all(done["external_key"]),
-                               hovertemplate="%{text}<br>%{y:.1f} days<extra></extra>"))
-    _percentile_lines(fig, pcts)
-    _log_axis_if_wide(fig, done["cycle_days"])
+    kept, sc = _duration_points(done, "cycle_days", pcts)
+    fig = go.Figure(go.Scatter(x=kept["finish"], y=kept["_y"], mode="markers", name="Finished item",
+                               marker=dict(color="#38a169", size=7, opacity=0.6, symbol=kept["_symbol"].tolist()),
+                               customdata=kept["id"], text=_esc_all(kept["external_key"]),
+                               hovertext=kept["_true"].tolist(),
+                               hovertemplate="%{text}<br>Finished %{x|%d %b %Y}<br>Cycle time: %{hovertext}"
+                                             "<extra></extra>"))
+    off = _percentile_lines(fig, pcts, sc)
+    ax.linear_axis(fig, sc)
+    _note(fig, sc, *off)
     return _layout(fig, "Cycle time of finished items", "Finished", "Cycle time (days)")
 
 
@@ -112,39 +139,64 @@ def throughput_chart(tp: pd.DataFrame) -> go.Figure:
 
 def team_wait_chart(waits: pd.DataFrame) -> go.Figure:
     """Teams others wait on, by total days waited (longest at the top)."""
-    w = waits.sort_values("total_days")
+    w = waits.sort_values("total_days").reset_index(drop=True)
+    n = pd.to_numeric(w["items_waiting"], errors="coerce").fillna(1).clip(lower=1)
+    sc = ax.scale(w["total_days"], cap=ax.DURATION_CAP_DAYS * n.to_numpy(), bars=True)
+    w = w[sc.keep.to_numpy()]
     teams = _esc_all(w["waited_on_team"])
-    fig = go.Figure(go.Bar(x=w["total_days"], y=teams, orientation="h", marker_color="#dd6b20",
-                           customdata=teams, text=w["items_waiting"].astype(str) + " item(s) waiting",
-                           hovertemplate="%{y}: %{x:.0f} days in total<br>%{text}<extra></extra>"))
+    text = [f"{int(i):,} item(s) waiting · {ax.days_text(t)} in total" + (" (not to scale)" if b else "")
+            for i, t, b in zip(w["items_waiting"], sc.true, sc.beyond)]
+    fig = go.Figure(go.Bar(x=sc.plotted, y=teams, orientation="h", marker_color="#dd6b20",
+                           marker_pattern_shape=["/" if b else "" for b in sc.beyond], customdata=teams, hovertext=text,
+                           hovertemplate="%{y}<br>%{hovertext}<extra></extra>"))
+    ax.linear_axis(fig, sc, axis="x")
+    _note(fig, sc, what="team(s)")
     return _layout(fig, "Teams waited on by other teams", "Days waited (total)", "Waited-on team")
 
 
 def owner_load_chart(load: pd.DataFrame, top: int = 20, by: str = "owner") -> go.Figure:
     """WIP per owner (or team), red where nothing was finished recently."""
-    part = load.head(top).iloc[::-1]
+    part = load.head(top).iloc[::-1].reset_index(drop=True)
+    sc = ax.scale(part["wip"], cap=None, bars=True)
+    part = part[sc.keep.to_numpy()]
     colours = ["#e53e3e" if s else "#3182ce" for s in part["stalled"]]
     names = _esc_all(part[by])
-    fig = go.Figure(go.Bar(x=part["wip"], y=names, orientation="h", marker_color=colours, customdata=names,
-                           text=[("no recent throughput" if s else f"{w:.1f} weeks to clear")
-                                 for s, w in zip(part["stalled"], part["weeks_to_clear"])],
-                           hovertemplate="%{y}: %{x} in progress<br>%{text}<extra></extra>"))
+    fig = go.Figure(go.Bar(x=sc.plotted, y=names, orientation="h", marker_color=colours, customdata=names,
+                           marker_pattern_shape=["/" if b else "" for b in sc.beyond],
+                           hovertext=[f"{ax.plain_number(w)} in progress · {ax.weeks_text(s, c)}" for w, s, c in
+                                      zip(sc.true, part["stalled"], part["weeks_to_clear"])],
+                           hovertemplate="%{y}<br>%{hovertext}<extra></extra>"))
+    ax.linear_axis(fig, sc, axis="x")
+    _note(fig, sc, unit="items", what=f"{by}(s)")
     return _layout(fig, f"{by.title()} load: work in progress (red: nothing finished recently)", "Items in progress",
                    by.title())
 
 
 def overdue_chart(late: pd.DataFrame) -> go.Figure:
-    """Overdue items per team; each bar carries its team for the drill-down."""
-    by_team = late.assign(team=late["team"].fillna("(no team)")).groupby("team")["days_late"].agg(["count", "sum"])
+    """Overdue items per team; each bar carries its team for the drill-down.
+
+    Each item counts with at most ten years late (a wild due date is counted, flagged, never the whole axis)."""
+    days = pd.to_numeric(late["days_late"], errors="coerce").astype(float).reset_index(drop=True)
+    ok = days.map(math.isfinite) & days.ge(0)
+    over = ok & days.gt(ax.DURATION_CAP_DAYS)
+    frame = pd.DataFrame({"team": late["team"].fillna("(no team)").reset_index(drop=True),
+                          "days": days.clip(upper=ax.DURATION_CAP_DAYS), "over": over})[ok]
+    by_team = frame.groupby("team").agg(count=("days", "size"), sum=("days", "sum"), over=("over", "sum"))
     by_team = by_team.sort_values("sum")
+    sc = ax.scale(by_team["sum"], cap=ax.DURATION_CAP_DAYS * by_team["count"].to_numpy(), bars=True)
     teams = _esc_all(by_team.index)
-    fig = go.Figure(go.Bar(x=by_team["sum"], y=teams, orientation="h", marker_color="#c53030",
-                           customdata=teams, text=by_team["count"].astype(str) + " item(s) late",
-                           hovertemplate="%{y}: %{x:.0f} days late in total<br>%{text}<extra></extra>"))
+    text = [f"{c:,} item(s) late · {ax.days_text(t)} late in total"
+            + (f", {o:,} of them over {ax.plain_number(ax.DURATION_CAP_DAYS)} days late (counted as that)" if o else "")
+            for c, t, o in zip(by_team["count"], sc.true, by_team["over"])]
+    fig = go.Figure(go.Bar(x=sc.plotted, y=teams, orientation="h", marker_color="#c53030", customdata=teams,
+                           marker_pattern_shape=["/" if b or o else "" for b, o in zip(sc.beyond, by_team["over"])],
+                           hovertext=text, hovertemplate="%{y}<br>%{hovertext}<extra></extra>"))
+    ax.linear_axis(fig, sc, axis="x")
+    n_over, n_bad = int(over.sum()), int((~ok).sum())
+    _note(fig, sc, *([f"{n_over} item(s) over {ax.plain_number(ax.DURATION_CAP_DAYS)} days late counted as "
+                      f"{ax.plain_number(ax.DURATION_CAP_DAYS)}"] if n_over else []),
+          *([f"{n_bad} item(s) without a usable number of days late not counted"] if n_bad else []), what="team(s)")
     return _layout(fig, "Overdue items by team", "Days late (total)", "Team")
-
-
-RAG_COLOURS = {"green": "#38a169", "amber": "#dd6b20", "red": "#e53e3e", "grey": "#a0aec0"}
 
 
 def conflict_heatmap(matrix: pd.DataFrame) -> go.Figure:
@@ -159,42 +211,76 @@ def conflict_heatmap(matrix: pd.DataFrame) -> go.Figure:
 
 
 def kpi_small_multiples(status: pd.DataFrame, readings: pd.DataFrame, cols: int = 3) -> go.Figure:
-    """One line per KPI with its target and tolerance band, coloured by current status."""
+    """One line per KPI with its target (dashed) and tolerance band (shaded), coloured by current status."""
     from plotly.subplots import make_subplots
 
     kpis = status.reset_index(drop=True)
     rows = max(1, -(-len(kpis) // cols))
-    titles = [esc(f"{k.code} · {k.status}") for k in kpis.itertuples()]
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles,
-                        vertical_spacing=0.12 / max(1, rows / 3))
+    titles = [esc(f"{ax.trim(k.code, 28)} · {RAG_LABELS.get(k.status, str(k.status).title())}")
+              for k in kpis.itertuples()]
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, vertical_spacing=min(0.3, 70 / (230 * rows)))
     for i, k in enumerate(kpis.itertuples()):
         r, c = i // cols + 1, i % cols + 1
-        data = readings[readings["kpi_id"] == k.id]
-        if pd.notna(k.target):
-            tol = 0 if pd.isna(k.tolerance) else abs(k.tolerance)
-            low, high = (k.target - tol, k.target) if not str(k.direction).startswith("lower") else (
-                k.target, k.target + tol)
-            fig.add_hrect(y0=low, y1=high, fillcolor="#fefcbf", opacity=0.6, line_width=0, row=r, col=c)
-            fig.add_hline(y=k.target, line_color="#2f855a", line_dash="dash", row=r, col=c)
-        fig.add_trace(go.Scatter(x=data["period"], y=data["value"], mode="lines", showlegend=False, name=esc(k.code),
-                                 line=dict(color=RAG_COLOURS.get(k.status, "#3182ce"), width=2)), row=r, col=c)
-    fig.update_layout(template="plotly_white", height=230 * rows, margin=dict(l=10, r=10, t=40, b=10),
-                      title="KPIs against target (dashed) and tolerance band (shaded)")
+        data = readings[readings["kpi_id"] == k.id].sort_values("period")
+        band = ax.tolerance_band(k.target, k.tolerance, k.direction)
+        target = None if is_missing(k.target) else float(k.target)
+        sc = ax.scale(data["value"], floor=None, cap=None, extra=[target, *(band or ())])
+        shown = data[sc.keep.to_numpy()]
+        fig.add_trace(go.Scatter(x=shown["period"], y=sc.plotted, mode="lines+markers", showlegend=False,
+                                 name=esc(k.code), line=dict(color=RAG_COLOURS.get(k.status, "#3182ce"), width=2),
+                                 marker=dict(size=4, symbol=sc.symbols()),
+                                 hovertext=[ax.plain_number(v) for v in sc.true],
+                                 hovertemplate="%{x|%d %b %Y}: %{hovertext}<extra></extra>"), row=r, col=c)
+        if band and band[0] < sc.range[1] and band[1] > sc.range[0]:  # shaded where it meets the axis
+            fig.add_hrect(y0=max(band[0], sc.range[0]), y1=min(band[1], sc.range[1]), fillcolor="#fefcbf", opacity=0.6,
+                          line_width=0, name="tolerance", row=r, col=c, exclude_empty_subplots=False)
+        if target is not None and math.isfinite(target) and sc.low <= target <= sc.high:
+            fig.add_hline(y=target, line_color="#2f855a", line_dash="dash", name="target", row=r, col=c,
+                          exclude_empty_subplots=False)
+        fig.update_yaxes(range=list(sc.range), autorange=False, exponentformat="none", row=r, col=c)
+        n = "" if i == 0 else str(i + 1)
+        if sc.n_beyond or sc.dropped:
+            ax.add_note(fig, f"{sc.n_beyond + sc.dropped} reading(s) not to scale or not drawn",
+                        xref=f"x{n} domain", yref=f"y{n} domain")
+    for name, line in (("Target", dict(color="#2f855a", dash="dash")), ("Tolerance band", dict(color="#f6e05e",
+                                                                                                width=8))):
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=name, line=line, hoverinfo="skip"))
+    fig.update_layout(template="plotly_white", height=100 + 230 * rows, margin=dict(l=10, r=10, t=100, b=10),
+                      title=dict(text="KPIs against target (dashed) and tolerance band (shaded)", x=0.01,
+                                 xanchor="left", y=1, yref="container", yanchor="top", pad=dict(t=12)),
+                      legend=dict(orientation="h", x=1, xanchor="right", y=1, yref="container", yanchor="top",
+                                  entrywidth=0, font=dict(size=11)))
     return fig
 
 
 def control_chart(periods: pd.Series, values: pd.Series, limits: dict[str, float], signals: pd.DataFrame,
                   title: str) -> go.Figure:
     """XmR individuals chart: values, mean and limits, signals marked."""
-    fig = go.Figure(go.Scatter(x=periods, y=values, mode="lines+markers", name="Reading",
-                               line=dict(color="#3182ce")))
-    for name, dash in (("ucl", "dash"), ("mean", "dot"), ("lcl", "dash")):
-        fig.add_hline(y=limits[name], line_dash=dash, line_color="#718096",
-                      annotation_text=f"{name.upper()} {limits[name]:.2f}", annotation_position="top left")
+    frame = pd.DataFrame({"period": pd.Series(periods).to_numpy(), "value": pd.Series(values).to_numpy()})
+    sc = ax.scale(frame["value"], floor=None, cap=None, extra=[limits.get(n) for n in ("ucl", "mean", "lcl")])
+    shown = frame[sc.keep.to_numpy()]
+    fig = go.Figure(go.Scatter(x=shown["period"], y=sc.plotted, mode="lines+markers", name="Reading",
+                               line=dict(color="#3182ce"), marker=dict(symbol=sc.symbols()),
+                               hovertext=[ax.plain_number(v) for v in sc.true],
+                               hovertemplate="%{x|%d %b %Y}: %{hovertext}<extra></extra>"))
+    off = []
+    for name, label, dash in (("ucl", "Upper limit", "dash"), ("mean", "Mean", "dot"), ("lcl", "Lower limit", "dash")):
+        v = ax.number(limits.get(name))
+        if not (math.isfinite(v) and sc.low <= v <= sc.high):
+            off.append(f"{label.lower()} ({ax.plain_number(v)}) off the chart")
+            continue
+        fig.add_hline(y=v, line_dash=dash, line_color="#718096", annotation_text=f"{label} {v:,.2f}",
+                      annotation_position="top left")
     if len(signals):
-        fig.add_trace(go.Scatter(x=signals["period"], y=signals["value"], mode="markers", name="Signal",
+        sig = ax.scale(signals["value"], floor=None, cap=None)
+        y = sig.true.clip(sc.low, sc.high)
+        fig.add_trace(go.Scatter(x=signals["period"][sig.keep.to_numpy()], y=y, mode="markers", name="Signal",
                                  marker=dict(color="#e53e3e", size=13, symbol="circle-open", line=dict(width=3)),
-                                 text=_esc_all(signals["rule"]), hovertemplate="%{text}: %{y}<extra></extra>"))
+                                 text=_esc_all(signals["rule"][sig.keep.to_numpy()]),
+                                 hovertext=[ax.plain_number(v) for v in sig.true],
+                                 hovertemplate="%{text}: %{hovertext}<extra></extra>"))
+    ax.linear_axis(fig, sc)
+    _note(fig, sc, *off, unit="", what="reading(s)")
     return _layout(fig, title, "Period", "Value")
 
 
@@ -212,23 +298,101 @@ def hidden_work_chart(by_group: pd.DataFrame, by: str, top: int = 20) -> go.Figu
                    by.title())
 
 
-def objective_treemap(per_objective: pd.DataFrame, size_by: str = "items") -> go.Figure:
-    """Linked work per pillar → objective → team, sized by item count or effort."""
-    ids, labels, parents, values = [], [], [], []
+def objective_treemap(per_objective: pd.DataFrame, size_by: str = "items", *, min_share: float = ax.MIN_SHARE,
+                      max_boxes: int = ax.MAX_BOXES) -> go.Figure:
+    """Linked work per pillar → objective → team, sized by item count or effort; every box big enough to read
+    (at least ``min_share`` of the area, the true figure in its label), a bar list when there are too many boxes."""
     frame = per_objective[per_objective[size_by] > 0] if len(per_objective) else per_objective
-    for level in (["pillar"], ["pillar", "objective"], ["pillar", "objective", "team"]):
-        grouped = frame.groupby(level, sort=True)[size_by].sum().reset_index() if len(frame) else frame
-        for row in grouped.to_dict("records"):
-            path = [esc(str(row[c])) for c in level]
-            ids.append(" / ".join(path))
-            labels.append(path[-1])
-            parents.append(" / ".join(path[:-1]))
-            values.append(float(row[size_by]))
     unit = "items" if size_by == "items" else "effort"
+    level = ["pillar", "objective", "team"]
+    if len(frame) > max_boxes:
+        return _objective_bars(frame, size_by, unit)
+    leaves = frame.groupby(level, sort=True)[size_by].sum().reset_index() if len(frame) else frame
+    shown = ax.floored(leaves[size_by], min_share) if len(leaves) else []
+    sized = leaves.assign(_shown=shown) if len(leaves) else leaves
+    ids, labels, parents, values, text = [], [], [], [], []
+    for depth in (1, 2, 3):
+        grouped = sized.groupby(level[:depth], sort=True)[[size_by, "_shown"]].sum().reset_index() if len(
+            sized) else sized
+        for row in grouped.to_dict("records"):
+            path = [esc(str(row[c])) for c in level[:depth]]
+            ids.append(" / ".join(path))
+            labels.append(esc(ax.trim(row[level[depth - 1]], 40)))
+            parents.append(" / ".join(path[:-1]))
+            values.append(float(row["_shown"]))
+            text.append(f"{ax.plain_number(float(row[size_by]))} {unit}")
     fig = go.Figure(go.Treemap(ids=ids, labels=labels, parents=parents, values=values, branchvalues="total",
-                               customdata=ids, marker=dict(colorscale="Blues"),
-                               hovertemplate=f"%{{label}}<br>%{{value:,.0f}} {unit}<extra></extra>",
-                               texttemplate="%{label}<br>%{value:,.0f}"))
+                               customdata=ids, text=text, marker=dict(colorscale="Blues"),
+                               hovertemplate="%{id}<br>%{text}<extra></extra>", texttemplate="%{label}<br>%{text}"))
     fig.update_layout(title=f"Work per objective (pillar → objective → team), sized by {unit}",
                       template="plotly_white", height=520, margin=dict(l=10, r=10, t=50, b=10))
+    return fig
+
+
+def _objective_bars(frame: pd.DataFrame, size_by: str, unit: str) -> go.Figure:
+    """Too many boxes to read: one bar per pillar / objective, biggest at the top."""
+    per = frame.groupby(["pillar", "objective"], sort=True)[size_by].sum().sort_values().reset_index()
+    ids = [f"{esc(str(p))} / {esc(str(o))}" for p, o in zip(per["pillar"], per["objective"])]
+    fig = go.Figure(go.Bar(x=per[size_by], y=[esc(ax.trim(o, 50)) for o in per["objective"]], orientation="h",
+                           marker_color="#3182ce", customdata=ids, hovertext=ids,
+                           hovertemplate=f"%{{hovertext}}<br>%{{x:,.0f}} {unit}<extra></extra>"))
+    _layout(fig, f"Work per objective, by {unit} (too many to show as boxes)", unit.title(), "Objective")
+    fig.update_layout(height=max(420, 60 + 22 * len(per)))
+    return fig
+
+
+def strategy_picture(objectives: pd.DataFrame, items: pd.DataFrame | None = None, *,
+                     min_share: float = ax.MIN_SHARE, title: str = "Strategy: objectives by measured status, "
+                                                                    "sized by open work linked") -> go.Figure:
+    """The objective tree (pillars → objectives → key results) coloured by measured KPI status and sized by the open
+    work linked; each box carries its objective's code (customdata) for a click to open its view.
+
+    ``objectives``: code, title, parent, and measured_status (core.kpis.analytics.objective_status; grey without).
+    ``items``: work items with their objective's code in ``objective`` (core.alignment.queries.alignment_items_frame);
+    without it an ``open_items`` column of ``objectives`` is used, if any."""
+    if objectives.empty:
+        fig = go.Figure(layout=dict(template="plotly_white", height=200, xaxis_visible=False, yaxis_visible=False))
+        return fig.add_annotation(text="No objectives yet: import a strategy workbook.", showarrow=False)
+    o = objectives.reset_index(drop=True)
+    codes, parent = [str(c) for c in o["code"]], ax.parents_of(o)
+    own_n, under = ax.open_work(o, parent, items)
+    leaf = np.array([c not in set(parent.values()) for c in codes])
+    shown = own_n.copy()
+    shown[leaf] = ax.floored(own_n[leaf], min_share, others=float(own_n[~leaf].sum()))
+    status = o["measured_status"] if "measured_status" in o else pd.Series(["grey"] * len(o))
+    status = [s if s in RAG_COLOURS else "grey" for s in status]
+    hover = [f"{esc(f'{c} · {ax.trim(t, 80)}')}<br>{RAG_LABELS[s]}<br>{int(n):,} open item(s) linked"
+             + (f", {int(under[c]):,} with its sub-objectives" if under[c] != n else "")
+             for c, t, s, n in zip(codes, o["title"], status, own_n)]
+    labels = [esc(f"{ax.trim(c, 24)} · {ax.trim(t, 28)}") for c, t in zip(codes, o["title"])]
+    fig = go.Figure(go.Treemap(ids=_esc_all(codes), parents=_esc_all(parent[c] for c in codes), values=shown,
+                               labels=labels,
+                               branchvalues="remainder", customdata=_esc_all(codes), hovertext=hover,
+                               marker=dict(colors=[RAG_COLOURS[s] for s in status], line=dict(color="white", width=1)),
+                               hovertemplate="%{hovertext}<extra></extra>", texttemplate="%{label}", maxdepth=3,
+                               textfont=dict(color="white")))
+    for i, s in enumerate(("red", "amber", "green", "grey")):
+        fig.add_annotation(text=f"■ {RAG_LABELS[s]}", x=i / 4, y=0, xref="paper", yref="paper", xanchor="left",
+                           yanchor="top", yshift=-4, showarrow=False, font=dict(color=RAG_COLOURS[s], size=12))
+    fig.update_layout(title=title, template="plotly_white", height=520, margin=dict(l=10, r=10, t=50, b=40))
+    return fig
+
+
+def sparkline(values: pd.Series, *, periods: int = 12, colour: str = "#3182ce", height: int = 60) -> go.Figure:
+    """A headline figure over its last ``periods`` periods: a tiny line, no axes or grid, the last point marked.
+
+    The series' index is the period (dates or labels); infinite and missing values are left out."""
+    v = pd.to_numeric(pd.Series(values), errors="coerce").astype(float)
+    v = v[np.isfinite(v.to_numpy())].tail(periods)
+    sc = ax.scale(v, floor=None, cap=None)
+    x = [str(i) if not isinstance(i, pd.Timestamp) else i for i in v.index]
+    fig = go.Figure(go.Scatter(x=x, y=sc.plotted, mode="lines", line=dict(color=colour, width=2), hoverinfo="skip"))
+    if len(v):
+        fig.add_trace(go.Scatter(x=x[-1:], y=sc.plotted.tail(1), mode="markers", marker=dict(color=colour, size=7),
+                                 hovertext=[ax.plain_number(sc.true.iloc[-1])], hovertemplate="%{hovertext}"
+                                                                                               "<extra></extra>"))
+    fig.update_layout(height=height, margin=dict(l=2, r=8, t=4, b=4), showlegend=False, template="plotly_white",
+                      plot_bgcolor="rgba(0,0,0,0)", paper_bgcolor="rgba(0,0,0,0)")
+    fig.update_xaxes(visible=False, showgrid=False)
+    fig.update_yaxes(visible=False, showgrid=False, range=list(sc.range), autorange=False)
     return fig
