@@ -127,14 +127,16 @@ def plain_number(value: float) -> str:
         return f"{value:.2g}"
     if abs(value) >= 100:
         return f"{value:,.0f}"
-    return f"{value:,.2f}".rstrip("0").rstrip(".") if value != int(value) else f"{int(value):,}"
+    if value == int(value):
+        return f"{int(value):,}"
+    return f"{value:.3g}" if abs(value) < 1 else f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
 def days_text(value: float) -> str:
     """A duration in days for a hover label (``n/a`` when it cannot be said)."""
-    if value is None or not math.isfinite(float(value)):
+    v = number(value)
+    if not math.isfinite(v):
         return "n/a"
-    v = float(value)
     if 0 <= v < 1:
         return f"{v * 24:.1f} hours"
     return f"{plain_number(v)} day{'s' if v != 1 else ''}"

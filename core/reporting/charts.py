@@ -245,11 +245,12 @@ def kpi_small_multiples(status: pd.DataFrame, readings: pd.DataFrame, cols: int 
     for name, line in (("Target", dict(color="#2f855a", dash="dash")), ("Tolerance band", dict(color="#f6e05e",
                                                                                                 width=8))):
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=name, line=line, hoverinfo="skip"))
-    fig.update_layout(template="plotly_white", height=100 + 230 * rows, margin=dict(l=10, r=10, t=100, b=10),
+    height = 100 + 230 * rows  # title, then the legend, then the first row's subplot titles: one line each
+    fig.update_layout(template="plotly_white", height=height, margin=dict(l=10, r=10, t=100, b=10),
                       title=dict(text="KPIs against target (dashed) and tolerance band (shaded)", x=0.01,
                                  xanchor="left", y=1, yref="container", yanchor="top", pad=dict(t=12)),
-                      legend=dict(orientation="h", x=1, xanchor="right", y=1, yref="container", yanchor="top",
-                                  entrywidth=0, font=dict(size=11)))
+                      legend=dict(orientation="h", x=0.01, xanchor="left", y=1 - 44 / height, yref="container",
+                                  yanchor="top", font=dict(size=11)))
     return fig
 
 
