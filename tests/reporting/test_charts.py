@@ -325,6 +325,8 @@ def test_strategy_picture_of_the_sample(sample: tuple[dict, dict]) -> None:
     busiest = counts.index[0]
     assert values[busiest] == counts.iloc[0]  # sized by the open work linked
     assert f"{counts.iloc[0]:,} open item(s) linked" in dict(zip(tree.ids, tree.hovertext))[busiest]
+    click = {"selection": {"points": [{"id": tree.ids[4], "parent": tree.parents[4], "label": tree.labels[4]}]}}
+    assert charts.selected_values(click) == [objectives["code"].iloc[4]]  # Streamlit's treemap click: the box id
 
 
 def test_strategy_picture_of_real_objectives_and_hostile_ones(barometer: tuple[dict, dict]) -> None:
