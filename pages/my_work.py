@@ -21,9 +21,10 @@ names = people["name"].dropna().tolist()
 viewer = signin.viewer()  # a manager works on their own team only; an executive reads
 can_write = desk.can_change(viewer)
 with st.sidebar:  # without accounts "me" is chosen here and named in the audit trail
-    saved = st.session_state.get("my_work_me") or viewer.person
-    me = st.selectbox("Me", names, index=names.index(saved) if saved in names else None, placeholder="Choose yourself",
-                      key="me")
+    if st.session_state.get("me") not in names:  # the page's own memory, not the widget's: a rerun keeps "Me"
+        st.session_state["me"] = desk.remembered_me(names, st.session_state.get("my_work_me"),
+                                                    work.account_person(key, viewer))
+    me = st.selectbox("Me", names, placeholder="Choose yourself", key="me")
     st.session_state["my_work_me"] = me
     if me:
         st.session_state["acting_user"] = me

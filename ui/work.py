@@ -9,6 +9,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from core.accounts.auth import Viewer
+from core.work import desk
 from core.work import items as work_items
 from core.work import queries as work_queries
 from ui import cache
@@ -34,3 +36,9 @@ def items(key: DataKey, team_id: int) -> pd.DataFrame:
 def latest_notes(key: DataKey, item_ids: tuple[int, ...]) -> dict[int, str]:
     """The last note left with each item's in-app update (the items are ones the viewer already sees)."""
     return work_items.latest_notes(cache.engine(), list(item_ids))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def account_person(key: DataKey, viewer: Viewer) -> str | None:
+    """The person the signed-in account is (core.people's resolution), again after every merge or rename."""
+    return desk.account_person(cache.engine(), viewer)

@@ -11,7 +11,9 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from core.people.identity import propose_merges
 from core.store import tables
+from core.store.values import is_blank, name_key
 
 KINDS = ("person", "team")
 
@@ -92,3 +94,32 @@ def recent_merges(engine: Engine, kind: str, limit: int = 50) -> pd.DataFrame:
             .join(t, t.c.id == a.c[target_column(kind)]).join(b, b.c.id == a.c.created_batch_id, isouter=True)
             .order_by(a.c.created_batch_id.desc(), a.c.name).limit(limit))
     return tables.read_frame(engine, stmt, dates=("merged_at",))
+
+
+def person_named(engine: Engine, names: Sequence[object]) -> str | None:
+    """The live person these names are (an account's display name, e-mail, user name: the first that tells),
+    by the resolution every reader uses: name keys and confirmed aliases first (``tables.name_lookup``, where a
+    merged name leads to its survivor), else identity's own rules ("Shah, Priya", an e-mail, "P. Shah" when only
+    one person fits, never a one-letter guess). None when no one is meant for sure: a wrong "me" edits another
+    person's work."""
+    given = [str(n) for n in names if not is_blank(n)]
+    with engine.connect() as conn:
+        lookup = tables.name_lookup(conn, "person")
+        for name in given:
+            if (found := lookup.get(name_key(name))) is not None:
+                return tables.person_name(conn, found)
+    people = candidates_frame(engine, "person")
+    for name in given:
+        probe = pd.concat([people, pd.DataFrame([{"id": -1, "name": name, "references": 0}])], ignore_index=True)
+        groups = propose_merges(probe)
+        mine = groups[groups["id"].eq(-1) | groups["survivor_id"].eq(-1)]
+        if mine.empty:
+            continue
+        group = groups[groups["group"] == mine["group"].iloc[0]]
+        if group["check"].any():  # a typo's guess is for an admin to confirm, not for sign-in to assume
+            continue
+        survivor = int(group["survivor_id"].iloc[0])
+        if survivor == -1:  # the name is written out more fully than any row: the most used row it fits
+            survivor = int(group.sort_values(["references", "id"], ascending=[False, True])["id"].iloc[0])
+        return str(people.set_index("id").at[survivor, "name"])
+    return None

@@ -10,7 +10,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from core.accounts.auth import AccessDenied, Viewer, require_writer
+from sqlalchemy.engine import Engine
+
+from core.accounts import queries as account_queries
+from core.accounts.auth import LOCAL_OWNER, AccessDenied, Viewer, require_writer
+from core.people.queries import person_named
 from core.store.values import is_missing
 from core.work.rows import DEFAULT_STALE_DAYS, grid_frame, stale_items, view_items
 
@@ -24,6 +28,29 @@ def can_change(viewer: Viewer) -> bool:
     except AccessDenied:
         return False
     return True
+
+
+def account_person(engine: Engine, viewer: Viewer) -> str | None:
+    """The person a signed-in account is, as My work's "Me": its display name, e-mail or user name resolved by
+    core.people (a merged alias or "Shah, Priya" is still Priya Shah), so "Mine" finds the items owned under the
+    person's own name. None without accounts (the one person on the machine chooses) or when no one fits."""
+    if viewer == LOCAL_OWNER:
+        return None
+    with engine.connect() as conn:
+        users = account_queries.users_frame(conn)
+    account = users[users["username"].str.casefold() == viewer.username.casefold()]
+    names: list[object] = [viewer.person]
+    if not account.empty:
+        names += [account.iloc[0]["display_name"], account.iloc[0]["email"]]
+    return person_named(engine, [*names, viewer.username])
+
+
+def remembered_me(names: list[str], remembered: str | None, account: str | None) -> str | None:
+    """Who "Me" is when the page opens: the choice made earlier in this session, else the account's person."""
+    for name in (remembered, account):
+        if name in names:
+            return name
+    return None
 
 
 def team_choices(teams: pd.DataFrame, viewer: Viewer) -> list[str]:

@@ -94,6 +94,57 @@ def test_a_manager_sees_and_edits_only_their_own_team(db_env: str, engine, monke
         assert conn.execute(sa.text("select \"user\" from auditevent order by id desc")).scalar() == "manager-account"
 
 
+def mine(engine, name: str) -> set[int]:
+    items = work_queries.tracker_items_frame(engine, 1)
+    return set(items.loc[items["owner"].eq(name), "id"].astype(int))
+
+
+def test_me_is_the_accounts_person_through_an_alias_and_stays_after_save(db_env: str, engine,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from core.accounts.auth import Viewer
+    from core.people.merges import merge_people
+    from tests.people.test_people_merges import person_id
+
+    load_sample(engine)
+    merge_people(engine, person_id(engine, "Priya Shah"), [person_id(engine, "P. Shah"),
+                                                         person_id(engine, "Shah, Priya")], Viewer("ada", "admin"))
+    at = signed_in_as(monkeypatch, engine, "P. Shah")  # the account's display name is a merged alias
+    assert not at.exception
+    assert at.selectbox(key="me").value == "Priya Shah"
+    at.radio(key="grid_view").set_value("mine").run()
+    shown = set(at.data_editor[0].value["id"].astype(int))
+    assert shown == mine(engine, "Priya Shah") and len(shown) == 20  # her own items and the alias's, merged
+    at.session_state[at.data_editor[0].key] = {"edited_rows": {0: {"status": "blocked"}}, "added_rows": [],
+                                               "deleted_rows": []}
+    at.button(key="save_grid").click().run()
+    assert not at.exception and at.success
+    assert at.selectbox(key="me").value == "Priya Shah" and at.radio(key="grid_view").value == "mine"
+    assert set(at.data_editor[0].value["id"].astype(int)) == shown
+    at.run()
+    assert at.selectbox(key="me").value == "Priya Shah"
+
+
+def test_me_is_found_from_a_display_name_written_another_way(db_env: str, engine,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    load_sample(engine)
+    at = signed_in_as(monkeypatch, engine, "G. Lee")  # no person of that name: core.people's identity rules
+    assert not at.exception
+    assert at.selectbox(key="me").value == "Grace Lee"
+
+
+def signed_in_as(monkeypatch: pytest.MonkeyPatch, engine, display_name: str) -> AppTest:
+    """An admin account whose display name is ``display_name`` (sessions re-read it from the account)."""
+    from core.accounts.auth import Viewer
+    from core.store.models import utcnow
+    from tests.helpers.accounts import account_for
+
+    monkeypatch.setenv("THROUGHLINE_AUTH", "local")
+    at = AppTest.from_file(MY_WORK, default_timeout=120)
+    at.session_state["viewer"] = account_for(engine, Viewer("me-account", "admin", person=display_name))
+    at.session_state["signed_in_at"] = utcnow()
+    return at.run()
+
+
 def test_an_executive_reads_but_cannot_change(db_env: str, engine, monkeypatch: pytest.MonkeyPatch) -> None:
     load_sample(engine)
     at = signed_in(monkeypatch, "executive", None, engine)
