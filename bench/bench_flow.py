@@ -16,7 +16,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from core.flow.analytics import flow_report  # noqa: E402
+from core.flow.report import flow_report  # noqa: E402
 
 
 def generate(n_items: int, events_per_item: int, seed: int = 11) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:

@@ -4,7 +4,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core.flow import drill as rows_of
-from core.flow.analytics import DRILL_COLUMNS
+from core.flow.report import DRILL_COLUMNS
 from core.reporting import charts
 from core.reporting.charts import selected_values
 from core.text import inert
@@ -15,16 +15,34 @@ items, events, _deps = cache.flow_frames(key)
 if items.empty:
     chrome.stop_empty("No work items yet: import a tracker or a ticket export first.")
 
+workflows = cache.workflows(key)
+ALL = "All workflows"
 with st.sidebar:
+    workflow = st.selectbox("Workflow", [ALL, *workflows], index=0 if len(workflows) != 1 else 1,
+                            help="Cycle times, percentiles and ages are taken within each workflow (a source, or a "
+                                 "source and item type where one source mixes them), as of its own latest change.")
     teams = st.multiselect("Team", chrome.options(items["team"]))
     sources = st.multiselect("Source", chrome.options(items["source"]))
     kinds = st.multiselect("Kind", chrome.options(items["item_type"]))
     period = chrome.period_input("Period (flow, cycle time, throughput)", events["at"], items["created_at"],
                                  items["due_at"])
-report = cache.flow_report(key, tuple(teams), tuple(sources), tuple(kinds), period)
-tl = report["timeline"]
-st.caption(f"As of {report['as_of']:%Y-%m-%d %H:%M} (the latest status change in the data) · "
-           f"{int(tl['is_wip'].sum()):,} items in progress · {len(tl):,} items")
+chosen = () if workflow == ALL else (workflow,)
+report = cache.flow_report(key, tuple(teams), tuple(sources), tuple(kinds), period, chosen)
+tl, per_workflow = report["timeline"], report["workflows"]
+untracked = int(tl["not_tracked"].sum())
+if len(per_workflow) == 1:
+    as_of = per_workflow["as_of"].iloc[0]
+    when = f"As of {as_of:%d %b %Y %H:%M} (this workflow's latest change)" if pd.notna(as_of) else "Undated"
+else:
+    when = f"{len(per_workflow)} workflows, each as of its own latest change; percentile lines need one workflow"
+st.caption(f"{when} · {int(tl['is_wip'].sum()):,} items in progress · {len(tl):,} items"
+           + (f" · {untracked:,} open items not tracked (no status or no start)" if untracked else ""))
+if report["stale_workflows"]:
+    st.warning("No change in the last 28 days before the newest data, so measured as of their own date: "
+               + inert(", ".join(report["stale_workflows"])))
+if len(per_workflow) > 1:
+    with st.expander("Flow by workflow"):
+        chrome.table(per_workflow, "flow_by_workflow")
 
 
 def drill(chart_key: str, rows: pd.DataFrame, by: str, extra: tuple[str, ...] = ()) -> None:

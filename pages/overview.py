@@ -51,7 +51,21 @@ for section, keys in SECTIONS.items():
             col.metric(row["label"], format_value(row["value"], row["format"]),
                        delta=format_change(row["change"], row["format"]), delta_color=colour, help=row["help"])
             if row["note"]:
-                col.caption(f"Waited on: {inert(row['note'])}")
+                col.caption(inert(row["note"]))
+        if section == "Alignment" and not report["figures"].get("strategy_loaded", True):
+            st.info("No strategy is loaded, so nothing can be linked yet: import a strategy sheet (objectives with "
+                    "a code, a title and, optionally, a parent and an owner) on the Import page, or add objectives "
+                    "on the Strategy page.")
+        if section == "Flow":
+            flow = report["views"]["flow"]
+            if flow is not None and report["figures"].get("stale_workflows"):
+                st.warning("Measured as of their own latest change, not today: "
+                           + inert(", ".join(report["figures"]["stale_workflows"]))
+                           + " (no change in the last 28 days before the newest data). They are left out of "
+                             "'Done per week'.")
+            if flow is not None and len(flow["workflows"]) > 1:
+                with st.expander(f"Flow by workflow ({len(flow['workflows'])} workflows, each as of its own data)"):
+                    chrome.table(flow["workflows"], "flow_by_workflow")
 
 st.subheader("Needs attention")
 attention = report["attention"]

@@ -34,7 +34,7 @@ from core.strategy import queries as strategy_queries
 
 if TYPE_CHECKING:  # the analytics load when a view first needs them
     from core.alignment.analytics import AlignmentReport
-    from core.flow.analytics import FlowReport
+    from core.flow.report import FlowReport
     from core.kpis.analytics import KpiReport
     from core.reporting.report import ExecutiveReport
 
@@ -137,12 +137,22 @@ def flow_frames(key: DataKey) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]
 
 @st.cache_resource(show_spinner="Computing flow metrics…", max_entries=16)
 def flow_report(key: DataKey, teams: tuple[str, ...], sources: tuple[str, ...], kinds: tuple[str, ...],
-                period: tuple[date, date] | None = None) -> FlowReport:
-    """The Bottlenecks view for the picked teams, sources and kinds (none picked: all) over the period."""
-    from core.flow.analytics import flow_report as compute
+                period: tuple[date, date] | None = None, workflows: tuple[str, ...] = ()) -> FlowReport:
+    """The Bottlenecks view for the picked teams, sources, kinds and workflows (none picked: all) over the period."""
+    from core.flow.report import flow_report as compute
 
     items, events, deps = flow_frames(key)
-    return compute(items, events, deps, teams=list(teams), sources=list(sources), kinds=list(kinds), period=period)
+    return compute(items, events, deps, teams=list(teams), sources=list(sources), kinds=list(kinds),
+                   workflows=list(workflows), period=period)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def workflows(key: DataKey) -> list[str]:
+    """The workflows of the viewer's items, largest first (the Bottlenecks page's choice)."""
+    from core.flow.workflows import workflow_of
+
+    items = flow_frames(key)[0]
+    return workflow_of(items).value_counts().index.tolist() if len(items) else []
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

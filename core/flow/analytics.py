@@ -9,9 +9,6 @@ flow_queries.dependencies_frame. Every function returns a new frame.
 """
 from __future__ import annotations
 
-from datetime import date
-from typing import TypedDict
-
 import numpy as np
 import pandas as pd
 
@@ -50,12 +47,16 @@ def timeline(items: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     """Per item: when work started and when it was (finally) done, from events first, item dates second.
 
     Finish is the item's own done date when the export has one (ServiceNow's resolved_at), otherwise
-    its last arrival in done: a reopened item (done → active → done) is done at the final arrival.
+    its last arrival in done: a reopened item (done → active → done) is done at the final arrival. An item
+    first seen already done, with no done date, has no known finish (no cycle time, no throughput).
     """
     ev = sort_events(events)
     started = ev[ev["status"].isin(STARTED)].groupby("work_item_id")["at"].min()
     prev = ev.groupby("work_item_id")["status"].shift()
-    arrivals = ev[(ev["status"] == "done") & (prev != "done")]
+    # an arrival in done that is the item's first event and was dated by the import (the file gave no time)
+    # was not seen happening: it tells no finish (the item's own done date still does)
+    seen_happen = prev.notna() | ~ev["stamped"] if "stamped" in ev else pd.Series(True, index=ev.index)
+    arrivals = ev[(ev["status"] == "done") & (prev != "done") & seen_happen]
     last_done = arrivals.groupby("work_item_id")["at"].max()
     first_event = ev.groupby("work_item_id")["at"].min()
     out = items.copy()
@@ -68,11 +69,15 @@ def timeline(items: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     out["start"] = at(started).fillna(out["started_at"])
     is_done = out["status"].eq("done")
     out["finish"] = out["done_at"].where(is_done).fillna(at(last_done, is_done))
-    # done with no recorded start: the work started when it was first seen
+    # done with no recorded start: the work started when it was first seen, if that was before it finished
     no_start = is_done & out["start"].isna()
-    out["start"] = out["start"].where(~no_start, at(first_event).fillna(out["created_at"]))
+    seen = at(first_event)
+    out["start"] = out["start"].where(~no_start, seen.where(seen < out["finish"]))
     out["is_open"] = ~is_done
-    out["is_wip"] = out["is_open"] & (out["status"].isin(STARTED) | out["start"].notna() & ~out["status"].eq("todo"))
+    # work in progress needs a known status and a known start: a portfolio row with neither is "not tracked"
+    known = out["status"].isin(STATUS_ORDER)
+    out["is_wip"] = out["is_open"] & known & ~out["status"].eq("todo") & out["start"].notna()
+    out["not_tracked"] = out["is_open"] & ~out["is_wip"] & ~out["status"].eq("todo")
     out["cycle_days"] = (out["finish"] - out["start"]) / DAY
     out["lead_days"] = (out["finish"] - out["created_at"]) / DAY
     return out
@@ -85,12 +90,24 @@ def percentiles(values: pd.Series, qs: tuple[float, ...] = PERCENTILES) -> dict[
     return {q: float(v.quantile(q)) for q in qs} if len(v) else {}
 
 
+def as_of_each(tl: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series | pd.Timestamp:
+    """Each row's own "as of" (its workflow's, core.flow.workflows) when the timeline carries one, else ``as_of``."""
+    return tl["workflow_as_of"] if "workflow_as_of" in tl else as_of
+
+
 def aging_wip(tl: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
-    """Open, started items with their age in days and whether they are past the 85th percentile of cycle times."""
+    """Open, started items with their age in days and whether they are past the 85th percentile of cycle times.
+
+    With workflows (flow_report), each item's age runs to its workflow's "as of" and is compared with its
+    workflow's own 85th percentile; without, to ``as_of`` and the percentile of every cycle time given.
+    """
     wip = tl[tl["is_wip"] & tl["start"].notna()].copy()
-    wip["age_days"] = (as_of - wip["start"]) / DAY
-    p = percentiles(tl["cycle_days"])
-    wip["beyond_p85"] = wip["age_days"] > p[0.85] if p else False
+    wip["age_days"] = (as_of_each(wip, as_of) - wip["start"]) / DAY
+    if "p85_days" in wip:
+        wip["beyond_p85"] = wip["p85_days"].notna() & (wip["age_days"] > wip["p85_days"])
+    else:
+        p = percentiles(tl["cycle_days"])
+        wip["beyond_p85"] = wip["age_days"] > p[0.85] if p else False
     return wip.sort_values("age_days", ascending=False).reset_index(drop=True)
 
 
@@ -162,10 +179,10 @@ def throughput(tl: pd.DataFrame, freq: str = "W-SUN") -> pd.DataFrame:
 
 def owner_load(tl: pd.DataFrame, as_of: pd.Timestamp, weeks: int = 6, by: str = "owner") -> pd.DataFrame:
     """WIP against each owner's (or team's) own recent throughput; WIP with no recent throughput is flagged."""
-    since = as_of - pd.Timedelta(weeks=weeks)
+    until = as_of_each(tl, as_of)
     owner = tl[by].fillna(f"(no {by})")
     wip = tl[tl["is_wip"]].groupby(owner[tl["is_wip"]]).size()
-    recent = tl["finish"].between(since, as_of)
+    recent = tl["finish"].gt(until - pd.Timedelta(weeks=weeks)) & tl["finish"].le(until)
     done = tl[recent].groupby(owner[recent]).size()
     out = pd.DataFrame({"wip": wip, "done_recently": done}).fillna(0).astype(int)
     out["throughput_per_week"] = out["done_recently"] / weeks
@@ -177,8 +194,8 @@ def owner_load(tl: pd.DataFrame, as_of: pd.Timestamp, weeks: int = 6, by: str = 
 
 def overdue(tl: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     """Items past their due date and not done, with days late (worst first)."""
-    late = tl[tl["is_open"] & tl["due_at"].notna() & (tl["due_at"] < as_of)].copy()
-    late["days_late"] = ((as_of - late["due_at"]) / DAY).round(1)
+    late = tl[tl["is_open"] & tl["due_at"].notna() & (tl["due_at"] < as_of_each(tl, as_of))].copy()
+    late["days_late"] = ((as_of_each(late, as_of) - late["due_at"]) / DAY).round(1)
     return late.sort_values("days_late", ascending=False, ignore_index=True)
 
 
@@ -222,7 +239,7 @@ def blocked_without_dependency(tl: pd.DataFrame, events: pd.DataFrame, waits: pd
     prev = ev.groupby("work_item_id")["status"].shift()
     since = ev[(ev["status"] == "blocked") & (prev != "blocked")].groupby("work_item_id")["at"].max()
     blocked["blocked_since"] = times_of(blocked["id"], since)
-    blocked["days_blocked"] = ((as_of - blocked["blocked_since"]) / DAY).round(1)
+    blocked["days_blocked"] = ((as_of_each(blocked, as_of) - blocked["blocked_since"]) / DAY).round(1)
     return blocked.sort_values("days_blocked", ascending=False, ignore_index=True)
 
 
@@ -263,9 +280,11 @@ def longest_chain(tl: pd.DataFrame, deps: pd.DataFrame) -> list[str]:
 
 
 def filter_items(items: pd.DataFrame, teams: list[str] | None = None, sources: list[str] | None = None,
-                 kinds: list[str] | None = None) -> pd.DataFrame:
-    """The items of these teams, sources and kinds; every item for a filter left empty."""
+                 kinds: list[str] | None = None, workflows: list[str] | None = None) -> pd.DataFrame:
+    """The items of these teams, sources, kinds and workflows; every item for a filter left empty."""
     out = items
+    if workflows and "workflow" in out:
+        out = out[out["workflow"].isin(workflows)]
     if teams:
         out = out[out["team"].isin(teams)]
     if sources:
@@ -273,67 +292,6 @@ def filter_items(items: pd.DataFrame, teams: list[str] | None = None, sources: l
     if kinds:
         out = out[out["item_type"].isin(kinds)]
     return out
-
-
-DRILL_COLUMNS = ["external_key", "title", "status", "owner", "team", "source_file", "source_sheet", "source_row"]
-
-
-class FlowReport(TypedDict):
-    """What :func:`flow_report` returns: every frame the Bottlenecks view and the report's flow figures read."""
-
-    as_of: pd.Timestamp
-    timeline: pd.DataFrame  # one row per item: start, finish, is_wip, cycle and lead days
-    percentiles: dict[float, float]  # of cycle times: 0.5, 0.85, 0.95
-    aging: pd.DataFrame
-    cfd: pd.DataFrame
-    cfd_sentence: str | None
-    throughput: pd.DataFrame
-    finished: pd.DataFrame
-    waits: pd.DataFrame
-    team_waits: pd.DataFrame
-    chain: list[str]
-    blocked_alone: pd.DataFrame
-    owner_load: pd.DataFrame
-    team_load: pd.DataFrame
-    overdue: pd.DataFrame
-    lead_by_team: pd.DataFrame
-
-
-def flow_report(items: pd.DataFrame, events: pd.DataFrame, deps: pd.DataFrame, *, teams: list[str] | None = None,
-                sources: list[str] | None = None, kinds: list[str] | None = None,
-                as_of: pd.Timestamp | None = None, period: tuple[date, date] | None = None) -> FlowReport:
-    """Everything the Bottlenecks view shows, for the filtered items, in one call (cached as one unit).
-
-    ``period`` limits the time-series views (flow, cycle times, throughput) to a window; WIP, waits and
-    load are always as of ``as_of``.
-    """
-    as_of = as_of or as_of_default(items, events)
-    events = sort_events(events)
-    chosen = filter_items(items, teams, sources, kinds)
-    ids = set(chosen["id"])
-    filtered = len(chosen) < len(items)
-    ev = events[events["work_item_id"].isin(ids)] if filtered else events
-    all_tl = timeline(items, events)  # waits cross team filters: the upstream may belong to another team
-    tl = timeline(chosen, ev) if filtered else all_tl
-    waits = dependency_waits(all_tl, deps, events, as_of)
-    waits = waits[waits["down_id"].isin(ids) | waits["up_id"].isin(ids)]
-    pcts = percentiles(tl["cycle_days"])
-    cfd = cumulative_flow(ev)
-    finished = tl[tl["finish"].notna() & tl["cycle_days"].notna()]
-    tp = throughput(tl)
-    if period is not None:
-        start, end = pd.Timestamp(period[0]), pd.Timestamp(period[1]) + pd.Timedelta(days=1)
-        if not cfd.empty:
-            cfd = cfd[(cfd.index >= start - pd.Timedelta(days=6)) & (cfd.index < end + pd.Timedelta(days=6))]
-        finished = finished[finished["finish"].between(start, end)]
-        if not tp.empty:
-            tp = tp[(tp["week"] >= start - pd.Timedelta(days=6)) & (tp["week"] < end + pd.Timedelta(days=6))]
-    return FlowReport(as_of=as_of, timeline=tl, percentiles=pcts, aging=aging_wip(tl, as_of), cfd=cfd,
-                      cfd_sentence=widening_band(cfd), throughput=tp, finished=finished, waits=waits,
-                      team_waits=team_waits(waits), chain=longest_chain(all_tl, deps[deps["work_item_id"].isin(ids)]),
-                      blocked_alone=blocked_without_dependency(tl, ev, waits, as_of),
-                      owner_load=owner_load(tl, as_of), team_load=owner_load(tl, as_of, by="team"),
-                      overdue=overdue(tl, as_of), lead_by_team=lead_time_by_team(finished))
 
 
 def selected_values(event: object) -> list[object]:

@@ -21,11 +21,23 @@ def work_items_frame(engine: Engine) -> pd.DataFrame:
     return read_frame(engine, stmt, dates=("created_at", "started_at", "due_at", "done_at", "updated_at"))
 
 
+STAMP_WINDOW = pd.Timedelta(minutes=15)  # an import stamps a file without times within this of its batch
+
+
 def status_events_frame(engine: Engine) -> pd.DataFrame:
-    """Status changes per item in time order (the order sort_events checks in one pass)."""
-    e = T["statusevent"]
-    stmt = sa.select(e.c.work_item_id, e.c.at, e.c.status).order_by(e.c.work_item_id, e.c.at, e.c.id)
-    return read_frame(engine, stmt, dates=("at",))
+    """Status changes per item in time order (the order sort_events checks in one pass).
+
+    ``stamped`` marks events dated by the import itself (the file said nothing of when): they say what the
+    status was when imported, not when it changed, so an item whose first event is such a "done" has no
+    known finish (core.flow.analytics.timeline).
+    """
+    e, b = T["statusevent"], T["importbatch"]
+    stmt = (sa.select(e.c.work_item_id, e.c.at, e.c.status, b.c.created_at.label("imported_at"))
+            .join(b, b.c.id == e.c.batch_id, isouter=True).order_by(e.c.work_item_id, e.c.at, e.c.id))
+    frame = read_frame(engine, stmt, dates=("at", "imported_at"))
+    imported = frame.pop("imported_at")
+    frame["stamped"] = (frame["at"] <= imported) & (frame["at"] >= imported - STAMP_WINDOW)
+    return frame
 
 
 def dependencies_frame(engine: Engine) -> pd.DataFrame:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from core.flow.analytics import FlowReport
+from core.flow.report import FlowReport
 from core.kpis.analytics import KpiReport
 
 REPORTED_OK = ("green", "amber")
@@ -46,9 +46,11 @@ def green_but_red_items(tl: pd.DataFrame, events: pd.DataFrame, objective_status
     rows = []
     for i, it in items.iterrows():
         causes: list[tuple[str, pd.Timestamp]] = []
+        if "workflow_as_of" in it:  # each workflow's own date and percentile (core.flow.report)
+            as_of, p85_days = it["workflow_as_of"], (None if pd.isna(it["p85_days"]) else float(it["p85_days"]))
         if pd.notna(it["due_at"]) and it["due_at"] < as_of:
             causes.append((f"overdue by {(as_of - it['due_at']) / DAY:.0f} days", it["due_at"]))
-        if p85_days is not None and pd.notna(it["start"]) and (as_of - it["start"]) / DAY > p85_days:
+        if p85_days is not None and it["is_wip"] and (as_of - it["start"]) / DAY > p85_days:
             causes.append((f"aging {(as_of - it['start']) / DAY:.0f} days (85th percentile {p85_days:.1f})",
                            it["start"] + pd.Timedelta(days=p85_days)))
         if pd.notna(updated[i]) and (as_of - updated[i]) / DAY > stale_days:

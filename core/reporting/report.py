@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from core.alignment import queries as alignment_queries
 from core.alignment.analytics import AlignmentReport, alignment_report
 from core.flow import queries as flow_queries
-from core.flow.analytics import FlowReport, flow_report
+from core.flow.report import FlowReport, flow_report
 from core.kpis import queries as kpi_queries
 from core.kpis.analytics import KpiReport, band_counts, kpi_report
 from core.kpis.health import reality_report
@@ -71,6 +71,7 @@ class Views(TypedDict):
     reality: pd.DataFrame
     alignment: AlignmentReport | None
     signals: pd.DataFrame  # the signals open then
+    strategy_loaded: bool  # any objective at all (without, alignment has nothing to say)
 
 
 class ExecutiveReport(TypedDict):
@@ -107,35 +108,44 @@ def views_at(frames: dict[str, pd.DataFrame], cutoff: pd.Timestamp | None, opts:
         align_items["done_at"] = align_items["id"].map(then["done_at"])
     measured = kpi["objectives"][["code", "measured_status"]] if len(kpi["objectives"]) else pd.DataFrame(
         columns=["code", "measured_status"])
-    alignment = alignment_report(align_items, frames["objectives"], measured) if len(align_items) else None
-    return Views(flow=flow, kpi=kpi, reality=reality, alignment=alignment, signals=signals)
+    has_strategy = len(align_items) and len(frames["objectives"])
+    alignment = alignment_report(align_items, frames["objectives"], measured) if has_strategy else None
+    return Views(flow=flow, kpi=kpi, reality=reality, alignment=alignment, signals=signals,
+                 strategy_loaded=bool(len(frames["objectives"])))
 
 
 def figures(views: Views, opts: ReportOptions) -> dict[str, Any]:
     """The headline numbers of every view (None where the data cannot say)."""
     out: dict[str, Any] = {}
-    al = views["alignment"]
+    al = views["alignment"]  # None without work items or without any objective: no strategy to align to
     out["linked_share"] = al["headline"]["open_linked_share"] if al else None
     out["hidden_ratio"] = al["headline"]["hidden_ratio"] if al else None
+    out["alignment_counts"] = ({k: al["headline"][k] for k in ("open_items", "items", "hidden_items")} if al
+                               else None)
+    out["strategy_loaded"] = views["strategy_loaded"]
     flow = views["flow"]
     if flow is not None:
         tl = flow["timeline"]
         as_of = flow["as_of"]
         out["wip"] = int(tl["is_wip"].sum())
-        tp = flow["throughput"]
-        recent = tp[tp["week"] > as_of - pd.Timedelta(weeks=4)] if len(tp) else tp
-        out["throughput"] = round(float(recent["done"].sum()) / 4, 1)
-        done = flow["finished"]
-        recent_done = done[done["finish"] > as_of - pd.Timedelta(weeks=opts.recent_weeks)]
-        out["median_cycle_days"] = (round(float(recent_done["cycle_days"].median()), 1) if len(recent_done)
-                                    else None)
+        out["not_tracked"] = int(tl["not_tracked"].sum())
+        wf = flow["workflows"]
+        current = wf[~wf["stale"]]  # a stale export's old pace is not this week's
+        out["throughput"] = round(float(current["done_per_week"].sum()), 1)
+        out["stale_workflows"] = list(flow["stale_workflows"])
+        busiest = current[current["median_cycle_days"].notna()].sort_values(["items", "workflow"],
+                                                                            ascending=[False, True])
+        out["median_cycle_days"] = (round(float(busiest["median_cycle_days"].iloc[0]), 1) if len(busiest) else None)
+        out["median_cycle_workflow"] = str(busiest["workflow"].iloc[0]) if len(busiest) else None
+        out["workflows"] = int(len(wf))
         out["aging_past_p85"] = int(flow["aging"]["beyond_p85"].sum()) if len(flow["aging"]) else 0
         waits = flow["team_waits"]
         out["top_wait_team"] = str(waits["waited_on_team"].iloc[0]) if len(waits) else None
         out["top_wait_days"] = float(waits["total_days"].iloc[0]) if len(waits) else 0.0
         out["as_of"] = as_of.isoformat()
     else:
-        out.update(wip=None, throughput=None, median_cycle_days=None, aging_past_p85=None, top_wait_team=None,
+        out.update(wip=None, not_tracked=None, throughput=None, stale_workflows=[], median_cycle_days=None,
+                   median_cycle_workflow=None, workflows=0, aging_past_p85=None, top_wait_team=None,
                    top_wait_days=None, as_of=None)
     out.update({f"kpi_{band}": n for band, n in band_counts(views["kpi"]["status"]).items()})
     out["open_signals"] = int(len(views["signals"]))
@@ -162,17 +172,40 @@ FIGURES: dict[str, tuple[str, str, str | None, str]] = {
     "green_but_red": ("Green but red", "reality", "lower", "int"),
 }
 HELP = {
-    "linked_share": "Share of open work items linked to an objective.",
-    "hidden_ratio": "Share of all work items that serve no objective (capacity spent with no strategic value).",
-    "wip": "Items started and not done.",
-    "throughput": "Items finished per week, over the last 4 weeks.",
-    "median_cycle_days": "Median start → done of items finished in the last 12 weeks.",
-    "aging_past_p85": "Open items older than the 85th percentile of past cycle times.",
+    "linked_share": "Open work items linked to an objective, as a share of every open work item.",
+    "hidden_ratio": "Work items (open and done) that serve no objective, as a share of every work item: capacity "
+                    "spent with no strategic value. Not the complement of 'Open work linked', whose denominator is "
+                    "open work only.",
+    "wip": "Items with a known status and start that are started and not done (items with no status or no start "
+           "are counted as not tracked).",
+    "throughput": "Items finished per week: finishes in the 4 weeks up to each workflow's own latest change, "
+                  "divided by 4, summed over the workflows that are current (stale exports left out).",
+    "median_cycle_days": "Median start → done of the items finished in the last 12 weeks, in the workflow with "
+                         "the most items (cycle times of different workflows are not mixed).",
+    "aging_past_p85": "Open items older than the 85th percentile of their own workflow's past cycle times.",
     "top_wait_days": "Total days other teams' items have waited on the most waited-on team.",
     "kpi_grey": "KPIs with no reading in the last 4 weeks or no target.",
     "open_signals": "KPI signals not yet resolved.",
     "conflicts": "Declared and observed conflicts between KPIs teams are measured on.",
     "green_but_red": "Objectives and items reported green or amber while measured red.",
+}
+
+
+def _counts_note(now: dict[str, Any], of: str, part: str, what: str) -> str | None:
+    counts = now.get("alignment_counts")
+    return f"{counts[part]:,} of {counts[of]:,} {what}" if counts and part in counts else None
+
+
+NOTES = {  # the caption under a figure: what it is of, or where it was measured
+    "top_wait_days": lambda now: f"Waited on: {now['top_wait_team']}" if now.get("top_wait_team") else None,
+    "median_cycle_days": lambda now: (f"In {now['median_cycle_workflow']}" + (
+        f" (1 of {now['workflows']} workflows)" if now.get("workflows", 0) > 1 else "")
+        if now.get("median_cycle_workflow") else None),
+    "wip": lambda now: f"{now['not_tracked']:,} open items not tracked" if now.get("not_tracked") else None,
+    "hidden_ratio": lambda now: _counts_note(now, "items", "hidden_items", "items serve no objective"),
+    "linked_share": lambda now: (f"of {now['alignment_counts']['open_items']:,} open items"
+                                 if now.get("alignment_counts") else None if now.get("strategy_loaded", True)
+                                 else "No strategy loaded yet"),
 }
 
 
@@ -183,7 +216,7 @@ def headline(now: dict[str, Any], before: dict[str, Any]) -> list[dict[str, Any]
         value, prev = now.get(key), before.get(key)
         change = (round(value - prev, 4) if isinstance(value, (int, float)) and isinstance(prev, (int, float))
                   else None)
-        note = f"{now['top_wait_team']}" if key == "top_wait_days" and now.get("top_wait_team") else None
+        note = NOTES[key](now) if key in NOTES else None
         rows.append({"key": key, "label": label, "value": value, "previous": prev, "change": change,
                      "better": better, "format": fmt, "view": view, "note": note, "help": HELP.get(key)})
     return rows

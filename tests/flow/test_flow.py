@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from core.flow import analytics as flow
+from core.flow.report import flow_report
 
 T = pd.Timestamp
 
@@ -119,7 +120,7 @@ def test_selected_values_from_a_chart_event() -> None:
 @pytest.mark.parametrize("freq", ["W-SUN"])
 def test_filters_and_report(freq: str) -> None:
     deps = pd.DataFrame(columns=["work_item_id", "depends_on_item_id", "depends_on_key", "depends_on_team_id"])
-    report = flow.flow_report(ITEMS, HISTORY, deps, teams=["A"], as_of=AS_OF)
+    report = flow_report(ITEMS, HISTORY, deps, teams=["A"], as_of=AS_OF)
     assert set(report["timeline"]["team"]) == {"A"}
     assert report["aging"]["external_key"].tolist() == ["K4"]
 
@@ -141,7 +142,7 @@ def test_team_load_and_period_window() -> None:
     load = flow.owner_load(flow.timeline(ITEMS, HISTORY), AS_OF, weeks=2, by="team").set_index("team")
     assert load.loc["A", ["wip", "done_recently"]].tolist() == [1, 2] and bool(load.loc["C", "stalled"])
     deps = pd.DataFrame(columns=["work_item_id", "depends_on_item_id", "depends_on_key", "depends_on_team_id"])
-    report = flow.flow_report(ITEMS, HISTORY, deps, as_of=AS_OF, period=(T("2026-01-14"), T("2026-01-18")))
+    report = flow_report(ITEMS, HISTORY, deps, as_of=AS_OF, period=(T("2026-01-14"), T("2026-01-18")))
     assert report["finished"]["external_key"].tolist() == ["K2", "K3"]  # finished 15th and 16th; K1 on the 12th
 
 

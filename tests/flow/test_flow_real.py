@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from core.flow import analytics as flow
+from core.flow.report import flow_report
 from core.flow import queries as flow_queries
 from core.importing.service import import_path
 from core.sample import load_sample
@@ -49,7 +50,7 @@ def sample(engine):
 
 def test_sample_blocked_data_check_is_the_top_cross_team_wait(sample) -> None:
     items, events, deps = sample
-    report = flow.flow_report(items, events, deps)
+    report = flow_report(items, events, deps)
     top = report["team_waits"].iloc[0]
     assert (top["waited_on_team"], top["items_waiting"], top["waiting_teams"]) == ("Data Platform", 3, "Infrastructure")
     assert report["chain"][0] == "MIG-07"

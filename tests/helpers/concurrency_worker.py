@@ -39,7 +39,7 @@ def writer(url: str, ident: int, seconds: float, folder: Path) -> dict:
 
 def reader(url: str, ident: int, seconds: float) -> dict:
     from core.flow import queries as flow_queries
-    from core.flow.analytics import flow_report
+    from core.flow.report import flow_report
     from core.store.db import make_engine
 
     engine = make_engine(url)

@@ -133,3 +133,14 @@ def test_an_in_app_edit_is_listed_in_the_history_and_undone_there(db_env: str, e
     at.button[0].click().run()
     assert not at.exception
     assert pd.isna(alignment_queries.alignment_items_frame(engine).set_index("id").at[item, "objective_id"])  # link undone
+
+
+def test_alignment_without_any_objective_says_no_strategy_is_loaded(db_env: str, engine) -> None:
+    from core.importing.service import import_path
+    from tests.conftest import SERVICENOW
+
+    import_path(engine, SERVICENOW, user="t")  # tickets, no strategy
+    at = AppTest.from_file(ALIGNMENT, default_timeout=120).run()
+    assert not at.exception
+    assert not at.get("plotly_chart")  # not twenty identical 100% red bars
+    assert any("No strategy is loaded" in i.value and "Import page" in i.value for i in at.info)

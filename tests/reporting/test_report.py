@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from core.alignment.analytics import alignment_headline
-from core.flow.analytics import flow_report
+from core.flow.report import flow_report
 from core.kpis.analytics import kpi_report
 from core.kpis.health import reality_report
 from core.reporting.export_safety import HEADER_COLOUR, csv_bytes, neutralise
@@ -50,11 +50,17 @@ def test_each_headline_figure_is_its_views_own_function(sample) -> None:
     assert figs["conflicts"] == len(kpi["conflicts"])
     assert figs["green_but_red"] == len(reality_report(kpi, flow, frames["events"], 14))
     assert figs["open_signals"] == int((frames["signals"]["state"] != "resolved").sum())
-    tp = flow["throughput"]
-    assert figs["throughput"] == round(tp[tp["week"] > flow["as_of"] - pd.Timedelta(weeks=4)]["done"].sum() / 4, 1)
+    # done per week: each workflow's finishes in exactly the 4 weeks up to its own latest change, summed
+    tl = flow["timeline"]
+    expected = 0
+    for _name, wf in tl.groupby("workflow"):
+        until = wf["workflow_as_of"].iloc[0]
+        expected += int(((wf["finish"] > until - pd.Timedelta(days=28)) & (wf["finish"] <= until)).sum())
+    assert figs["throughput"] == round(expected / 4, 1) > 0
     rows = {r["key"]: r for r in report["headline"]}
     assert rows["wip"]["change"] == figs["wip"] - report["previous"]["wip"]
-    assert rows["top_wait_days"]["note"] == "Data Platform" and rows["linked_share"]["view"] == "alignment"
+    assert rows["top_wait_days"]["note"] == "Waited on: Data Platform" and rows["linked_share"]["view"] == "alignment"
+    assert rows["median_cycle_days"]["note"].startswith("In service_desk_tickets (1 of 4 workflows)")
 
 
 def test_attention_names_an_owner_and_a_reason_for_five_different_problems(sample) -> None:

@@ -81,7 +81,7 @@ def test_an_in_app_status_change_makes_one_status_event_one_audit_entry_and_bump
 
 
 def test_flow_metrics_see_an_in_app_status_change(engine) -> None:
-    from core.flow.analytics import flow_report
+    from core.flow.report import flow_report
 
     load(engine)
     before = flow_report(flow_queries.work_items_frame(engine), flow_queries.status_events_frame(engine),
