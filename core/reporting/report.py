@@ -22,6 +22,7 @@ from core.kpis import queries as kpi_queries
 from core.kpis.analytics import KpiReport, band_counts, kpi_report
 from core.kpis.health import reality_report
 from core.reporting.snapshot import events_at, items_at, open_signals_at, readings_at
+from core.reporting.trends import headline_trends
 from core.store import batches, tables
 from core.store.values import is_blank, is_missing, plain
 from core.strategy import queries as strategy_queries
@@ -85,6 +86,7 @@ class ExecutiveReport(TypedDict):
     attention: pd.DataFrame
     freshness: pd.DataFrame
     views: Views
+    trends: dict[str, pd.Series]  # figure key → its value at each of the last 12 period ends (core.reporting.trends)
 
 
 # --------------------------------------------------------------------------- the views, at a date
@@ -365,7 +367,8 @@ def build_report(frames: dict[str, pd.DataFrame], opts: ReportOptions = ReportOp
     return ExecutiveReport(as_of=as_of, period_days=opts.period_days, figures=now_figs, previous=before_figs,
                            headline=headline(now_figs, before_figs),
                            attention=attention(current, frames, opts.attention),
-                           freshness=freshness(frames["batches"], now, opts.stale_source_days), views=current)
+                           freshness=freshness(frames["batches"], now, opts.stale_source_days), views=current,
+                           trends=headline_trends(current, frames, opts.period_days))
 
 
 def report_json(report: ExecutiveReport) -> dict[str, Any]:
