@@ -1,10 +1,63 @@
 """Overview: is strategy being executed, where is it stuck, who owns the fix; the steering pack to take away."""
+from typing import Any
+
+import pandas as pd
 import streamlit as st
 
+from core.alignment.analytics import is_open
+from core.reporting import charts
 from core.reporting.report import ReportOptions, format_change, format_value
 from core.reporting.steering_pack import steering_pack
 from core.text import inert
 from ui import cache, chrome, signin
+
+RAG_BADGE = {"green": "green", "amber": "orange", "red": "red", "grey": "gray"}  # st.badge colours
+NO_STRATEGY = ("No strategy is loaded, so nothing can be linked yet: import a strategy sheet (objectives with a code, "
+               "a title and, optionally, a parent and an owner) on the Import page, or add objectives on the Strategy "
+               "page.")
+
+
+def objective_card(views: dict[str, Any], code: str) -> None:
+    """What an executive asks of a box they clicked: whose it is, how it measures, which KPIs, how much work serves it,
+    and where to go next."""
+    objectives = views["kpi"]["objectives"]
+    match = objectives[objectives["code"].astype(str) == str(code)]
+    if match.empty:
+        return
+    o = match.iloc[0]
+    status = views["kpi"]["status"]
+    kpis = status[status["objective_id"] == o["id"]]
+    align = views["alignment"]
+    linked = (align["items"][(align["items"]["objective"].astype(str) == str(code)) & is_open(align["items"])]
+              if align else pd.DataFrame())
+    owner = o["owner"] if isinstance(o["owner"], str) else o["owner_text"] if isinstance(o["owner_text"], str) \
+        else "nobody named"
+    with st.container(border=True, key="objective_card"):
+        st.markdown(f"**{inert(o['code'])} · {inert(o['title'])}**")
+        measured = o["measured_status"] if o["measured_status"] in RAG_BADGE else "grey"
+        weakest = f" (weakest KPI: {inert(o['weakest_kpi'])})" if isinstance(o.get("weakest_kpi"), str) else ""
+        st.markdown(f"Owner: {inert(owner)} · Measured: "
+                    f":{RAG_BADGE[measured]}-badge[{charts.RAG_LABELS[measured]}]{weakest}")
+        if len(kpis):
+            st.markdown("\n".join(
+                f"- {inert(k.code)} · {inert(k.name)}: {_num(k.latest_value)} against a target of {_num(k.target)} "
+                f"({charts.RAG_LABELS.get(k.status, 'no data')})" for k in kpis.itertuples()))
+        else:
+            st.caption("No KPI measures this objective: its status cannot be measured.")
+        st.markdown(f"**{len(linked):,}** open item(s) linked")
+        if len(linked):
+            with st.expander("The open items linked"):
+                chrome.table(linked[[c for c in ("external_key", "title", "status", "owner", "team", "source")
+                                     if c in linked]], "objective_open_items")
+        for col, (page_key, label) in zip(st.columns(3), (("alignment", "Open alignment"),
+                                                          ("kpi", "Open KPI conflicts"), ("strategy", "Open strategy"))):
+            with col:
+                chrome.link(page_key, label)
+
+
+def _num(value: Any) -> str:
+    return "n/a" if value is None or pd.isna(value) else f"{value:,.4g}"
+
 
 key = chrome.page_setup("Overview")
 counts = cache.table_counts(key)
@@ -31,6 +84,19 @@ as_of = report["as_of"]
 st.caption((f"Data as of {as_of:%d %b %Y %H:%M}" if as_of is not None else "No dated data yet")
            + f" · arrows show the change over the previous {report['period_days']} days")
 
+views = report["views"]
+if len(views["kpi"]["objectives"]):
+    st.plotly_chart(charts.strategy_picture(views["kpi"]["objectives"],
+                                            views["alignment"]["items"] if views["alignment"] else None),
+                    key="strategy", on_select="rerun", selection_mode="points", width="stretch")
+    codes = [str(c) for c in charts.selected_values(st.session_state.get("strategy"))][:1]
+    if codes:
+        objective_card(views, codes[0])
+    else:
+        st.caption("Click an objective to see its owner, its KPIs and the open work linked, and to open its views.")
+else:
+    st.info(NO_STRATEGY)
+
 SECTIONS = {"Alignment": ["linked_share", "hidden_ratio"],
             "Flow": ["wip", "throughput", "median_cycle_days", "aging_past_p85", "top_wait_days"],
             "KPI health": ["kpi_green", "kpi_amber", "kpi_red", "kpi_grey", "open_signals", "conflicts"],
@@ -38,6 +104,7 @@ SECTIONS = {"Alignment": ["linked_share", "hidden_ratio"],
 LINKS = {"Alignment": ("alignment", "Open alignment"), "Flow": ("flow", "Open bottlenecks"),
          "KPI health": ("kpi", "Open KPI conflicts"), "Status vs reality": ("reality", "Open status vs reality")}
 by_key = {row["key"]: row for row in report["headline"]}
+trends = report["trends"]
 for section, keys in SECTIONS.items():
     with st.container(border=True):
         head, link = st.columns([3, 1])
@@ -52,10 +119,9 @@ for section, keys in SECTIONS.items():
                        delta=format_change(row["change"], row["format"]), delta_color=colour, help=row["help"])
             if row["note"]:
                 col.caption(inert(row["note"]))
-        if section == "Alignment" and not report["figures"].get("strategy_loaded", True):
-            st.info("No strategy is loaded, so nothing can be linked yet: import a strategy sheet (objectives with "
-                    "a code, a title and, optionally, a parent and an owner) on the Import page, or add objectives "
-                    "on the Strategy page.")
+            if k in trends:  # figures with no cheap honest history have none (core.reporting.trends)
+                col.plotly_chart(charts.sparkline(trends[k]), key=f"trend_{k}", width="stretch",
+                                 config={"displayModeBar": False})
         if section == "Flow":
             flow = report["views"]["flow"]
             if flow is not None and report["figures"].get("stale_workflows"):

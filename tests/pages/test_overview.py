@@ -6,9 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.importing.service import import_path
+from core.reporting.chart_parts import plain_number
 from core.reporting.report import (
     ReportOptions,
     build_report,
@@ -18,6 +20,7 @@ from core.reporting.report import (
     report_json,
 )
 from core.sample import load_sample
+from core.text import inert
 from tests.conftest import GMPP, SERVICENOW
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -109,3 +112,63 @@ def test_cli_report_json_matches_the_page_figures(db_env: str, engine) -> None:
     assert [(h["key"], h["value"], h["change"]) for h in data["headline"]] == [
         (h["key"], h["value"], h["change"]) for h in expected["headline"]]
     assert [a["reason"] for a in data["attention"]] == [a["reason"] for a in expected["attention"]]
+
+
+def plotly_specs(at: AppTest) -> dict[str, dict]:
+    """Every plotly chart on the page by its widget key's tail (AppTest sees them as unknown elements)."""
+    found: dict[str, dict] = {}
+
+    def walk(node) -> None:  # type: ignore[no-untyped-def]
+        proto = getattr(node, "proto", None)
+        if proto is not None and type(proto).__name__ == "PlotlyChart":
+            found[proto.id.rsplit("-", 1)[-1] if proto.id else str(len(found))] = json.loads(proto.spec)
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return found
+
+
+def test_strategy_picture_and_trend_lines_on_the_sample(db_env: str, engine) -> None:
+    load_sample(engine)
+    at = AppTest.from_file(PAGE, default_timeout=180).run()
+    assert not at.exception
+    specs = list(plotly_specs(at).values())
+    trees = [s for s in specs if s["data"] and s["data"][0]["type"] == "treemap"]
+    assert len(trees) == 1 and "O1" in trees[0]["data"][0]["customdata"]
+    report = build_report(load_frames(engine))
+    lines = [s for s in specs if s["data"] and s["data"][0]["type"] == "scatter"]
+    # one trend line per figure with a series (none for the others), in the page's order, each ending on its figure
+    shown = [row["key"] for row in report["headline"] if row["key"] in report["trends"]]
+    assert len(lines) == len(shown) == 10
+    assert [s["data"][-1]["hovertext"][0] for s in lines] == [plain_number(report["figures"][k]) for k in shown]
+    assert any("Click an objective" in c.value for c in at.caption)
+
+
+def test_a_click_on_an_objective_shows_its_card(db_env: str, engine) -> None:
+    load_sample(engine)
+    at = AppTest.from_file(PAGE, default_timeout=180).run()
+    report = build_report(load_frames(engine))
+    objectives = report["views"]["kpi"]["objectives"]
+    code = str(objectives.loc[objectives["measured_status"] == "red", "code"].iloc[0])
+    at.session_state["strategy"] = {"selection": {"points": [{"id": code, "label": code}]}}
+    at.run()
+    assert not at.exception
+    o = objectives[objectives["code"] == code].iloc[0]
+    text = " ".join(m.value for m in at.markdown)
+    assert f"{code} · " in text and "Beyond tolerance" in text and "open item(s) linked" in text
+    kpis = report["views"]["kpi"]["status"]
+    for k in kpis[kpis["objective_id"] == o["id"]].itertuples():
+        assert f"{inert(k.code)} · {inert(k.name)}: " in text  # as written, made inert
+    items = report["views"]["alignment"]["items"]
+    open_linked = int(((items["objective"] == code) & items["status"].ne("done") & items["done_at"].isna()).sum())
+    assert f"**{open_linked:,}** open item(s) linked" in text
+    assert {"Open alignment", "Open KPI conflicts", "Open strategy"} <= {c.value for c in at.caption}
+
+
+def test_no_strategy_replaces_the_picture_with_one_line(db_env: str, engine) -> None:
+    import_path(engine, SERVICENOW, user="tester")
+    at = AppTest.from_file(PAGE, default_timeout=120).run()
+    assert not at.exception
+    assert not [s for s in plotly_specs(at).values() if s["data"] and s["data"][0]["type"] == "treemap"]
+    assert sum("No strategy is loaded" in i.value for i in at.info) == 1  # said once, where the picture would be
