@@ -1,4 +1,5 @@
-"""The main flow in a real browser: open the app at /, read the headline, click through to a view."""
+"""The main flow in a real browser: open the app at /, read the headline, click through to a view; the strategy
+picture and its trend lines render, and a click on an objective shows its card and opens its view."""
 from __future__ import annotations
 
 import io
@@ -39,6 +40,35 @@ def test_overview_headline_and_click_through(server: str, browser) -> None:
     assert pack.sheetnames[:2] == ["Summary", "Alignment"] and pack["Summary"].max_row > 4
     page.locator('[data-testid="stMain"]').get_by_role("link", name="Open bottlenecks").click()
     page.get_by_role("heading", name="Bottlenecks").wait_for(timeout=60_000)
+    wait_idle(page)
+    assert "Traceback" not in page.content()
+    page.close()
+
+
+def test_strategy_picture_click_shows_the_card_and_opens_a_view(server: str, browser) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 1750})
+    page.goto(server)
+    tree = page.locator(".st-key-strategy .js-plotly-plot")  # the picture's own chart (its widget key)
+    tree.wait_for(timeout=60_000)
+    wait_idle(page)
+    boxes = tree.locator("g.slice")
+    boxes.first.wait_for(timeout=30_000)
+    assert boxes.count() >= 5  # pillars, objectives and key results of the sample's strategy, as svg treemap boxes
+    # the trend lines: one small line under each headline figure that has a series
+    page.wait_for_selector('[data-testid="stMetric"]', timeout=60_000)
+    assert page.locator('[class*="st-key-trend_"] .js-plotly-plot').count() == 10
+    assert page.get_by_text("Click an objective").is_visible()
+    code = boxes.nth(1).text_content().split(" · ")[0]  # the first pillar (box 0 is the tree's hidden root)
+    boxes.nth(1).click(force=True, position={"x": 20, "y": 8})  # on its title bar, not on a child box
+    wait_idle(page)
+    card = page.locator(".st-key-objective_card")
+    card.wait_for(timeout=30_000)
+    text = card.inner_text()
+    assert text.startswith(f"{code} · ") and "Owner:" in text and "Measured:" in text and "open item(s) linked" in text
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "overview_objective_card.png"), full_page=True)
+    card.get_by_role("link", name="Open strategy").click()
+    page.get_by_role("heading", name="Strategy").first.wait_for(timeout=60_000)
     wait_idle(page)
     assert "Traceback" not in page.content()
     page.close()
