@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from core.alignment.analytics import is_open
-from core.reporting import charts
+from core.reporting import chart_parts, charts
 from core.reporting.report import ReportOptions, format_change, format_value
 from core.reporting.steering_pack import steering_pack
 from core.text import inert
@@ -44,7 +44,11 @@ def objective_card(views: dict[str, Any], code: str) -> None:
                 f"({charts.RAG_LABELS.get(k.status, 'no data')})" for k in kpis.itertuples()))
         else:
             st.caption("No KPI measures this objective: its status cannot be measured.")
-        st.markdown(f"**{len(linked):,}** open item(s) linked")
+        tree = views["kpi"]["objectives"].reset_index(drop=True)
+        _own, under = chart_parts.open_work(tree, chart_parts.parents_of(tree), align["items"] if align else None)
+        below = int(under.get(str(code), len(linked)))  # the box's size in the picture counts its sub-objectives too
+        st.markdown(f"**{len(linked):,}** open item(s) linked"
+                    + (f", **{below:,}** with its sub-objectives" if below != len(linked) else ""))
         if len(linked):
             with st.expander("The open items linked"):
                 chrome.table(linked[[c for c in ("external_key", "title", "status", "owner", "team", "source")

@@ -65,6 +65,7 @@ def test_strategy_picture_click_shows_the_card_and_opens_a_view(server: str, bro
     card.wait_for(timeout=30_000)
     text = card.inner_text()
     assert text.startswith(f"{code} · ") and "Owner:" in text and "Measured:" in text and "open item(s) linked" in text
+    assert "with its sub-objectives" in text  # a pillar's box is sized by the work of the objectives under it
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "overview_objective_card.png"), full_page=True)
     card.get_by_role("link", name="Open strategy").click()
