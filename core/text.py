@@ -24,8 +24,8 @@ _WWW = re.compile(r"(?i)www\.")
 
 def inert(value: Any) -> str:
     """The text with every Markdown control character backslash-escaped (and newlines kept as spaces)."""
-    if value is None:
-        return ""
+    if value is None or (isinstance(value, float) and value != value) or type(value).__name__ == "NaTType":
+        return ""  # a missing value reads as nothing, never "nan"
     text = unlinked(" ".join(str(value).split()))
     return _SPECIAL.sub(r"\\\1", text)
 

@@ -182,9 +182,11 @@ with bulk_tab:
                 + (f" (first {worklist.BULK_ROWS:,} shown)" if len(unlinked) > worklist.BULK_ROWS else ""))
     grid = worklist.bulk_grid(unlinked)
     people = sorted(frames["people"]["name"].dropna())
-    edited = st.data_editor(grid, hide_index=True, width="stretch", key=f"bulk_grid_{key[1]}",
+    edited = st.data_editor(grid, hide_index=True, width="stretch", key=f"bulk_grid_{key[1]}", placeholder="",
                             disabled=["external_key", "title", "team", "source_file", "source_row"],
-                            column_config={"id": None, "objective": st.column_config.SelectboxColumn(
+                            column_config={"id": None, "external_key": "Key", "title": "Title", "team": "Team",
+                                           "source_file": "Source file", "source_row": "Row",
+                                           "objective": st.column_config.SelectboxColumn(
                                 "Objective", options=codes), "owner": st.column_config.SelectboxColumn(
                                 "Owner", options=people)})
     changed = worklist.edited_links(grid, edited)

@@ -2,7 +2,6 @@
 import pandas as pd
 import streamlit as st
 
-from core.reporting.export_safety import csv_bytes
 from ui import cache, chrome, signin
 
 key = chrome.page_setup("Audit trail")
@@ -24,9 +23,8 @@ if viewer.role == "manager":
     st.caption("Managers see their own entries.")
 st.caption(f"{len(shown):,} entr{'y' if len(shown) == 1 else 'ies'}, newest first"
            + (" (the latest 20,000)" if len(shown) >= 20_000 else ""))
-st.dataframe(shown, hide_index=True, width="stretch",
+chrome.table(shown.drop(columns=["id"], errors="ignore"), "audit_trail",
              column_config={"at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm:ss"),
+                            "entity_id": None,
                             "before": st.column_config.TextColumn("Before", width="medium"),
                             "after": st.column_config.TextColumn("After", width="medium")})
-st.download_button("Export these entries (csv)", lambda: csv_bytes(shown), file_name="audit_trail.csv", mime="text/csv",
-                   icon=":material/download:")

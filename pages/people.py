@@ -51,7 +51,7 @@ if not data.ambiguous.empty:
 
 st.subheader("Recent merges")
 if data.recent.empty:
-    st.caption("None yet.")
+    st.caption("No merges yet.")
 else:
     chrome.table(people_review.recent_table(data.recent), f"recent_{kind}_merges")
     st.caption("Each merge is one batch: undo it from Import history (kind 'edit') to put every row back.")

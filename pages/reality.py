@@ -6,12 +6,9 @@ import streamlit as st
 from core.kpis.health import gap_summary, gaps_of
 from ui import cache, chrome
 
-COLUMNS = {  # the gap table's headers as a reader says them (core.kpis.health.COLUMNS)
-    "entity": "What", "key": "Key", "title": "Title", "owner": "Owner", "team": "Team",
-    "reported": "Reported", "causes": st.column_config.TextColumn("Why it measures red", width="large"),
-    "gap_since": st.column_config.DateColumn("Gap since", format="YYYY-MM-DD"),
-    "gap_days": st.column_config.NumberColumn("Gap (days)", format="%.0f"),
-    "source_file": "Source file", "source_row": st.column_config.NumberColumn("Source row", format="%d")}
+COLUMNS = {  # the gap table's own widths and formats; labels and blanks come from ui.chrome.table
+    "causes": st.column_config.TextColumn("Why it measures red", width="large"),
+    "gap_days": st.column_config.NumberColumn("Gap (days)", format="%.0f")}
 
 key = chrome.page_setup("Status vs reality")
 items, _events, _deps = cache.flow_frames(key)
@@ -32,4 +29,4 @@ c2.metric("Objectives", summary["objectives"])
 longest = summary["longest_days"]  # NaN when no gap has a start: a dash, never "nan"
 c3.metric("Longest gap (days)", "—" if math.isnan(longest) else f"{longest:.0f}")
 owners = st.multiselect("Owner", chrome.options(gaps["owner"]))
-chrome.table(gaps_of(gaps, owners), "status_vs_reality", column_config=COLUMNS, placeholder="")
+chrome.table(gaps_of(gaps, owners), "status_vs_reality", column_config=COLUMNS)

@@ -81,7 +81,7 @@ for tab, entity in zip(tabs, ["objectives", "kpis", "incentives", "effects"]):
         original = objective_tree(objectives) if entity == "objectives" else tables[entity]
         shown = [c for c in COLUMNS[entity] if c in original]
         edited = st.data_editor(original[shown], column_config=COLUMNS[entity], hide_index=True, width="stretch",
-                                num_rows="dynamic", key=f"edit_{entity}_{key[1]}")
+                                num_rows="dynamic", key=f"edit_{entity}_{key[1]}", placeholder="")
         if st.button("Save changes", key=f"save_{entity}", type="primary"):
             try:
                 result = save_edits(cache.engine(), entity, original, edited.drop(columns=["tree"], errors="ignore"),

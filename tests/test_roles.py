@@ -187,10 +187,10 @@ def test_every_page_renders_for_every_role(world, monkeypatch, db_url, page, rol
 
 def test_a_scoped_manager_sees_only_his_team_on_the_bottlenecks_page(world, monkeypatch, db_url) -> None:
     at = signed_in("bottlenecks.py", world["v"]["desk manager"], monkeypatch, db_url)
-    tables = [d.value for d in at.dataframe if "team" in d.value.columns]
-    assert tables and all(set(t["team"].dropna()) <= {"Service Desk"} for t in tables)
+    tables = [d.value for d in at.dataframe if "Team" in d.value.columns]
+    assert tables and all(set(t["Team"].dropna()) <= {"Service Desk"} for t in tables)
     admin = signed_in("bottlenecks.py", world["v"]["admin"], monkeypatch, db_url)
-    assert any(len(set(d.value["team"].dropna())) > 1 for d in admin.dataframe if "team" in d.value.columns)
+    assert any(len(set(d.value["Team"].dropna())) > 1 for d in admin.dataframe if "Team" in d.value.columns)
 
 
 def test_oidc_user_maps_to_a_local_account(world, monkeypatch, db_url) -> None:

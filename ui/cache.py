@@ -237,7 +237,8 @@ def audit_trail(key: AuditKey, viewer: Viewer, user: str | None, entity: str | N
     start, end = account_queries.day_bounds(first, last)
     trail = account_queries.audit_frame(_engine_for(key[0]), user=user, entity=entity, action=action, start=start,
                                         end=end)
-    return account_queries.audit_as_text(visible_audit(trail, viewer))
+    return account_queries.audit_as_text(account_queries.with_entity_keys(_engine_for(key[0]),
+                                                                          visible_audit(trail, viewer)))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from core.store.tables import T, read_frame
-from core.store.values import text_or_blank
+from core.store.values import change_text
 
 
 def users_frame(conn: Connection) -> pd.DataFrame:
@@ -79,8 +79,33 @@ def day_bounds(first: date | None, last: date | None) -> tuple[datetime | None, 
 
 
 def audit_as_text(trail: pd.DataFrame) -> pd.DataFrame:
-    """The trail with before and after as text (a table cell and a CSV hold text, not JSON); '' when there is none."""
-    return trail.assign(before=trail["before"].map(text_or_blank), after=trail["after"].map(text_or_blank))
+    """The trail with before and after as text a person reads (core.store.values.change_text); '' when there is none."""
+    return trail.assign(before=trail["before"].map(change_text), after=trail["after"].map(change_text))
+
+
+KEY_OF = {"workitem": "external_key", "objective": "code", "kpi": "code", "importbatch": "file_name",
+          "person": "name", "team": "name", "appuser": "username"}  # what a person calls each entity
+
+
+def with_entity_keys(engine: Engine, trail: pd.DataFrame) -> pd.DataFrame:
+    """The trail with ``key``: the item's key, the objective's or KPI's code, the file of a batch, a person's
+    name, rather than an internal id (blank where the entity is gone or has no such name)."""
+    keys = pd.Series([None] * len(trail), index=trail.index, dtype=object)
+    with engine.connect() as conn:
+        for entity, column in KEY_OF.items():
+            mask = trail["entity"].eq(entity) & trail["entity_id"].notna()
+            ids = sorted({int(i) for i in trail.loc[mask, "entity_id"]})
+            if not ids or entity not in T:
+                continue
+            table = T[entity]
+            found: dict[int, object] = {}
+            for start in range(0, len(ids), 900):  # bound parameters, in chunks SQLite accepts
+                chunk = ids[start:start + 900]
+                found.update(conn.execute(sa.select(table.c.id, table.c[column]).where(table.c.id.in_(chunk))).all())
+            keys[mask] = trail.loc[mask, "entity_id"].map(lambda i: found.get(int(i)))
+    out = trail.copy()
+    out.insert(out.columns.get_loc("entity_id") if "entity_id" in out else len(out.columns), "key", keys)
+    return out
 
 
 def audit_choices(engine: Engine) -> dict[str, list[str]]:

@@ -68,6 +68,21 @@ def text_or_blank(v: object) -> str:
     return "" if is_missing(v) else str(v)
 
 
+def change_text(v: object) -> str:
+    """A recorded value as a person reads it: a dict as "Field: value; …" (keys as words, missing as "–",
+    yes/no for flags), a list joined by "; ", '' for missing; never Python's own "{'owner_id': None}"."""
+    def one(x: object) -> str:
+        if isinstance(x, bool):
+            return "yes" if x else "no"
+        return "–" if is_missing(x) else str(x)
+
+    if isinstance(v, dict):
+        return "; ".join(f"{str(k).replace('_', ' ').strip().capitalize()}: {one(x)}" for k, x in v.items())
+    if isinstance(v, (list, tuple, set)):
+        return "; ".join(one(x) for x in v)
+    return text_or_blank(v)
+
+
 MULTI_OWNER = re.compile(r"\s*(?:;|&|\+|/|\band\b|\bet\b)\s*", re.IGNORECASE)  # "Ann & Bob", "Ann; Bob", "Ann et Bob"
 
 

@@ -21,7 +21,7 @@ def test_picked_days_cover_the_whole_last_day() -> None:
 def test_before_and_after_read_as_text_and_blank_when_absent() -> None:
     trail = pd.DataFrame({"before": [None, {"owner_id": None}], "after": [{"active": True}, None]})
     shown = account_queries.audit_as_text(trail)
-    assert shown["before"].tolist() == ["", "{'owner_id': None}"] and shown["after"].tolist() == ["{'active': True}", ""]
+    assert shown["before"].tolist() == ["", "Owner id: –"] and shown["after"].tolist() == ["Active: yes", ""]
     assert trail["before"].iloc[0] is None  # the input is not changed
 
 

@@ -31,7 +31,7 @@ def test_click_a_hidden_work_bar_and_see_the_rows(server: str, browser) -> None:
         page.get_by_role("button", name="CSV").first.click()
     assert download.value.suggested_filename == "hidden_work_drill.csv"
     rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8-sig"))))
-    assert len(rows) == 259 and {r["team"] for r in rows} == {"Service Desk"} and not any(r["objective"] for r in rows)
+    assert len(rows) == 259 and {r["Team"] for r in rows} == {"Service Desk"} and not any(r["Objective"] for r in rows)
     tree = page.locator(".js-plotly-plot").nth(1)
     tree.locator("g.slice").nth(1).click(force=True)  # a pillar's first objective box
     wait_idle(page)

@@ -61,12 +61,14 @@ def test_audit_trail_page_filters_and_exports(local) -> None:
     at.run()
     assert not at.exception
     everything = at.dataframe[0].value
-    assert {"import", "create", "link"} <= set(everything["action"])
+    assert {"import", "create", "link"} <= set(everything["Action"])
     at.sidebar.selectbox[0].select("ada").run()  # user
     mine = at.dataframe[0].value
-    assert set(mine["user"]) == {"ada"} and "link" in set(mine["action"])
-    linked = mine[mine["action"] == "link"].iloc[0]
-    assert "'objective_id': None" in linked["before"] and linked["entity_id"] == item
+    assert set(mine["By"]) == {"ada"} and "link" in set(mine["Action"])
+    linked = mine[mine["Action"] == "link"].iloc[0]
+    key = alignment_queries.alignment_items_frame(local).set_index("id").at[item, "external_key"]
+    # before and after read as words, the item by its own key (not its internal id)
+    assert "Objective id: –" in linked["Before"] and linked["Key"] == key and linked["Id"] == item
     manager = AppTest.from_file(str(PAGES / "audit.py"), default_timeout=120)
     from tests.helpers.accounts import account_for
 
@@ -83,12 +85,12 @@ def test_the_audit_trail_shows_a_sign_out_at_the_next_rerun(local) -> None:
     at.session_state["viewer"] = auth.Viewer("ada", "admin")
     at.session_state["signed_in_at"] = utcnow()
     at.run()
-    assert set(at.dataframe[0].value["action"]) == {"create"}
+    assert set(at.dataframe[0].value["Action"]) == {"create"}
     version = tables.data_version(local)
     auth.record_logout(local, auth.Viewer("bob", "executive"), "signed out")
     assert tables.data_version(local) == version  # no data changed
     at.run()
     assert not at.exception
     trail = at.dataframe[0].value
-    assert trail["action"].tolist() == ["logout", "create"] and trail["before"].tolist() == ["", ""]
+    assert trail["Action"].tolist() == ["logout", "create"] and trail["Before"].tolist() == ["", ""]
     assert "bob" in at.sidebar.selectbox[0].options  # the filters' choices follow too

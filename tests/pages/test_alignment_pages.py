@@ -29,7 +29,7 @@ def test_strategy_page_renders_the_sample_with_its_flags(db_env: str, engine) ->
     assert not at.exception
     assert [t.label for t in at.tabs] == ["Objectives", "KPIs", "Incentives", "Expected effects"]
     flags = at.dataframe[0].value
-    problems = dict(zip(flags["code"] + " " + flags["what"], flags["problem"]))
+    problems = dict(zip(flags["Code"] + " " + flags["What"], flags["Problem"]))
     assert problems["O4 objective"].startswith("2 owners named ('Tom Becker; Lena Novak')")
     assert problems["O6 objective"] == "no accountable owner"
     assert problems["K-CSAT KPI"] == "no owner"
@@ -51,7 +51,7 @@ def test_editing_an_objectives_owner_persists_and_is_audited(db_env: str, engine
     assert last["user"] == "local user" and last["action"] == "edit"
     assert last["before"] == {"owner_id": None, "owner_text": None}
     assert last["after"]["owner_text"] == "Ben Adeyemi"
-    assert "O6" not in set(at.dataframe[0].value["code"])  # the flag is gone
+    assert "O6" not in set(at.dataframe[0].value["Code"])  # the flag is gone
 
 
 def test_alignment_page_renders_the_sample(db_env: str, engine) -> None:
@@ -63,7 +63,7 @@ def test_alignment_page_renders_the_sample(db_env: str, engine) -> None:
     items = alignment_queries.alignment_items_frame(engine)
     assert metrics["Hidden work"] == f"{items['objective_id'].isna().mean():.0%}"
     rules = at.dataframe[2].value  # rule counts: the sample's three rules
-    assert rules["matches"].tolist() == [450, 105, 25]
+    assert rules["Matches"].tolist() == [450, 105, 25]
 
 
 def test_adding_and_applying_a_rule_links_the_expected_rows(db_env: str, engine) -> None:

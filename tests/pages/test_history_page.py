@@ -19,7 +19,7 @@ def test_an_undo_confirms_the_batch_file_and_rows_once(db_env: str, engine) -> N
     at = AppTest.from_file(HISTORY, default_timeout=120).run()
     assert not at.exception
     issues = next(d for d in at.dataframe if "Message" in json.dumps(json.loads(d.proto.columns)))
-    assert json.loads(issues.proto.columns)["message"]["width"] == "large"
+    assert json.loads(issues.proto.columns)["Message"]["width"] == "large"
     at.checkbox[0].check()
     at.button[0].click().run()
     assert not at.exception

@@ -37,11 +37,11 @@ def test_conflicts_page_names_the_story(sample_env) -> None:
 def test_reality_page_lists_the_green_migration(sample_env) -> None:
     at = page("reality.py")
     assert not at.exception
-    table = at.dataframe[0].value.set_index("key")
-    assert table.loc["O3", "reported"] == "green" and "K-MIG" in table.loc["O3", "causes"]
+    table = at.dataframe[0].value.set_index("Key")
+    assert table.loc["O3", "Reported"] == "green" and "K-MIG" in table.loc["O3", "Why it measures red"]
     assert "MIG-08" in table.index
     at.multiselect[0].select("Tom Becker").run()
-    assert set(at.dataframe[0].value["owner"]) == {"Tom Becker"}
+    assert set(at.dataframe[0].value["Owner"]) == {"Tom Becker"}
 
 
 def test_signals_page_acknowledge_and_resolve_persist_with_audit(sample_env) -> None:
@@ -77,8 +77,8 @@ def test_kpi_pages_with_work_items_but_no_kpis(db_env: str, engine) -> None:
         assert not page(name).exception, name
     table = page("reality.py").dataframe[0].value
     # projects whose SRO reports green/amber while their approved end date has passed (no history, no KPIs)
-    assert len(table) > 20 and set(table["entity"]) == {"work item"}
-    assert table["causes"].str.startswith("overdue by").all()
+    assert len(table) > 20 and set(table["What"]) == {"work item"}
+    assert table["Why it measures red"].str.startswith("overdue by").all()
 
 
 def test_a_kpi_kept_per_region_shows_its_segments(db_env: str, engine) -> None:
@@ -93,9 +93,9 @@ def test_a_kpi_kept_per_region_shows_its_segments(db_env: str, engine) -> None:
     assert not at.exception
     segment = next(s for s in at.selectbox if s.label == "Segment")
     assert segment.options == ["Headline (the whole)", "Bretagne", "Occitanie"]
-    headline = at.dataframe[-2].value if "value" in at.dataframe[-2].value else None
-    assert headline is not None and headline["value"].tolist() == [120.0]
+    headline = at.dataframe[-2].value if "Value" in at.dataframe[-2].value else None
+    assert headline is not None and headline["Value"].tolist() == [120.0]
     segment.set_value("Bretagne").run()
     assert not at.exception
-    shown = next(d.value for d in at.dataframe if "value" in d.value and "source_row" in d.value)
-    assert shown["value"].tolist() == [15.0]
+    shown = next(d.value for d in at.dataframe if "Value" in d.value and "Row" in d.value)
+    assert shown["Value"].tolist() == [15.0]

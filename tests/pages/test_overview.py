@@ -53,9 +53,9 @@ def test_sample_headline_equals_the_report_and_the_json(db_env: str, engine) -> 
         label = row["label"]
         assert shown[label][0] == format_value(row["value"], row["format"]), label
         assert shown[label][1] == format_change(row["change"], row["format"]), label
-    attention = next(d.value for d in at.dataframe if "reason" in d.value)
-    assert attention["reason"].tolist() == [a["reason"] for a in data["attention"]]
-    assert attention["owner"].tolist() == [a["owner"] for a in data["attention"]]
+    attention = next(d.value for d in at.dataframe if "Why" in d.value)
+    assert attention["Why"].tolist() == [a["reason"] for a in data["attention"]]
+    assert attention["Owner"].tolist() == [a["owner"] for a in data["attention"]]
     assert len(attention) == 5
 
 

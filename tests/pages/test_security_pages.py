@@ -196,11 +196,11 @@ def test_a_scoped_manager_sees_only_his_teams_counts_sources_and_freshness(local
     by_source = next(d.value for d in at.dataframe if "Source" in d.value.columns and "Items" in d.value.columns)
     assert set(by_source["Source"]) <= set(mine["source"]) and by_source["Items"].sum() == len(mine)
     overview = signed_in(local, "overview.py", "marcus")
-    fresh = next(d.value for d in overview.dataframe if {"source", "last_import"} <= set(d.value.columns))
-    assert len(fresh) and set(fresh["source"]) <= set(mine["source"])
+    fresh = next(d.value for d in overview.dataframe if {"Source", "Last import (UTC)"} <= set(d.value.columns))
+    assert len(fresh) and set(fresh["Source"]) <= set(mine["source"])
     admin = signed_in(local, "overview.py", "root")
-    every = next(d.value for d in admin.dataframe if {"source", "last_import"} <= set(d.value.columns))
-    assert set(every["source"]) > set(fresh["source"])
+    every = next(d.value for d in admin.dataframe if {"Source", "Last import (UTC)"} <= set(d.value.columns))
+    assert set(every["Source"]) > set(fresh["Source"])
 
 
 def test_a_scoped_manager_opens_only_his_own_batches_problems_and_rejected_rows(local, db_url) -> None:
