@@ -40,6 +40,11 @@ st.caption(f"{when} · {int(tl['is_wip'].sum()):,} items in progress · {len(tl)
 if report["stale_workflows"]:
     st.warning("No change in the last 28 days before the newest data, so measured as of their own date: "
                + inert(", ".join(report["stale_workflows"])))
+wild = tl[tl["implausible_dates"]]
+if len(wild):
+    with st.expander(f"{len(wild):,} item(s) with a date before 1990 or over ten years ahead: left out as data "
+                     "problems, not moments (fix them in the source file)"):
+        chrome.table(wild[[*DRILL_COLUMNS, "created_at", "due_at", "done_at"]], "implausible_dates")
 if len(per_workflow) > 1:
     with st.expander("Flow by workflow"):
         chrome.table(per_workflow, "flow_by_workflow")

@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from core.store.values import implausible_dates
+
 STARTED = ("in_progress", "blocked")
 STATUS_ORDER = ("todo", "in_progress", "blocked", "done")
 PERCENTILES = (0.5, 0.85, 0.95)
@@ -43,13 +45,34 @@ def as_of_default(items: pd.DataFrame, events: pd.DataFrame) -> pd.Timestamp:
     return max(valid) if valid else pd.Timestamp.now().normalize()
 
 
+ITEM_DATES = ("created_at", "started_at", "due_at", "done_at", "updated_at")
+
+
+def plausible_dates(items: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+    """The items with every date outside [1990, today + 10 years] blanked, and which items had one."""
+    wild = pd.Series(False, index=items.index)
+    fixed: dict[str, pd.Series] = {}
+    for c in ITEM_DATES:
+        if c in items:
+            col = items[c]
+            bad = implausible_dates(col)
+            if bad.any():
+                fixed[c] = col.where(~bad)
+                wild |= bad
+    return (items.assign(**fixed) if fixed else items), wild
+
+
 def timeline(items: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     """Per item: when work started and when it was (finally) done, from events first, item dates second.
 
     Finish is the item's own done date when the export has one (ServiceNow's resolved_at), otherwise
     its last arrival in done: a reopened item (done → active → done) is done at the final arrival. An item
     first seen already done, with no done date, has no known finish (no cycle time, no throughput).
+    A date outside the plausible window (core.store.values.implausible_dates) is a data problem, not a
+    moment: it is left out (NaT) and the item flagged ``implausible_dates``, so one 1900 placeholder or a
+    due date typed as 2070 cannot make an item 46,000 days late or stretch a chart.
     """
+    items, wild = plausible_dates(items)
     ev = sort_events(events)
     started = ev[ev["status"].isin(STARTED)].groupby("work_item_id")["at"].min()
     prev = ev.groupby("work_item_id")["status"].shift()
@@ -78,6 +101,7 @@ def timeline(items: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     known = out["status"].isin(STATUS_ORDER)
     out["is_wip"] = out["is_open"] & known & ~out["status"].eq("todo") & out["start"].notna()
     out["not_tracked"] = out["is_open"] & ~out["is_wip"] & ~out["status"].eq("todo")
+    out["implausible_dates"] = wild
     out["cycle_days"] = (out["finish"] - out["start"]) / DAY
     out["lead_days"] = (out["finish"] - out["created_at"]) / DAY
     return out

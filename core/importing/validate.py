@@ -34,7 +34,7 @@ from core.importing.vocabulary import (
     segment_of,
     suggest_status,
 )
-from core.store.values import normalize_header
+from core.store.values import PLAUSIBLE_YEARS_AHEAD, implausible_dates, normalize_header
 
 MAX_NUMBER = 1e15  # no effort, KPI value or budget is larger; 1e308 and inf are typing or export errors
 NON_NEGATIVE = {"effort", "weight", "tolerance", "baseline_periods"}
@@ -188,6 +188,7 @@ def validate(table: Table, mapping: Mapping, file_name: str) -> ValidatedSheet:
                                     "decides; choose the order for this column (day-first or month-first)",
                                     column=header, value=sample, severity="blocking", sheet=sheet))
             frame[fname] = col.values
+            warn_implausible_dates(frame[fname], rows, header, spec.label, sheet, issues)
             reject(col.bad, header, lambda i, c=col, s=spec: f"{s.label}: {c.reasons.get(i, 'not a date')}")
             keep_notes(col.notes, header, spec.label, "date")
         elif spec.type == "number":
@@ -277,6 +278,21 @@ def validate(table: Table, mapping: Mapping, file_name: str) -> ValidatedSheet:
     unreadable = reject_unreadable(table, rejected, issues)
     return ValidatedSheet(file_name, table, mapping, frame, rejected, issues, date_formats, events, suggestions,
                           unreadable)
+
+
+def warn_implausible_dates(values: pd.Series, rows: pd.Series, header: str, label: str, sheet: str | None,
+                           issues: list[Issue]) -> None:
+    """One warning per column for dates before 1990 or over ten years ahead: kept as written, but the views
+    treat them as data problems (no age of 46,000 days), so the user hears of them once, with the rows."""
+    wild = implausible_dates(values)
+    if not wild.any():
+        return
+    at = [int(rows[i]) for i in wild[wild].index[:5]]
+    more = f" and {int(wild.sum()) - len(at):,} more" if wild.sum() > len(at) else ""
+    issues.append(Issue(f"{label}: {int(wild.sum()):,} date(s) before 1990 or over {PLAUSIBLE_YEARS_AHEAD} years "
+                        f"ahead (rows {', '.join(map(str, at))}{more}); kept as written, but the views leave them "
+                        "out as data problems: correct them in the file", row=at[0], column=header,
+                        value=str(pd.Timestamp(values[wild].iloc[0]).date()), severity="warning", sheet=sheet))
 
 
 def _where(position: float) -> str:

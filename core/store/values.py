@@ -83,6 +83,17 @@ def change_text(v: object) -> str:
     return text_or_blank(v)
 
 
+PLAUSIBLE_FROM, PLAUSIBLE_YEARS_AHEAD = pd.Timestamp("1990-01-01"), 10
+
+
+def implausible_dates(values: pd.Series) -> pd.Series:
+    """Which dates are data problems rather than moments: before 1990 or over ten years from now (a 1900
+    placeholder, a due date typed as 2070). The import warns of them; the views leave them out."""
+    when = pd.to_datetime(values, errors="coerce")
+    latest = pd.Timestamp.now() + pd.DateOffset(years=PLAUSIBLE_YEARS_AHEAD)
+    return when.notna() & ((when < PLAUSIBLE_FROM) | (when > latest))
+
+
 MULTI_OWNER = re.compile(r"\s*(?:;|&|\+|/|\band\b|\bet\b)\s*", re.IGNORECASE)  # "Ann & Bob", "Ann; Bob", "Ann et Bob"
 
 

@@ -102,3 +102,15 @@ def test_servicenow_beside_a_plan_keeps_its_own_hours(engine) -> None:
     latest = pd.to_datetime(raw["sys_updated_at"], format="%d-%m-%Y %H:%M").max()
     assert alone.loc[SERVICENOW.stem, "as_of"] == latest
     assert alone.loc[SERVICENOW.stem, "p85_days"] < 30
+
+
+def test_a_wild_date_is_a_data_problem_not_a_moment() -> None:
+    rows = [{"id": 1, "status": "in_progress", "due_at": "1900-01-01"},  # a placeholder: not 46,000 days late
+            {"id": 2, "status": "in_progress", "due_at": "2070-12-31"},  # typed wrong: does not stretch the range
+            {"id": 3, "status": "in_progress", "due_at": "2026-01-10"}]
+    hist = events([(i, "2026-01-05", "in_progress") for i in (1, 2, 3)])
+    tl = flow.timeline(items(rows), hist).set_index("id")
+    assert tl["implausible_dates"].to_dict() == {1: True, 2: True, 3: False}
+    assert tl["due_at"].isna().tolist() == [True, True, False]
+    late = flow.overdue(tl.reset_index(), T("2026-02-01"))
+    assert late["id"].tolist() == [3] and late["days_late"].tolist() == [22.0]

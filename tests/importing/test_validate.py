@@ -79,3 +79,16 @@ def test_event_log_keeps_latest_row_and_real_transitions() -> None:
     assert current.loc["INC1", "raw_status"] == "Resolved" and current.loc["INC1", "team"] == "G2"
     assert current.loc["INC2", "owner"] is None  # '?' means empty in ServiceNow exports
     assert vs.events["raw_status"].tolist() == ["New", "Active", "Resolved", "New"]
+
+
+def test_a_wild_date_is_kept_but_warned_of_once_with_its_rows(engine) -> None:
+    from core.importing.service import import_file
+    from tests.conftest import xlsx_bytes
+
+    rows = [["Key", "Title", "Status", "Due"], ["A-1", "Plan", "Open", "1900-01-01"],
+            ["A-2", "Build", "Open", "2070-12-31"], ["A-3", "Ship", "Open", "2026-03-01"]]
+    result = import_file(engine, xlsx_bytes({"Tasks": rows}), "plan.xlsx", user="t")
+    warnings = [i for i in result.sheets[0].issues if i.severity == "warning" and "before 1990" in i.message]
+    assert len(warnings) == 1 and warnings[0].column == "Due" and warnings[0].row == 2
+    assert "2 date(s)" in warnings[0].message and "rows 2, 3" in warnings[0].message
+    assert result.sheets[0].inserted == 3  # kept as written, not rejected
