@@ -32,9 +32,9 @@ tl, per_workflow = report["timeline"], report["workflows"]
 untracked = int(tl["not_tracked"].sum())
 if len(per_workflow) == 1:
     as_of = per_workflow["as_of"].iloc[0]
-    when = f"As of {as_of:%d %b %Y %H:%M} (this workflow's latest change)" if pd.notna(as_of) else "Undated"
+    when = f"As of {as_of:%d %b %Y %H:%M} (the end of this workflow's activity)" if pd.notna(as_of) else "Undated"
 else:
-    when = f"{len(per_workflow)} workflows, each as of its own latest change; percentile lines need one workflow"
+    when = f"{len(per_workflow)} workflows, each as of the end of its own activity; percentile lines need one workflow"
 st.caption(f"{when} · {int(tl['is_wip'].sum()):,} items in progress · {len(tl):,} items"
            + (f" · {untracked:,} open items not tracked (no status or no start)" if untracked else ""))
 if report["stale_workflows"]:

@@ -45,9 +45,35 @@ def latest_change(items: pd.DataFrame, events: pd.DataFrame) -> pd.Series:
     return pd.concat([from_events, updated], axis=1).max(axis=1)
 
 
+STRAGGLER_SHARE = 0.05  # a week with fewer changes than this share of the busiest week's is a straggler
+
+
+def end_of_activity(changed: pd.Series) -> pd.Timestamp:
+    """The latest change that is still part of the workflow's activity, not a straggler after it.
+
+    An export whose real activity ended in March 2016 may hold a few late changes up to 2017: as of
+    February 2017 it would read "0.25 done per week". Walking back from the newest week, weeks with fewer
+    changes than STRAGGLER_SHARE of the busiest week's (and fewer than two) are stragglers; a steadily used
+    tracker has none and is as of its latest change.
+    """
+    dated = changed.dropna()
+    if dated.empty:
+        return pd.NaT
+    weeks = dated.dt.to_period("W-SUN")
+    counts = weeks.value_counts().sort_index()
+    active = counts[counts >= max(2.0, STRAGGLER_SHARE * counts.max())]
+    if active.empty:
+        return dated.max()
+    return dated[weeks <= active.index.max()].max()
+
+
 def workflow_as_of(workflow: pd.Series, changed: pd.Series, cap: pd.Timestamp | None = None) -> pd.Series:
-    """Each workflow's "as of": its items' latest change (never after ``cap``), the cap itself when none is dated."""
-    latest = changed.groupby(workflow.values).max()
+    """Each workflow's "as of": the end of its items' activity (never after ``cap``; core.flow.workflows.
+    end_of_activity), the cap itself when none is dated."""
+    if changed.notna().any():
+        latest = changed.groupby(workflow.values).agg(end_of_activity)
+    else:
+        latest = pd.Series(pd.NaT, index=pd.Index(sorted(set(workflow))), dtype="datetime64[us]")
     if cap is not None:
         latest = latest.where(latest.isna() | (latest <= cap), cap).fillna(cap)
     return latest

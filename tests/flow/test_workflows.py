@@ -98,9 +98,8 @@ def test_servicenow_beside_a_plan_keeps_its_own_hours(engine) -> None:
     alone = flow_report(items_, ev, deps)["workflows"].set_index("workflow")
     raw = pd.read_csv(SERVICENOW, na_values=["?"], keep_default_na=False)
     assert alone.loc[SERVICENOW.stem, "items"] == raw["number"].nunique()
-    # the log's own latest change, not the wall clock: its latest sys_updated_at
-    latest = pd.to_datetime(raw["sys_updated_at"], format="%d-%m-%Y %H:%M").max()
-    assert alone.loc[SERVICENOW.stem, "as_of"] == latest
+    # the log's own date, not the wall clock (the stragglers' test below says which of its dates)
+    assert alone.loc[SERVICENOW.stem, "as_of"].year == 2016
     assert alone.loc[SERVICENOW.stem, "p85_days"] < 30
 
 
@@ -114,3 +113,20 @@ def test_a_wild_date_is_a_data_problem_not_a_moment() -> None:
     assert tl["due_at"].isna().tolist() == [True, True, False]
     late = flow.overdue(tl.reset_index(), T("2026-02-01"))
     assert late["id"].tolist() == [3] and late["days_late"].tolist() == [22.0]
+
+
+def test_stragglers_after_the_activity_do_not_pin_the_as_of_to_a_quiet_week(engine) -> None:
+    import_path(engine, SERVICENOW, user="t")
+    report = flow_report(flow_queries.work_items_frame(engine), flow_queries.status_events_frame(engine),
+                         flow_queries.dependencies_frame(engine))
+    wf = report["workflows"].iloc[0]
+    raw = pd.read_csv(SERVICENOW, na_values=["?"], keep_default_na=False)
+    changed = pd.to_datetime(raw["sys_updated_at"], format="%d-%m-%Y %H:%M").groupby(raw["number"]).max()
+    weeks = changed.dt.to_period("W-SUN").value_counts().sort_index()
+    # by hand: the last week with at least 5% of the busiest week's last changes (388 → 19.4) ends 3 April 2016
+    active = weeks[weeks >= 0.05 * weeks.max()]
+    assert wf["as_of"] == changed[changed.dt.to_period("W-SUN") <= active.index.max()].max()
+    assert wf["as_of"] < changed.max() - pd.Timedelta(days=200)  # the log's stragglers run to February 2017
+    finished = report["timeline"]["finish"]
+    in_window = int(((finished > wf["as_of"] - pd.Timedelta(days=28)) & (finished <= wf["as_of"])).sum())
+    assert wf["done_per_week"] == in_window / 4 > 20
