@@ -115,11 +115,22 @@ def bulk_insert(conn: Connection, table_name: str, frame: pd.DataFrame) -> None:
         return
     if len(frame) >= DRIVER_MIN_ROWS:
         roomy_cache(conn)
-    columns = [_sqlite_values(frame[c], t.c[c].type) for c in frame.columns]
+    names = [c for c in frame.columns if not _stores_null_unsaid(frame[c], t.c[c])] or list(frame.columns[:1])
+    columns = [_sqlite_values(frame[c], t.c[c].type) for c in names]
     quote = conn.dialect.identifier_preparer.quote
-    sql = (f"INSERT INTO {quote(t.name)} ({', '.join(quote(c) for c in frame.columns)}) "
-           f"VALUES ({', '.join('?' for _ in frame.columns)})")
+    sql = (f"INSERT INTO {quote(t.name)} ({', '.join(quote(c) for c in names)}) "
+           f"VALUES ({', '.join('?' for _ in names)})")
     conn.exec_driver_sql(sql, list(zip(*columns)))
+
+
+def _stores_null_unsaid(s: pd.Series, column: sa.Column) -> bool:
+    """A column left out of the INSERT stores what this one would: NULL in every row (nothing to bind).
+
+    True for a column of blanks only with no server default; never for JSON (a blank is stored as 'null' text).
+    A first import of a tracker leaves a third of the work-item columns (no such field in the file) empty.
+    """
+    return (column.server_default is None and not isinstance(column.type, sa.JSON) and not column.primary_key
+            and bool(s.isna().all()))
 
 
 def _sqlite_values(s: pd.Series, coltype: sa.types.TypeEngine) -> list[Any]:

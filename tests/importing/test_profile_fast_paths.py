@@ -1,5 +1,6 @@
 """Profiling text columns once per distinct value gives what profiling every cell gives, on the real exports;
-the column-by-column JSON of before-images is ``json.dumps`` whatever one column holds."""
+the column-by-column JSON of before-images is ``json.dumps`` whatever one column holds; inserts that leave out
+columns of blanks store what inserts binding every NULL store."""
 from __future__ import annotations
 
 import dataclasses
@@ -7,11 +8,15 @@ import json
 
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 
 from core.importing import profile
 from core.importing.read import read_bytes
+from core.importing.service import import_path
 from core.store import writes
-from tests.conftest import REALDATA
+from core.store.db import make_engine, upgrade_schema
+from core.store.tables import T
+from tests.conftest import GMPP, REALDATA, SERVICENOW
 
 REAL_FILES = sorted(p for p in REALDATA.glob("*.*") if p.suffix.lower() in {".csv", ".xlsx", ".xls"})
 
@@ -60,3 +65,21 @@ def test_json_columns_of_one_kind_are_json_dumps(values: list) -> None:
     names = ["id", "value"]
     columns = [list(range(len(values))), values]
     assert writes.json_object_texts(names, columns) == [json.dumps(dict(zip(names, r))) for r in zip(*columns)]
+
+
+@pytest.mark.parametrize("path", [GMPP, SERVICENOW], ids=lambda p: p.name)
+def test_blank_columns_left_out_of_inserts_store_what_binding_nulls_stores(path, tmp_path, monkeypatch) -> None:
+    """Columns of blanks only are left out of a bulk insert (SQLite stores NULL for them): the stored tables are
+    those of an insert that binds every NULL, on real exports (a tracker and an event log)."""
+    contents = []
+    for leave_out in (True, False):
+        if not leave_out:
+            monkeypatch.setattr(writes, "_stores_null_unsaid", lambda s, column: False)
+        engine = make_engine(f"sqlite:///{tmp_path / f'{leave_out}.db'}")
+        upgrade_schema(engine)
+        import_path(engine, path, user="t")
+        with engine.connect() as conn:
+            contents.append({t: [tuple(r) for r in conn.execute(sa.select(T[t]).order_by(T[t].c.id))]
+                             for t in ("person", "team", "workitem", "statusevent")})
+        engine.dispose()
+    assert contents[0]["workitem"] and contents[0] == contents[1]
