@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -43,6 +44,7 @@ FORMATS = ("xlsx", "csv")
 NAIVE_SAMPLE_ROWS = 20_000
 EVENTLOG_ROWS_PER_TRACKER_ROW = 1.2  # 100,000 tracker rows (the default) ⇒ the full 120,000-row event log
 EVENTLOG_GOALS = (8.0, 1024.0)  # × pandas.read_csv, peak MB
+CPU_KEYS = ("cpu_seconds", "update_cpu_seconds")
 RAISED_CELLS = {"THROUGHLINE_MAX_CELLS": "6000000"}  # only if the default cell limit refuses the log
 
 
@@ -84,7 +86,17 @@ def measure_repeated(case: str, fmt: str, path: Path, repeat: int) -> Measured:
         if "skipped" in r:
             return Measured(case, fmt, r, 0)
         runs.append(r)
-    return Measured(case, fmt, median_result(runs), repeat)
+    return Measured(case, fmt, medians(runs), repeat)
+
+
+def medians(runs: list[Result]) -> Result:
+    """benchlib's medians of the wall-clock and memory keys, and of the CPU seconds too."""
+    out = median_result(runs)
+    for key in CPU_KEYS:
+        values = [r[key] for r in runs if r.get(key) is not None]
+        if values:
+            out[key] = statistics.median(values)
+    return out
 
 
 def measure_naive(fmt: str, path: Path, rows: int, timeout: float) -> Measured:
@@ -182,7 +194,20 @@ def summary(results: dict[str, dict[str, Measured]]) -> list[dict[str, Any]]:
         if t and f:
             lines.append({"name": f"update/floor {fmt}", "value": t.data["update_seconds"] / f.seconds,
                           "target": None, "ok": None, "context": "the updating re-import against the floor"})
+        lines += cpu_lines(fmt, f, t)
     return lines
+
+
+def cpu_lines(fmt: str, f: Measured | None, t: Measured | None) -> list[dict[str, Any]]:
+    """The same ratios on CPU time (``time.process_time`` of the child): on a shared, loaded machine the wall
+    clock of two runs meets different loads, their CPU seconds much less so. Context only: targets stay on wall."""
+    if not (t and f and "cpu_seconds" in t.data and "cpu_seconds" in f.data):
+        return []
+    note = "CPU seconds of the same runs"
+    return [{"name": f"cpu: throughline/floor {fmt}", "value": t.data["cpu_seconds"] / f.data["cpu_seconds"],
+             "target": None, "ok": None, "context": note},
+            {"name": f"cpu: update/first {fmt}", "value": t.data["update_cpu_seconds"] / t.data["cpu_seconds"],
+             "target": None, "ok": None, "context": note}]
 
 
 def eventlog_summary(floor: Measured | None, ev: Measured | None) -> list[dict[str, Any]]:
@@ -194,6 +219,9 @@ def eventlog_summary(floor: Measured | None, ev: Measured | None) -> list[dict[s
         ratio = ev.seconds / floor.seconds
         lines.append({"name": "eventlog/read_csv", "value": ratio, "target": f"≤ {EVENTLOG_GOALS[0]:g}×",
                       "ok": ratio <= EVENTLOG_GOALS[0]})
+        if "cpu_seconds" in ev.data and floor.data.get("cpu_seconds"):
+            lines.append({"name": "cpu: eventlog/read_csv", "value": ev.data["cpu_seconds"] / floor.data["cpu_seconds"],
+                          "target": None, "ok": None, "context": "CPU seconds of the same runs"})
     peak = ev.data.get("vmhwm_mb") or ev.data["peak_mb"]
     lines.append({"name": "eventlog peak MB", "value": peak, "target": f"≤ {EVENTLOG_GOALS[1]:g}",
                   "ok": peak <= EVENTLOG_GOALS[1], "unit": " MB"})
@@ -241,7 +269,7 @@ def measure_eventlog(rows: int, repeat: int) -> tuple[Measured | None, Measured 
             if "refused" in r:
                 raise CaseFailed(f"eventlog refused even with {RAISED_CELLS}: {r['refused']}")
             runs.append(r)
-        ev = Measured("eventlog", "eventlog", {**median_result(runs), "incidents": incident_count(path)}, repeat, note)
+        ev = Measured("eventlog", "eventlog", {**medians(runs), "incidents": incident_count(path)}, repeat, note)
     except CaseFailed as exc:
         failures.append(str(exc))
         print(f"  {'eventlog':30} CRASHED\n{exc}", flush=True)

@@ -67,8 +67,9 @@ def plan_target(conn: Connection, kind: str, incoming: pd.DataFrame, resolver: R
     is_new, updates, unchanged, updated_keys = diff(conn, kind, incoming, resolver, source, rows_read)
     hash_only = [u for u in updates if set(u[2]) == {"row_hash"}]
     real = [u for u in updates if set(u[2]) != {"row_hash"}]  # one key each, in order (hash-only rows have none)
-    stale = [(k, u) for u, k in zip(real, updated_keys) if older_than_stored(u)]
-    fresh = [(u, k) for u, k in zip(real, updated_keys) if not older_than_stored(u)]
+    older = [older_than_stored(u) for u in real]  # judged once per row
+    stale = [(k, u) for u, k, o in zip(real, updated_keys, older) if o]
+    fresh = [(u, k) for u, k, o in zip(real, updated_keys, older) if not o]
     return SheetPlan(kind, incoming, is_new, [u for u, _k in fresh], hash_only,
                      unchanged + len(hash_only) + len(stale), [k for _u, k in fresh], rows_read, stale)
 
@@ -144,11 +145,12 @@ def diff(conn: Connection, kind: str, incoming: pd.DataFrame, resolver: Resolver
               if kind == "work_items" else None)
     # each row's changed columns, in column order: rows mostly share a few patterns, so find those once
     patterns, which = changed_patterns(changed)
-    pattern_columns = [np.flatnonzero(pattern).tolist() for pattern in patterns]
+    pattern_columns = [[(columns[j], befores[j], afters[j]) for j in np.flatnonzero(pattern).tolist()]
+                       for pattern in patterns]  # (name, before by row, after by row) of each changed column
     for p, w in enumerate(which.tolist()):
         js = pattern_columns[w]
         if js:
-            updates.append((ids[p], {columns[j]: befores[j][p] for j in js}, {columns[j]: afters[j][p] for j in js}))
+            updates.append((ids[p], {c: b[p] for c, b, _a in js}, {c: a[p] for c, _b, a in js}))
             updated_keys.append(keys[p])
         elif hashes is not None:  # hash-only change (rare): refresh the hash
             updates.append((ids[p], {"row_hash": hashes[p][0]}, {"row_hash": hashes[p][1]}))

@@ -308,7 +308,8 @@ def build_incoming(vs: ValidatedSheet, resolver: Resolver, source: str | None) -
     target = TARGETS.get(kind)
     for column, ref in (target.refs.items() if target else ()):
         if ref in ("person", "team") and column in out:  # a confirmed alias is its person's (team's) own key
-            out[column] = out[column].map(lambda k, r=ref: resolver.canonical(r, k))
+            own = {k: resolver.canonical(ref, k) for k in pd.unique(out[column].dropna())}  # once per name
+            out[column] = out[column].map(lambda k, own=own: own.get(k, k))
     return out, issues, names
 
 

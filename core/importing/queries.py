@@ -24,7 +24,7 @@ from core.store.tables import (
     rows_by_id,
     table_counts,
 )
-from core.store.writes import update_rows
+from core.store.writes import DRIVER_MIN_ROWS, roomy_cache, update_rows
 
 
 def work_item_hashes(conn: Connection, source: str) -> pd.DataFrame:
@@ -45,6 +45,8 @@ def work_items_by_id(conn: Connection, source: str, ids: Sequence[int]) -> pd.Da
     if conn.dialect.name != "sqlite" or not len(ids):
         return rows_by_id(conn, "workitem", ids)
     wanted = pd.Index(list(ids))
+    if len(wanted) >= DRIVER_MIN_ROWS:  # the rows read here are then updated: their pages stay in the cache
+        roomy_cache(conn)
     total = conn.execute(sa.select(sa.func.count()).where(t.c.source == source)).scalar_one()
     if len(wanted) * 3 >= total:
         rows = driver_rows(conn, sa.select(t).where(t.c.source == source))

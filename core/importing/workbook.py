@@ -134,7 +134,7 @@ def read_workbook(data: bytes, file_name: str, header_rows: dict[str | None, int
                 continue
             sheet = workbook.get_sheet_by_name(name)
             grid = pd.DataFrame(sheet.to_python(skip_empty_area=False), dtype=object)
-            if grid.empty or (grid.isna() | grid.eq("")).all().all():
+            if grid.empty or all((grid[c].isna() | grid[c].eq("")).all() for c in grid.columns):  # stops early
                 continue
             table = table_from_grid(grid, name, header_rows.get(name), merges=sheet.merged_cell_ranges or [])
             table.hidden = {"Hidden": "hidden", "VeryHidden": "very hidden"}.get(visible)

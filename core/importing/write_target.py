@@ -54,7 +54,7 @@ def apply_target(conn: Connection, plan: SheetPlan, batch_id: int, names: dict[s
     is_new, updates, hash_only, updated_keys = plan.is_new, plan.updates, plan.hash_only, plan.updated_keys
     for column, ref in target.refs.items():
         if ref in ("person", "team") and column in incoming and not (kind == "people" and ref == "person"):
-            created = _ensure_names(conn, ref, set(incoming[column].dropna()), names.get(ref, {}), batch_id)
+            created = _ensure_names(conn, ref, set(pd.unique(incoming[column].dropna())), names.get(ref, {}), batch_id)
             (result.new_people if ref == "person" else result.new_teams).extend(created)
     rows_read = plan.rows_read
     inserts = incoming[is_new]

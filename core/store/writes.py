@@ -26,6 +26,7 @@ def insert_rows(conn: Connection, table_name: str, records: list[dict[str, Any]]
     if (conn.dialect.name == "sqlite" and len(records) >= DRIVER_MIN_ROWS and all(k in t.c for k in keys)
             and all(c.name in keys or c.default is None for c in t.c if not c.primary_key)
             and all(r.keys() == records[0].keys() for r in records)):
+        roomy_cache(conn)
         quote = conn.dialect.identifier_preparer.quote
         conn.exec_driver_sql(f"INSERT INTO {quote(t.name)} ({', '.join(quote(k) for k in keys)}) "
                              f"VALUES ({', '.join('?' for _ in keys)})",
@@ -58,6 +59,7 @@ def update_columns(conn: Connection, table_name: str, ids: Sequence[int], column
     t = T[table_name]
     cols = list(columns)
     if conn.dialect.name == "sqlite" and len(ids) >= DRIVER_MIN_ROWS:
+        roomy_cache(conn)
         quote = conn.dialect.identifier_preparer.quote
         sql = f"UPDATE {quote(t.name)} SET {', '.join(f'{quote(c)} = ?' for c in cols)} WHERE id = ?"
         for start in range(0, len(ids), WRITE_CHUNK):
@@ -70,6 +72,19 @@ def update_columns(conn: Connection, table_name: str, ids: Sequence[int], column
 
 
 DRIVER_MIN_ROWS = 500  # smaller writes keep Core's executemany (its per-row cost only shows in bulk)
+WRITE_CACHE_KIB = 65_536  # SQLite page cache for large writes (the default is 2 MB)
+
+
+def roomy_cache(conn: Connection) -> None:
+    """Give this SQLite connection a 64 MB page cache before a large write (once per pooled connection).
+
+    With the default 2 MB, inserting 100,000 work items evicts the pages of their four indexes again and again:
+    measured 0.5 s of a 4.4 s first import and 0.7 s of an updating re-import. Memory is taken only as used.
+    """
+    info = conn.connection.info
+    if conn.dialect.name == "sqlite" and not info.get("roomy_cache"):
+        conn.exec_driver_sql(f"PRAGMA cache_size=-{int(WRITE_CACHE_KIB)}")
+        info["roomy_cache"] = True
 
 
 WRITE_CHUNK = 5_000  # rows per driver executemany: the parameters of one chunk only are held at a time
@@ -98,11 +113,24 @@ def bulk_insert(conn: Connection, table_name: str, frame: pd.DataFrame) -> None:
     if conn.dialect.name != "sqlite":
         insert_rows(conn, table_name, frame.astype(object).where(frame.notna(), None).to_dict("records"))
         return
-    columns = [_sqlite_values(frame[c], t.c[c].type) for c in frame.columns]
+    if len(frame) >= DRIVER_MIN_ROWS:
+        roomy_cache(conn)
+    names = [c for c in frame.columns if not _stores_null_unsaid(frame[c], t.c[c])] or list(frame.columns[:1])
+    columns = [_sqlite_values(frame[c], t.c[c].type) for c in names]
     quote = conn.dialect.identifier_preparer.quote
-    sql = (f"INSERT INTO {quote(t.name)} ({', '.join(quote(c) for c in frame.columns)}) "
-           f"VALUES ({', '.join('?' for _ in frame.columns)})")
+    sql = (f"INSERT INTO {quote(t.name)} ({', '.join(quote(c) for c in names)}) "
+           f"VALUES ({', '.join('?' for _ in names)})")
     conn.exec_driver_sql(sql, list(zip(*columns)))
+
+
+def _stores_null_unsaid(s: pd.Series, column: sa.Column) -> bool:
+    """A column left out of the INSERT stores what this one would: NULL in every row (nothing to bind).
+
+    True for a column of blanks only with no server default; never for JSON (a blank is stored as 'null' text).
+    A first import of a tracker leaves a third of the work-item columns (no such field in the file) empty.
+    """
+    return (column.server_default is None and not isinstance(column.type, sa.JSON) and not column.primary_key
+            and bool(s.isna().all()))
 
 
 def _sqlite_values(s: pd.Series, coltype: sa.types.TypeEngine) -> list[Any]:
@@ -126,11 +154,34 @@ def json_object_texts(names: list[str], columns: list[list[Any]]) -> list[str]:
     Scalars are encoded the way ``json.dumps`` encodes them (its own C string encoder, ``int``/``float`` repr),
     without its per-call set-up; only dicts and lists go through ``json.dumps``. 4× faster on 100,000 images.
     """
-    pieces = []
-    for name, values in zip(names, columns):
-        key = json.dumps(name) + ": "
-        pieces.append([key + _json_scalar(v) for v in values])
+    pieces = [_json_pieces(json.dumps(name) + ": ", values) for name, values in zip(names, columns)]
     return ["{" + ", ".join(row) + "}" for row in zip(*pieces)]
+
+
+def _json_pieces(key: str, values: list[Any]) -> list[str]:
+    """``key + _json_scalar(v)`` per value; a column of one type (all text, all whole numbers, all ``None``)
+    or of few distinct values is encoded without a Python call per value, or once per distinct value."""
+    kinds = set(map(type, values))
+    if kinds <= {str}:
+        return [key + text for text in map(_encode_str, values)]
+    if kinds <= {int}:
+        return [key + text for text in map(int.__repr__, values)]
+    if kinds <= {type(None)}:
+        return [key + "null"] * len(values)
+    if kinds <= {dict, type(None)} and all(v is None or (len(v) == 1 and type(v.get("__dt__")) is str)
+                                           for v in values):  # datetimes as json_safe keeps them
+        return [key + "null" if v is None else f'{key}{{"__dt__": {_encode_str(v["__dt__"])}}}' for v in values]
+    if kinds <= {str, int, float, bool, type(None)}:
+        seen: dict[tuple[type, Any], str] = {}
+        out = []
+        for v in values:
+            k = (type(v), v)
+            text = seen.get(k)
+            if text is None:
+                text = seen[k] = key + _json_scalar(v)
+            out.append(text)
+        return out
+    return [key + _json_scalar(v) for v in values]
 
 
 def _json_text(v: Any) -> str:
