@@ -11,7 +11,7 @@ from core.kpis.signals import (
     signal_owners,
     unowned,
 )
-from core.reporting import charts
+from core.reporting import kpi_charts
 from core.text import inert
 from ui import cache, chrome, signin
 
@@ -39,7 +39,7 @@ chosen = shown.set_index("id").loc[sid]
 frames = cache.kpi_frames(key)
 chart = control_series(frames["kpis"], frames["readings"], chosen["kpi"])
 kpi = chart.kpi
-st.plotly_chart(charts.control_chart(chart.readings["period"], chart.readings["value"], chart.limits, chart.findings,
+st.plotly_chart(kpi_charts.control_chart(chart.readings["period"], chart.readings["value"], chart.limits, chart.findings,
                                      f"{chosen['kpi']} · {kpi['name']} (XmR)"), width="stretch")
 st.markdown(f"**Owner:** {inert(chosen['owner']) or '— none —'}  \n"
             f"**Protocol:** {inert(chosen['protocol']) or '— none yet —'}")

@@ -13,7 +13,7 @@ from core.accounts import queries as account_queries
 from core.accounts.throttle import THROTTLE
 from core.alignment import rules as linking
 from core.errors import ThroughlineError
-from core.reporting import charts
+from core.reporting import charts, kpi_charts
 from core.store.models import utcnow
 from core.text import JOINER, inert
 from core.work import queries as work_queries
@@ -82,8 +82,8 @@ def _hostile_figures() -> list:
     signals = pd.DataFrame({"period": [pd.Timestamp("2026-01-01")], "value": [1.0], "rule": [HOSTILE[0]]})
     return [charts.aging_wip_chart(aging, {0.5: 1.0}), charts.cycle_time_chart(done, {0.85: 2.0}),
             charts.team_wait_chart(waits), charts.owner_load_chart(load), charts.overdue_chart(late),
-            charts.conflict_heatmap(matrix), charts.kpi_small_multiples(status, readings),
-            charts.control_chart(readings["period"], readings["value"], {"ucl": 2.0, "mean": 1.0, "lcl": 0.0},
+            charts.conflict_heatmap(matrix), kpi_charts.kpi_small_multiples(status, readings),
+            kpi_charts.control_chart(readings["period"], readings["value"], {"ucl": 2.0, "mean": 1.0, "lcl": 0.0},
                                  signals, HOSTILE[0]),
             charts.hidden_work_chart(by_group, "team"), charts.objective_treemap(per_objective)]
 

@@ -36,7 +36,7 @@ def esc(value: Any) -> Any:
     return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _esc_all(values: Any) -> list[Any]:
+def esc_all(values: Any) -> list[Any]:
     return [esc(v) for v in values]
 
 
@@ -47,7 +47,7 @@ def selected_values(event: object) -> list[object]:
     return [html.unescape(v) if isinstance(v, str) else v for v in picked(event)]
 
 
-def _layout(fig: go.Figure, title: str, x: str, y: str) -> go.Figure:
+def titled(fig: go.Figure, title: str, x: str, y: str) -> go.Figure:
     fig.update_layout(title=esc(title), xaxis_title=esc(x), yaxis_title=esc(y), template="plotly_white", height=420,
                       margin=dict(l=10, r=10, t=50, b=10), legend=dict(orientation="h", y=-0.2))
     return fig
@@ -67,7 +67,7 @@ def _percentile_lines(fig: go.Figure, pcts: dict[float, float], sc: ax.Scale) ->
     return off
 
 
-def _note(fig: go.Figure, sc: ax.Scale, *more: str, unit: str = "days", what: str = "point(s)") -> None:
+def scale_note(fig: go.Figure, sc: ax.Scale, *more: str, unit: str = "days", what: str = "point(s)") -> None:
     ax.add_note(fig, "; ".join(t for t in (ax.note_text(sc, unit, what), *more) if t))
 
 
@@ -93,12 +93,12 @@ def aging_wip_chart(aging: pd.DataFrame, pcts: dict[float, float]) -> go.Figure:
             x=[STATUS_LABELS[status]] * len(part), y=part["_y"], mode="markers", name=STATUS_LABELS[status],
             marker=dict(color=STATUS_COLOURS[status], size=9, opacity=0.75, symbol=part["_symbol"].tolist()),
             customdata=part["id"],
-            text=_esc_all(part["external_key"].astype(str) + " · " + part["title"].astype(str).str.slice(0, 60)),
+            text=esc_all(part["external_key"].astype(str) + " · " + part["title"].astype(str).str.slice(0, 60)),
             hovertext=part["_true"].tolist(), hovertemplate="%{text}<br>Age: %{hovertext}<extra></extra>"))
     off = _percentile_lines(fig, pcts, sc)
     ax.linear_axis(fig, sc)
-    _note(fig, sc, *off)
-    return _layout(fig, "Aging work in progress", "Status", "Age (days)")
+    scale_note(fig, sc, *off)
+    return titled(fig, "Aging work in progress", "Status", "Age (days)")
 
 
 def cumulative_flow_chart(cfd: pd.DataFrame) -> go.Figure:
@@ -111,7 +111,7 @@ def cumulative_flow_chart(cfd: pd.DataFrame) -> go.Figure:
                                      marker=dict(size=4), customdata=[f"{d:%Y-%m-%d}|{status}" for d in cfd.index],
                                      hovertemplate=f"{STATUS_LABELS[status]}: %{{y}} items, week of %{{x|%d %b %Y}}"
                                                    "<extra></extra>"))
-    return _layout(fig, "Cumulative flow", "Week", "Items")
+    return titled(fig, "Cumulative flow", "Week", "Items")
 
 
 def cycle_time_chart(done: pd.DataFrame, pcts: dict[float, float]) -> go.Figure:
@@ -119,14 +119,14 @@ def cycle_time_chart(done: pd.DataFrame, pcts: dict[float, float]) -> go.Figure:
     kept, sc = _duration_points(done, "cycle_days", pcts)
     fig = go.Figure(go.Scatter(x=kept["finish"], y=kept["_y"], mode="markers", name="Finished item",
                                marker=dict(color="#38a169", size=7, opacity=0.6, symbol=kept["_symbol"].tolist()),
-                               customdata=kept["id"], text=_esc_all(kept["external_key"]),
+                               customdata=kept["id"], text=esc_all(kept["external_key"]),
                                hovertext=kept["_true"].tolist(),
                                hovertemplate="%{text}<br>Finished %{x|%d %b %Y}<br>Cycle time: %{hovertext}"
                                              "<extra></extra>"))
     off = _percentile_lines(fig, pcts, sc)
     ax.linear_axis(fig, sc)
-    _note(fig, sc, *off)
-    return _layout(fig, "Cycle time of finished items", "Finished", "Cycle time (days)")
+    scale_note(fig, sc, *off)
+    return titled(fig, "Cycle time of finished items", "Finished", "Cycle time (days)")
 
 
 def throughput_chart(tp: pd.DataFrame) -> go.Figure:
@@ -134,7 +134,7 @@ def throughput_chart(tp: pd.DataFrame) -> go.Figure:
     fig = go.Figure(go.Bar(x=tp["week"], y=tp["done"], marker_color="#38a169", name="Done",
                            customdata=[f"{w:%Y-%m-%d}" for w in tp["week"]],
                            hovertemplate="week ending %{x|%d %b %Y}: %{y} done<extra></extra>"))
-    return _layout(fig, "Throughput per week", "Week", "Items done")
+    return titled(fig, "Throughput per week", "Week", "Items done")
 
 
 def team_wait_chart(waits: pd.DataFrame) -> go.Figure:
@@ -143,15 +143,15 @@ def team_wait_chart(waits: pd.DataFrame) -> go.Figure:
     n = pd.to_numeric(w["items_waiting"], errors="coerce").fillna(1).clip(lower=1)
     sc = ax.scale(w["total_days"], cap=ax.DURATION_CAP_DAYS * n.to_numpy(), bars=True)
     w = w[sc.keep.to_numpy()]
-    teams = _esc_all(w["waited_on_team"])
+    teams = esc_all(w["waited_on_team"])
     text = [f"{int(i):,} item(s) waiting · {ax.days_text(t)} in total" + (" (not to scale)" if b else "")
             for i, t, b in zip(w["items_waiting"], sc.true, sc.beyond)]
     fig = go.Figure(go.Bar(x=sc.plotted, y=teams, orientation="h", marker_color="#dd6b20",
                            marker_pattern_shape=["/" if b else "" for b in sc.beyond], customdata=teams, hovertext=text,
                            hovertemplate="%{y}<br>%{hovertext}<extra></extra>"))
     ax.linear_axis(fig, sc, axis="x")
-    _note(fig, sc, what="team(s)")
-    return _layout(fig, "Teams waited on by other teams", "Days waited (total)", "Waited-on team")
+    scale_note(fig, sc, what="team(s)")
+    return titled(fig, "Teams waited on by other teams", "Days waited (total)", "Waited-on team")
 
 
 def owner_load_chart(load: pd.DataFrame, top: int = 20, by: str = "owner") -> go.Figure:
@@ -160,15 +160,15 @@ def owner_load_chart(load: pd.DataFrame, top: int = 20, by: str = "owner") -> go
     sc = ax.scale(part["wip"], cap=None, bars=True)
     part = part[sc.keep.to_numpy()]
     colours = ["#e53e3e" if s else "#3182ce" for s in part["stalled"]]
-    names = _esc_all(part[by])
+    names = esc_all(part[by])
     fig = go.Figure(go.Bar(x=sc.plotted, y=names, orientation="h", marker_color=colours, customdata=names,
                            marker_pattern_shape=["/" if b else "" for b in sc.beyond],
                            hovertext=[f"{ax.plain_number(w)} in progress · {ax.weeks_text(s, c)}" for w, s, c in
                                       zip(sc.true, part["stalled"], part["weeks_to_clear"])],
                            hovertemplate="%{y}<br>%{hovertext}<extra></extra>"))
     ax.linear_axis(fig, sc, axis="x")
-    _note(fig, sc, unit="items", what=f"{by}(s)")
-    return _layout(fig, f"{by.title()} load: work in progress (red: nothing finished recently)", "Items in progress",
+    scale_note(fig, sc, unit="items", what=f"{by}(s)")
+    return titled(fig, f"{by.title()} load: work in progress (red: nothing finished recently)", "Items in progress",
                    by.title())
 
 
@@ -184,7 +184,7 @@ def overdue_chart(late: pd.DataFrame) -> go.Figure:
     by_team = frame.groupby("team").agg(count=("days", "size"), sum=("days", "sum"), over=("over", "sum"))
     by_team = by_team.sort_values("sum")
     sc = ax.scale(by_team["sum"], cap=ax.DURATION_CAP_DAYS * by_team["count"].to_numpy(), bars=True)
-    teams = _esc_all(by_team.index)
+    teams = esc_all(by_team.index)
     text = [f"{c:,} item(s) late · {ax.days_text(t)} late in total"
             + (f", {o:,} of them over {ax.plain_number(ax.DURATION_CAP_DAYS)} days late (counted as that)" if o else "")
             for c, t, o in zip(by_team["count"], sc.true, by_team["over"])]
@@ -193,109 +193,34 @@ def overdue_chart(late: pd.DataFrame) -> go.Figure:
                            hovertext=text, hovertemplate="%{y}<br>%{hovertext}<extra></extra>"))
     ax.linear_axis(fig, sc, axis="x")
     n_over, n_bad = int(over.sum()), int((~ok).sum())
-    _note(fig, sc, *([f"{n_over} item(s) over {ax.plain_number(ax.DURATION_CAP_DAYS)} days late counted as "
+    scale_note(fig, sc, *([f"{n_over} item(s) over {ax.plain_number(ax.DURATION_CAP_DAYS)} days late counted as "
                       f"{ax.plain_number(ax.DURATION_CAP_DAYS)}"] if n_over else []),
           *([f"{n_bad} item(s) without a usable number of days late not counted"] if n_bad else []), what="team(s)")
-    return _layout(fig, "Overdue items by team", "Days late (total)", "Team")
+    return titled(fig, "Overdue items by team", "Days late (total)", "Team")
 
 
 def conflict_heatmap(matrix: pd.DataFrame) -> go.Figure:
     """KPI × KPI correlation of direction-adjusted changes: red where one improving goes with the other worsening."""
     text = matrix.map(lambda v: "" if pd.isna(v) else f"{v:.2f}")
-    fig = go.Figure(go.Heatmap(z=matrix.values, x=_esc_all(matrix.columns), y=_esc_all(matrix.index), zmin=-1, zmax=1,
+    fig = go.Figure(go.Heatmap(z=matrix.values, x=esc_all(matrix.columns), y=esc_all(matrix.index), zmin=-1, zmax=1,
                                colorscale=[[0, "#c53030"], [0.5, "#f7fafc"], [1, "#2f855a"]], text=text.values,
                                texttemplate="%{text}", hovertemplate="%{y} × %{x}: r = %{z:.2f}<extra></extra>",
                                colorbar=dict(title="r")))
     fig.update_yaxes(autorange="reversed")
-    return _layout(fig, "Do KPIs move together? (direction-adjusted weekly changes)", "KPI", "KPI")
-
-
-def kpi_small_multiples(status: pd.DataFrame, readings: pd.DataFrame, cols: int = 3) -> go.Figure:
-    """One line per KPI with its target (dashed) and tolerance band (shaded), coloured by current status."""
-    from plotly.subplots import make_subplots
-
-    kpis = status.reset_index(drop=True)
-    rows = max(1, -(-len(kpis) // cols))
-    titles = [esc(f"{ax.trim(k.code, 28)} · {RAG_LABELS.get(k.status, str(k.status).title())}")
-              for k in kpis.itertuples()]
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, vertical_spacing=min(0.3, 70 / (230 * rows)))
-    for i, k in enumerate(kpis.itertuples()):
-        r, c = i // cols + 1, i % cols + 1
-        data = readings[readings["kpi_id"] == k.id].sort_values("period")
-        band = ax.tolerance_band(k.target, k.tolerance, k.direction)
-        target = None if is_missing(k.target) else float(k.target)
-        sc = ax.scale(data["value"], floor=None, cap=None, extra=[target, *(band or ())])
-        shown = data[sc.keep.to_numpy()]
-        fig.add_trace(go.Scatter(x=shown["period"], y=sc.plotted, mode="lines+markers", showlegend=False,
-                                 name=esc(k.code), line=dict(color=RAG_COLOURS.get(k.status, "#3182ce"), width=2),
-                                 marker=dict(size=4, symbol=sc.symbols()),
-                                 hovertext=[ax.plain_number(v) for v in sc.true],
-                                 hovertemplate="%{x|%d %b %Y}: %{hovertext}<extra></extra>"), row=r, col=c)
-        if band and band[0] < sc.range[1] and band[1] > sc.range[0]:  # shaded where it meets the axis
-            fig.add_hrect(y0=max(band[0], sc.range[0]), y1=min(band[1], sc.range[1]), fillcolor="#fefcbf", opacity=0.6,
-                          line_width=0, name="tolerance", row=r, col=c, exclude_empty_subplots=False)
-        if target is not None and math.isfinite(target) and sc.low <= target <= sc.high:
-            fig.add_hline(y=target, line_color="#2f855a", line_dash="dash", name="target", row=r, col=c,
-                          exclude_empty_subplots=False)
-        fig.update_yaxes(range=list(sc.range), autorange=False, exponentformat="none", row=r, col=c)
-        n = "" if i == 0 else str(i + 1)
-        if sc.n_beyond or sc.dropped:
-            ax.add_note(fig, f"{sc.n_beyond + sc.dropped} reading(s) not to scale or not drawn",
-                        xref=f"x{n} domain", yref=f"y{n} domain")
-    for name, line in (("Target", dict(color="#2f855a", dash="dash")), ("Tolerance band", dict(color="#f6e05e",
-                                                                                                width=8))):
-        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=name, line=line, hoverinfo="skip"))
-    height = 100 + 230 * rows  # title, then the legend, then the first row's subplot titles: one line each
-    fig.update_layout(template="plotly_white", height=height, margin=dict(l=10, r=10, t=100, b=10),
-                      title=dict(text="KPIs against target (dashed) and tolerance band (shaded)", x=0.01,
-                                 xanchor="left", y=1, yref="container", yanchor="top", pad=dict(t=12)),
-                      legend=dict(orientation="h", x=0.01, xanchor="left", y=1 - 44 / height, yref="container",
-                                  yanchor="top", font=dict(size=11)))
-    return fig
-
-
-def control_chart(periods: pd.Series, values: pd.Series, limits: dict[str, float], signals: pd.DataFrame,
-                  title: str) -> go.Figure:
-    """XmR individuals chart: values, mean and limits, signals marked."""
-    frame = pd.DataFrame({"period": pd.Series(periods).to_numpy(), "value": pd.Series(values).to_numpy()})
-    sc = ax.scale(frame["value"], floor=None, cap=None, extra=[limits.get(n) for n in ("ucl", "mean", "lcl")])
-    shown = frame[sc.keep.to_numpy()]
-    fig = go.Figure(go.Scatter(x=shown["period"], y=sc.plotted, mode="lines+markers", name="Reading",
-                               line=dict(color="#3182ce"), marker=dict(symbol=sc.symbols()),
-                               hovertext=[ax.plain_number(v) for v in sc.true],
-                               hovertemplate="%{x|%d %b %Y}: %{hovertext}<extra></extra>"))
-    off = []
-    for name, label, dash in (("ucl", "Upper limit", "dash"), ("mean", "Mean", "dot"), ("lcl", "Lower limit", "dash")):
-        v = ax.number(limits.get(name))
-        if not (math.isfinite(v) and sc.low <= v <= sc.high):
-            off.append(f"{label.lower()} ({ax.plain_number(v)}) off the chart")
-            continue
-        fig.add_hline(y=v, line_dash=dash, line_color="#718096", annotation_text=f"{label} {v:,.2f}",
-                      annotation_position="top left")
-    if len(signals):
-        sig = ax.scale(signals["value"], floor=None, cap=None)
-        y = sig.true.clip(sc.low, sc.high)
-        fig.add_trace(go.Scatter(x=signals["period"][sig.keep.to_numpy()], y=y, mode="markers", name="Signal",
-                                 marker=dict(color="#e53e3e", size=13, symbol="circle-open", line=dict(width=3)),
-                                 text=_esc_all(signals["rule"][sig.keep.to_numpy()]),
-                                 hovertext=[ax.plain_number(v) for v in sig.true],
-                                 hovertemplate="%{text}: %{hovertext}<extra></extra>"))
-    ax.linear_axis(fig, sc)
-    _note(fig, sc, *off, unit="", what="reading(s)")
-    return _layout(fig, title, "Period", "Value")
+    return titled(fig, "Do KPIs move together? (direction-adjusted weekly changes)", "KPI", "KPI")
 
 
 def hidden_work_chart(by_group: pd.DataFrame, by: str, top: int = 20) -> go.Figure:
     """Share of each team's (or owner's) work that serves no objective, worst at the top."""
     part = by_group.head(top).iloc[::-1]
     colours = ["#e53e3e" if r >= 0.5 else "#dd6b20" if r >= 0.2 else "#3182ce" for r in part["hidden_ratio"]]
-    names = _esc_all(part[by])
+    names = esc_all(part[by])
     fig = go.Figure(go.Bar(
         x=part["hidden_ratio"] * 100, y=names, orientation="h", marker_color=colours, customdata=names,
         text=[f"{h:,} of {n:,}" for h, n in zip(part["hidden"], part["items"])], textposition="auto",
         hovertemplate="%{y}: %{x:.0f}% hidden work<br>%{text} items serve no objective<extra></extra>"))
     fig.update_xaxes(range=[0, 100], ticksuffix="%")
-    return _layout(fig, f"Hidden work by {by}: share of items linked to no objective", "Hidden work (% of items)",
+    return titled(fig, f"Hidden work by {by}: share of items linked to no objective", "Hidden work (% of items)",
                    by.title())
 
 
@@ -337,7 +262,7 @@ def _objective_bars(frame: pd.DataFrame, size_by: str, unit: str) -> go.Figure:
     fig = go.Figure(go.Bar(x=per[size_by], y=[esc(ax.trim(o, 50)) for o in per["objective"]], orientation="h",
                            marker_color="#3182ce", customdata=ids, hovertext=ids,
                            hovertemplate=f"%{{hovertext}}<br>%{{x:,.0f}} {unit}<extra></extra>"))
-    _layout(fig, f"Work per objective, by {unit} (too many to show as boxes)", unit.title(), "Objective")
+    titled(fig, f"Work per objective, by {unit} (too many to show as boxes)", unit.title(), "Objective")
     fig.update_layout(height=max(420, 60 + 22 * len(per)))
     return fig
 
@@ -366,9 +291,9 @@ def strategy_picture(objectives: pd.DataFrame, items: pd.DataFrame | None = None
              + (f", {int(under[c]):,} with its sub-objectives" if under[c] != n else "")
              for c, t, s, n in zip(codes, o["title"], status, own_n)]
     labels = [esc(f"{ax.trim(c, 24)} · {ax.trim(t, 28)}") for c, t in zip(codes, o["title"])]
-    fig = go.Figure(go.Treemap(ids=_esc_all(codes), parents=_esc_all(parent[c] for c in codes), values=shown,
+    fig = go.Figure(go.Treemap(ids=esc_all(codes), parents=esc_all(parent[c] for c in codes), values=shown,
                                labels=labels,
-                               branchvalues="remainder", customdata=_esc_all(codes), hovertext=hover,
+                               branchvalues="remainder", customdata=esc_all(codes), hovertext=hover,
                                marker=dict(colors=[RAG_COLOURS[s] for s in status], line=dict(color="white", width=1)),
                                hovertemplate="%{hovertext}<extra></extra>", texttemplate="%{label}", maxdepth=3,
                                textfont=dict(color="white")))

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from core.importing.service import import_path
 from core.kpis.analytics import band
 from core.reporting import chart_parts as ax
-from core.reporting import charts
+from core.reporting import charts, kpi_charts
 from core.reporting.report import build_report, load_frames
 from core.sample import load_sample
 from core.store.db import make_engine, upgrade_schema
@@ -178,7 +178,7 @@ def test_control_chart_and_sparkline_with_wild_readings() -> None:
     periods = pd.Series(pd.date_range("2026-01-04", periods=N, freq="W"))
     values = pd.Series(WILD)
     signals = pd.DataFrame({"period": [periods[2]], "value": [1e300], "rule": ["outside limits"]})
-    fig = charts.control_chart(periods, values, {"ucl": 6.0, "mean": 3.0, "lcl": -1e300}, signals, "K · test")
+    fig = kpi_charts.control_chart(periods, values, {"ucl": 6.0, "mean": 3.0, "lcl": -1e300}, signals, "K · test")
     assert_sane_axes(fig, ("yaxis",))
     low, high = axis_ranges(fig)["yaxis"]
     assert high < 10 and low > -10 and all(low <= y <= high for y in drawn_values(fig))
@@ -221,7 +221,7 @@ def kpi_shapes(fig: go.Figure) -> dict[str, list]:
 def test_kpi_small_multiples_draw_target_and_tolerance_band(sample: tuple[dict, dict]) -> None:
     report, frames = sample
     status = report["views"]["kpi"]["status"]
-    fig = charts.kpi_small_multiples(status, frames["readings"])
+    fig = kpi_charts.kpi_small_multiples(status, frames["readings"])
     shapes = kpi_shapes(fig)
     for i, k in enumerate(status.itertuples()):
         axis = "y" if i == 0 else f"y{i + 1}"
@@ -250,7 +250,7 @@ def charts_sign(direction: object) -> int:
 def test_kpi_small_multiples_on_real_targets_and_wild_readings(barometer: tuple[dict, dict]) -> None:
     report, frames = barometer
     status = report["views"]["kpi"]["status"].head(9)
-    fig = charts.kpi_small_multiples(status, frames["readings"])
+    fig = kpi_charts.kpi_small_multiples(status, frames["readings"])
     shapes = kpi_shapes(fig)
     with_target = [i for i, t in enumerate(status["target"]) if pd.notna(t)]
     assert with_target
@@ -262,7 +262,7 @@ def test_kpi_small_multiples_on_real_targets_and_wild_readings(barometer: tuple[
     readings = pd.DataFrame({"kpi_id": [1, 1, 1, 2, 2], "value": [7.0, 1e300, 8.0, 5.5, np.inf],
                              "period": pd.to_datetime(["2026-01-01", "2026-02-01", "2026-03-01"] * 1
                                                       + ["2026-01-01", "2026-02-01"])})
-    fig = charts.kpi_small_multiples(wild, readings)
+    fig = kpi_charts.kpi_small_multiples(wild, readings)
     assert_sane_axes(fig, ("yaxis", "yaxis2"), top=100)
     bands = {s.yref: sorted((s.y0, s.y1)) for s in fig.layout.shapes if s.name == "tolerance"}
     assert bands == {"y": [8.0, 10.0], "y2": [5.0, 6.0]}  # the bad side: below for higher, above for lower
@@ -352,7 +352,7 @@ def test_old_signatures_still_work() -> None:
     status = pd.DataFrame({"id": [1], "code": ["K"], "status": ["green"], "target": [None], "tolerance": [None],
                            "direction": ["higher"]})
     readings = pd.DataFrame({"kpi_id": [1], "period": [pd.Timestamp("2026-01-01")], "value": [1.0]})
-    assert charts.kpi_small_multiples(status, readings, 3).data
+    assert kpi_charts.kpi_small_multiples(status, readings, 3).data
     assert charts.owner_load_chart(pd.DataFrame({"team": ["a"], "wip": [1], "stalled": [False],
                                                  "weeks_to_clear": [1.0]}), 20, "team").data
     assert charts.objective_treemap(pd.DataFrame(columns=["pillar", "objective", "team", "items", "effort"]),
