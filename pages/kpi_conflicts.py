@@ -35,7 +35,7 @@ table = status[["code", "name", "owner", "objective", "direction", "target", "to
                 "latest_value", "status", "worsening_periods"]]
 chrome.table(table, "kpi_status",
              column_config={"latest_period": st.column_config.DateColumn("Latest period")})
-st.plotly_chart(charts.kpi_small_multiples(status, frames["readings"]), width="stretch")
+st.plotly_chart(cache.kpi_small_multiples(key), width="stretch")
 code = st.selectbox("Readings behind a KPI", status["code"].tolist())
 segment = None
 if segments := kpi_segments(status, frames["segments"], code):  # readings kept per region, site or team too

@@ -33,6 +33,8 @@ from core.store.db import make_engine, upgrade_schema
 from core.strategy import queries as strategy_queries
 
 if TYPE_CHECKING:  # the analytics load when a view first needs them
+    import plotly.graph_objects as go
+
     from core.alignment.analytics import AlignmentReport
     from core.flow.report import FlowReport
     from core.kpis.analytics import KpiReport
@@ -171,6 +173,15 @@ def kpi_report(key: DataKey) -> KpiReport:
     from core.kpis.analytics import kpi_report as compute
 
     return compute(**{k: v for k, v in kpi_frames(key).items() if k != "segments"})  # headline series only
+
+
+@st.cache_resource(show_spinner="Drawing the KPIs…", max_entries=4)
+def kpi_small_multiples(key: DataKey) -> go.Figure:
+    """The KPI page's small multiples, drawn once per data version (shared read-only): plotly takes seconds to lay
+    out 100 subplots with their target lines and bands, and a rerun must not draw them again."""
+    from core.reporting.charts import kpi_small_multiples as draw
+
+    return draw(kpi_report(key)["status"], kpi_frames(key)["readings"])
 
 
 @st.cache_resource(show_spinner="Comparing reported status with measurements…", max_entries=4)
