@@ -162,8 +162,6 @@ def change_correlations(readings: pd.DataFrame, kpis: pd.DataFrame, min_periods:
     p = np.full(len(ia), np.nan)
     judged = np.flatnonzero(n >= min_periods)
     if len(judged):
-        from scipy import stats
-
         patterns, group = np.unique(both[judged], axis=0, return_inverse=True)
         for g, rows in enumerate(patterns):
             pairs = judged[group.reshape(-1) == g]
@@ -171,12 +169,31 @@ def change_correlations(readings: pd.DataFrame, kpis: pd.DataFrame, min_periods:
             varies = (x != x[:, :1]).any(axis=1) & (y != y[:, :1]).any(axis=1)  # a constant series has no r
             pairs, x, y = pairs[varies], x[varies], y[varies]
             if len(pairs):
-                res = stats.pearsonr(np.ascontiguousarray(x), np.ascontiguousarray(y), axis=-1)
-                r[pairs], p[pairs] = res.statistic, res.pvalue
+                r[pairs], p[pairs] = pearson_rows(np.ascontiguousarray(x), np.ascontiguousarray(y))
     code = codes["code"]
     return pd.DataFrame({"kpi_a": code.reindex([ids[i] for i in ia]).to_numpy(),
                          "kpi_b": code.reindex([ids[i] for i in ib]).to_numpy(), "n": n, "r": r, "p": p},
                         columns=["kpi_a", "kpi_b", "n", "r", "p"])
+
+
+def pearson_rows(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pearson's r and its two-sided p-value for each row of ``x`` against the same row of ``y`` (no constant rows).
+
+    The arithmetic of scipy.stats.pearsonr(x, y, axis=-1), step for step (tests hold the two to the bit),
+    without importing scipy.stats, which alone costs a page 0.6 s cold; scipy.special is loaded anyway.
+    """
+    from scipy.special import betaincc
+
+    xm = x - np.mean(x, axis=-1, keepdims=True)
+    ym = y - np.mean(y, axis=-1, keepdims=True)
+    xmax = np.max(np.abs(xm), axis=-1, keepdims=True)
+    ymax = np.max(np.abs(ym), axis=-1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        normxm = xmax * np.linalg.norm(xm / xmax, ord=2, axis=-1, keepdims=True)
+        normym = ymax * np.linalg.norm(ym / ymax, ord=2, axis=-1, keepdims=True)
+        r = np.clip(np.vecdot(xm / normxm, ym / normym, axis=-1), -1.0, 1.0)
+    ab = np.asarray(x.shape[-1] / 2 - 1, dtype=float)
+    return r, 2 * betaincc(ab, ab, (np.abs(r) - -1) / 2)
 
 
 def observed_conflicts(corr: pd.DataFrame, incentives: pd.DataFrame, kpis: pd.DataFrame,
