@@ -148,6 +148,26 @@ def flow_report(key: DataKey, teams: tuple[str, ...], sources: tuple[str, ...], 
                    workflows=list(workflows), period=period)
 
 
+FLOW_CHARTS = {  # the Bottlenecks charts by name: builder and the parts of the FlowReport it draws
+    "aging": ("aging_wip_chart", ("aging", "percentiles"), {}), "cfd": ("cumulative_flow_chart", ("cfd",), {}),
+    "cycle": ("cycle_time_chart", ("finished", "percentiles"), {}),
+    "throughput": ("throughput_chart", ("throughput",), {}), "waits": ("team_wait_chart", ("team_waits",), {}),
+    "load_owner": ("owner_load_chart", ("owner_load",), {"by": "owner"}),
+    "load_team": ("owner_load_chart", ("team_load",), {"by": "team"}), "late": ("overdue_chart", ("overdue",), {})}
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def flow_chart(key: DataKey, teams: tuple[str, ...], sources: tuple[str, ...], kinds: tuple[str, ...],
+               period: tuple[date, date] | None, workflows: tuple[str, ...], name: str) -> go.Figure:
+    """One Bottlenecks chart (FLOW_CHARTS) of the flow_report with the same arguments, drawn once (shared
+    read-only): plotly took 1.5 s to draw them again on every rerun (a click, a tab) at 120k items."""
+    from core.reporting import charts
+
+    builder, parts, options = FLOW_CHARTS[name]
+    report = flow_report(key, teams, sources, kinds, period, workflows)
+    return getattr(charts, builder)(*(report[p] for p in parts), **options)
+
+
 @st.cache_resource(show_spinner=False, max_entries=4)
 def workflows(key: DataKey) -> list[str]:
     """The workflows of the viewer's items, largest first (the Bottlenecks page's choice)."""
@@ -204,8 +224,19 @@ def alignment_frames(key: DataKey) -> dict[str, pd.DataFrame]:
     """Work items with objective ids and kept attributes, objectives, rules (shared read-only)."""
     eng = _engine_for(key[0])
     return {"items": scope_items(alignment_queries.alignment_items_frame(eng), key[2]),
-            "objectives": strategy_queries.objectives_frame(eng), "rules": alignment_queries.rules_frame(eng),
-            "people": tables.people_frame(eng)}
+            "objectives": objectives(key), "rules": alignment_queries.rules_frame(eng), "people": people(key)}
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def objectives(key: DataKey) -> pd.DataFrame:
+    """Every objective (shared read-only), without reading the work items alignment_frames holds."""
+    return strategy_queries.objectives_frame(_engine_for(key[0]))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def people(key: DataKey) -> pd.DataFrame:
+    """The live people with their teams (shared read-only): Strategy's and My work's pickers need no work items."""
+    return tables.people_frame(_engine_for(key[0]))
 
 
 @st.cache_resource(show_spinner="Computing alignment…", max_entries=16)
