@@ -62,27 +62,44 @@ def green_but_red_items(tl: pd.DataFrame, events: pd.DataFrame, objective_status
     objective = items["objective"] if "objective" in items else pd.Series(None, index=items.index, dtype=object)
     red = objective.isin(list(red_objectives)).to_numpy()
     hit = np.flatnonzero(late | aging | stale | red)
-    rows = []
+    overdue_days = ((when - due) / DAY).to_numpy()
+    since_of = {"late": _at(due, late), "stale": _at(updated + pd.Timedelta(days=stale_days), stale), "aging": {}}
+    for days in set(p85[aging].tolist()):  # one Timedelta per percentile, as each item's own would be
+        since_of["aging"].update(_at(start + pd.Timedelta(days=days), aging & (p85 == days).to_numpy()))
     columns = ("external_key", "title", "owner", "team", "reported_rag", "source_file", "source_row")
     values = {c: items[c].iloc[hit].tolist() if c in items else [None] * len(hit) for c in columns}
-    whens, dues, starts, updates = (s.iloc[hit].tolist() for s in (when, due, start, updated))
-    p85s, objectives = p85.iloc[hit].tolist(), objective.iloc[hit].tolist()
+    whens, p85s, objectives = when.iloc[hit].tolist(), p85.iloc[hit].tolist(), objective.iloc[hit].tolist()
+    rows = []
     for n, i in enumerate(hit):
-        causes: list[tuple[str, pd.Timestamp]] = []
+        causes: list[str] = []
+        sinces: list[pd.Timestamp] = []  # of the causes with a known start (only an objective's may have none)
         if late[i]:
-            causes.append((f"overdue by {(whens[n] - dues[n]) / DAY:.0f} days", dues[n]))
+            causes.append(f"overdue by {overdue_days[i]:.0f} days")
+            sinces.append(since_of["late"][i])
         if aging[i]:
-            causes.append((f"aging {age[i]:.0f} days (85th percentile {p85s[n]:.1f})",
-                           starts[n] + pd.Timedelta(days=p85s[n])))
+            causes.append(f"aging {age[i]:.0f} days (85th percentile {p85s[n]:.1f})")
+            sinces.append(since_of["aging"][i])
         if stale[i]:
-            causes.append((f"not updated for {idle[i]:.0f} days", updates[n] + pd.Timedelta(days=stale_days)))
+            causes.append(f"not updated for {idle[i]:.0f} days")
+            sinces.append(since_of["stale"][i])
         if red[i]:
             why, since = red_objectives[objectives[n]]
-            causes.append((f"objective {objectives[n]}: {why}", since))
-        rows.append(_row("work item", values["external_key"][n], values["title"][n], values["owner"][n],
-                         values["team"][n], values["reported_rag"][n], causes, whens[n], values["source_file"][n],
-                         values["source_row"][n]))
+            causes.append(f"objective {objectives[n]}: {why}")
+            if pd.notna(since):
+                sinces.append(since)
+        since = min(sinces, default=pd.NaT)
+        rows.append({"entity": "work item", "key": values["external_key"][n], "title": values["title"][n],
+                     "owner": values["owner"][n], "team": values["team"][n], "reported": values["reported_rag"][n],
+                     "causes": "; ".join(causes), "gap_since": since,
+                     "gap_days": round((whens[n] - since) / DAY, 1) if sinces else None,
+                     "source_file": values["source_file"][n], "source_row": values["source_row"][n]})
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _at(times: pd.Series, where: np.ndarray) -> dict[int, pd.Timestamp]:
+    """Position → time, for the positions ``where`` holds (boxed only there: boxing every item's took seconds)."""
+    picked = np.flatnonzero(where)
+    return dict(zip(picked.tolist(), times.iloc[picked].tolist()))
 
 
 def green_but_red_objectives(objective_status: pd.DataFrame, kpi_status: pd.DataFrame,
