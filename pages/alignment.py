@@ -17,7 +17,6 @@ from core.alignment.rules import (
     delete_rule,
     link_items,
     preview_counts,
-    rule_counts,
     rule_fields,
     set_rule_active,
 )
@@ -100,7 +99,7 @@ with view:
         chrome.table(report["done_not_green"], "done_but_not_green")
 
 with rules_tab:
-    counts = rule_counts(items, frames["rules"])
+    counts = cache.rule_counts(key)
     if len(counts):
         chrome.table(counts[["id", "field", "match_type", "pattern", "source", "objective", "active", "matches",
                              "unlinked", "linked_here", "created_by"]], "alignment_rules")

@@ -5,7 +5,6 @@ import streamlit as st
 
 from core.flow import drill as rows_of
 from core.flow.report import DRILL_COLUMNS
-from core.reporting import charts
 from core.reporting.charts import selected_values
 from core.text import inert
 from ui import cache, chrome
@@ -61,6 +60,11 @@ def drill(chart_key: str, rows: pd.DataFrame, by: str, extra: tuple[str, ...] = 
         st.caption("Click a point or bar (or drag a box) to see the rows behind it.")
 
 
+def figure(name: str) -> go.Figure:
+    """A chart of this report, drawn once per data version and filters (ui.cache.flow_chart)."""
+    return cache.flow_chart(key, tuple(teams), tuple(sources), tuple(kinds), period, chosen, name)
+
+
 def chart(fig: go.Figure, chart_key: str) -> None:
     st.plotly_chart(fig, key=chart_key, on_select="rerun", selection_mode=("points", "box"), width="stretch")
 
@@ -68,7 +72,7 @@ def chart(fig: go.Figure, chart_key: str) -> None:
 aging_tab, flow_tab, wait_tab, load_tab, late_tab = st.tabs(
     ["Aging WIP", "Flow", "Waits between teams", "Owner load", "Overdue"])
 with aging_tab:
-    chart(charts.aging_wip_chart(report["aging"], report["percentiles"]), "aging")
+    chart(figure("aging"), "aging")
     drill("aging", report["aging"], "id", ("age_days",))
     beyond = rows_of.past_p85(report["aging"])
     st.markdown(f"**{len(beyond):,} item(s) older than the 85th percentile of past cycle times**")
@@ -76,16 +80,16 @@ with aging_tab:
 with flow_tab:
     if report["cfd_sentence"]:
         st.info(report["cfd_sentence"])
-    chart(charts.cumulative_flow_chart(report["cfd"]), "cfd")
+    chart(figure("cfd"), "cfd")
     bands = selected_values(st.session_state.get("cfd"))
     if bands:
         week, status, in_band = rows_of.band_items(tl, events, bands[0])
         st.markdown(f"**{len(in_band):,} item(s) '{status.replace('_', ' ')}' at the end of the week of {week}**")
         chrome.table(in_band[DRILL_COLUMNS], "cfd_band_rows")
     done = report["finished"]
-    chart(charts.cycle_time_chart(done, report["percentiles"]), "cycle")
+    chart(figure("cycle"), "cycle")
     drill("cycle", done, "id", ("cycle_days",))
-    chart(charts.throughput_chart(report["throughput"]), "throughput")
+    chart(figure("throughput"), "throughput")
     weeks = [pd.Timestamp(w) for w in selected_values(st.session_state.get("throughput"))]
     if weeks:
         drill_rows = rows_of.finished_in_weeks(done, weeks)
@@ -97,7 +101,7 @@ with wait_tab:
     if report["team_waits"].empty:
         st.success("No item waits on an unfinished item of another team.")
     else:
-        chart(charts.team_wait_chart(report["team_waits"]), "waits")
+        chart(figure("waits"), "waits")
         if report["chain"]:
             st.markdown(f"**Longest chain of unfinished work:** {inert(' ← '.join(report['chain']))}")
         waits = report["waits"].rename(columns={"up_team": "team_waited_on"})
@@ -113,7 +117,7 @@ with wait_tab:
 with load_tab:
     by = st.radio("Load by", ["owner", "team"], horizontal=True, format_func=str.title)
     load = report[f"{by}_load"]
-    chart(charts.owner_load_chart(load, by=by), f"load_{by}")
+    chart(figure(f"load_{by}"), f"load_{by}")
     drill(f"load_{by}", rows_of.work_in_progress(tl, by), by)
     chrome.table(load.round(1), f"load_by_{by}")
 with late_tab:
@@ -121,5 +125,5 @@ with late_tab:
     if late.empty:
         st.success("Nothing is overdue.")
     else:
-        chart(charts.overdue_chart(late), "late")
+        chart(figure("late"), "late")
         drill("late", rows_of.labelled(late, "team"), "team", ("days_late", "due_at"))

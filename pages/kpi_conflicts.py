@@ -2,7 +2,7 @@
 import streamlit as st
 
 from core.kpis.analytics import band_counts, kpi_segments, readings_behind
-from core.reporting import charts, kpi_charts
+from core.reporting import charts
 from core.text import inert
 from ui import cache, chrome
 
@@ -35,7 +35,7 @@ table = status[["code", "name", "owner", "objective", "direction", "target", "to
                 "latest_value", "status", "worsening_periods"]]
 chrome.table(table, "kpi_status",
              column_config={"latest_period": st.column_config.DateColumn("Latest period")})
-st.plotly_chart(kpi_charts.kpi_small_multiples(status, frames["readings"]), width="stretch")
+st.plotly_chart(cache.kpi_small_multiples(key), width="stretch")
 code = st.selectbox("Readings behind a KPI", status["code"].tolist())
 segment = None
 if segments := kpi_segments(status, frames["segments"], code):  # readings kept per region, site or team too

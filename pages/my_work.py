@@ -13,7 +13,7 @@ from ui import cache, chrome, review, signin, work
 
 key = chrome.page_setup("My work")
 engine = cache.engine()
-people, teams = cache.alignment_frames(key)["people"], work.teams(key)
+people, teams = cache.people(key), work.teams(key)
 if teams.empty:
     chrome.stop_empty("No teams yet: import a tracker with a team column, or a people sheet with teams.")
 
@@ -58,7 +58,7 @@ grid_tab, quick_tab, stale_tab, excel_tab = st.tabs(["Items", "Quick update", "S
 with grid_tab:
     view = st.radio("Show", list(VIEWS), format_func=VIEWS.get, horizontal=True, key="grid_view")
     original = desk.grid(items, view, me, now, team.stale_days)
-    codes = cache.alignment_frames(key)["objectives"]["code"].tolist()
+    codes = cache.objectives(key)["code"].tolist()
     edited = st.data_editor(original, hide_index=True, width="stretch", num_rows="add", key=f"grid:{team.id}:{view}:{key[1]}", placeholder="",
                             disabled=["external_key", "updated_at", "source"], column_config={
                                 "id": None, "external_key": "Key", "title": st.column_config.TextColumn("Title", width="medium"),

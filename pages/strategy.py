@@ -16,7 +16,7 @@ from ui import cache, chrome, signin
 
 key = chrome.page_setup("Strategy")
 tables = cache.strategy_tables(key)
-people = cache.alignment_frames(key)["people"]
+people = cache.people(key)
 objectives, kpis = tables["objectives"], tables["kpis"]
 if objectives.empty and kpis.empty:
     chrome.stop_empty("No objectives or KPIs yet: import a strategy workbook (objectives, KPIs, incentives) first, "

@@ -33,6 +33,8 @@ from core.store.db import make_engine, upgrade_schema
 from core.strategy import queries as strategy_queries
 
 if TYPE_CHECKING:  # the analytics load when a view first needs them
+    import plotly.graph_objects as go
+
     from core.alignment.analytics import AlignmentReport
     from core.flow.report import FlowReport
     from core.kpis.analytics import KpiReport
@@ -146,6 +148,26 @@ def flow_report(key: DataKey, teams: tuple[str, ...], sources: tuple[str, ...], 
                    workflows=list(workflows), period=period)
 
 
+FLOW_CHARTS = {  # the Bottlenecks charts by name: builder and the parts of the FlowReport it draws
+    "aging": ("aging_wip_chart", ("aging", "percentiles"), {}), "cfd": ("cumulative_flow_chart", ("cfd",), {}),
+    "cycle": ("cycle_time_chart", ("finished", "percentiles"), {}),
+    "throughput": ("throughput_chart", ("throughput",), {}), "waits": ("team_wait_chart", ("team_waits",), {}),
+    "load_owner": ("owner_load_chart", ("owner_load",), {"by": "owner"}),
+    "load_team": ("owner_load_chart", ("team_load",), {"by": "team"}), "late": ("overdue_chart", ("overdue",), {})}
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def flow_chart(key: DataKey, teams: tuple[str, ...], sources: tuple[str, ...], kinds: tuple[str, ...],
+               period: tuple[date, date] | None, workflows: tuple[str, ...], name: str) -> go.Figure:
+    """One Bottlenecks chart (FLOW_CHARTS) of the flow_report with the same arguments, drawn once (shared
+    read-only): plotly took 1.5 s to draw them again on every rerun (a click, a tab) at 120k items."""
+    from core.reporting import charts
+
+    builder, parts, options = FLOW_CHARTS[name]
+    report = flow_report(key, teams, sources, kinds, period, workflows)
+    return getattr(charts, builder)(*(report[p] for p in parts), **options)
+
+
 @st.cache_resource(show_spinner=False, max_entries=4)
 def workflows(key: DataKey) -> list[str]:
     """The workflows of the viewer's items, largest first (the Bottlenecks page's choice)."""
@@ -173,6 +195,15 @@ def kpi_report(key: DataKey) -> KpiReport:
     return compute(**{k: v for k, v in kpi_frames(key).items() if k != "segments"})  # headline series only
 
 
+@st.cache_resource(show_spinner="Drawing the KPIs…", max_entries=4)
+def kpi_small_multiples(key: DataKey) -> go.Figure:
+    """The KPI page's small multiples, drawn once per data version (shared read-only): plotly takes seconds to lay
+    out 100 subplots with their target lines and bands, and a rerun must not draw them again."""
+    from core.reporting.kpi_charts import kpi_small_multiples as draw
+
+    return draw(kpi_report(key)["status"], kpi_frames(key)["readings"])
+
+
 @st.cache_resource(show_spinner="Comparing reported status with measurements…", max_entries=4)
 def reality(key: DataKey, stale_days: int) -> pd.DataFrame:
     """Status vs reality over every item the viewer may read (the page has no team filter)."""
@@ -193,8 +224,19 @@ def alignment_frames(key: DataKey) -> dict[str, pd.DataFrame]:
     """Work items with objective ids and kept attributes, objectives, rules (shared read-only)."""
     eng = _engine_for(key[0])
     return {"items": scope_items(alignment_queries.alignment_items_frame(eng), key[2]),
-            "objectives": strategy_queries.objectives_frame(eng), "rules": alignment_queries.rules_frame(eng),
-            "people": tables.people_frame(eng)}
+            "objectives": objectives(key), "rules": alignment_queries.rules_frame(eng), "people": people(key)}
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def objectives(key: DataKey) -> pd.DataFrame:
+    """Every objective (shared read-only), without reading the work items alignment_frames holds."""
+    return strategy_queries.objectives_frame(_engine_for(key[0]))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def people(key: DataKey) -> pd.DataFrame:
+    """The live people with their teams (shared read-only): Strategy's and My work's pickers need no work items."""
+    return tables.people_frame(_engine_for(key[0]))
 
 
 @st.cache_resource(show_spinner="Computing alignment…", max_entries=16)
@@ -207,6 +249,16 @@ def alignment_report(key: DataKey, teams: tuple[str, ...], sources: tuple[str, .
     frames = alignment_frames(key)
     items = items_in_scope(frames["items"], teams, sources, period)
     return compute(items, frames["objectives"], kpi_report(key)["objectives"])
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def rule_counts(key: DataKey) -> pd.DataFrame:
+    """Per alignment rule: items it catches, unlinked, linked here (shared read-only). Every rule change bumps the
+    data version; running each pattern over every item took a second on each rerun at 120k items."""
+    from core.alignment.rules import rule_counts as count
+
+    frames = alignment_frames(key)
+    return count(frames["items"], frames["rules"])
 
 
 @st.cache_resource(show_spinner="Scoring suggestions…", max_entries=4)

@@ -32,7 +32,7 @@ def workflow_of(items: pd.DataFrame) -> pd.Series:
     mixed = big.groupby(level="source").size()
     mixed = set(mixed[mixed >= 2].index)
     big_pairs = set(big.index)
-    split = [s in mixed and (s, k) in big_pairs for s, k in zip(source, kind)]
+    split = source.isin(mixed).to_numpy() & pd.MultiIndex.from_arrays([source, kind]).isin(list(big_pairs))
     return pd.Series(np.where(split, source + " · " + kind, source), index=items.index, name="workflow")
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from core.flow.report import FlowReport
@@ -37,32 +38,68 @@ def stale_items(tl: pd.DataFrame, events: pd.DataFrame, as_of: pd.Timestamp, sta
 def green_but_red_items(tl: pd.DataFrame, events: pd.DataFrame, objective_status: pd.DataFrame,
                         kpi_status: pd.DataFrame, as_of: pd.Timestamp, p85_days: float | None,
                         stale_days: int = 14) -> pd.DataFrame:
-    """Open work items reported green/amber with at least one measured-red cause."""
-    items = tl[tl["is_open"] & tl["reported_rag"].isin(REPORTED_OK)].copy()
+    """Open work items reported green/amber with at least one measured-red cause.
+
+    Each cause is tested on whole columns; only the items with a cause are visited, to word it (a loop over
+    every open item took ten seconds at 120,000 items).
+    """
+    items = tl[tl["is_open"] & tl["reported_rag"].isin(REPORTED_OK)]
     if items.empty:
         return pd.DataFrame(columns=COLUMNS)
     updated = last_update(items, events)
     red_objectives = _red_objectives(objective_status, kpi_status)
+    if "workflow_as_of" in items:  # each workflow's own date and percentile (core.flow.report)
+        when, p85 = items["workflow_as_of"], items["p85_days"].astype(float)
+    else:
+        when = pd.Series(as_of, index=items.index)
+        p85 = pd.Series(np.nan if p85_days is None else float(p85_days), index=items.index)
+    due, start = items["due_at"], items["start"]
+    late = (due.notna() & (due < when)).to_numpy()
+    age = ((when - start) / DAY).to_numpy()
+    aging = (p85.notna() & items["is_wip"].astype(bool) & ((when - start) / DAY > p85)).to_numpy()
+    idle = ((when - updated) / DAY).to_numpy()
+    stale = (updated.notna() & ((when - updated) / DAY > stale_days)).to_numpy()
+    objective = items["objective"] if "objective" in items else pd.Series(None, index=items.index, dtype=object)
+    red = objective.isin(list(red_objectives)).to_numpy()
+    hit = np.flatnonzero(late | aging | stale | red)
+    overdue_days = ((when - due) / DAY).to_numpy()
+    since_of = {"late": _at(due, late), "stale": _at(updated + pd.Timedelta(days=stale_days), stale), "aging": {}}
+    for days in set(p85[aging].tolist()):  # one Timedelta per percentile, as each item's own would be
+        since_of["aging"].update(_at(start + pd.Timedelta(days=days), aging & (p85 == days).to_numpy()))
+    columns = ("external_key", "title", "owner", "team", "reported_rag", "source_file", "source_row")
+    values = {c: items[c].iloc[hit].tolist() if c in items else [None] * len(hit) for c in columns}
+    whens, p85s, objectives = when.iloc[hit].tolist(), p85.iloc[hit].tolist(), objective.iloc[hit].tolist()
     rows = []
-    for i, it in items.iterrows():
-        causes: list[tuple[str, pd.Timestamp]] = []
-        if "workflow_as_of" in it:  # each workflow's own date and percentile (core.flow.report)
-            as_of, p85_days = it["workflow_as_of"], (None if pd.isna(it["p85_days"]) else float(it["p85_days"]))
-        if pd.notna(it["due_at"]) and it["due_at"] < as_of:
-            causes.append((f"overdue by {(as_of - it['due_at']) / DAY:.0f} days", it["due_at"]))
-        if p85_days is not None and it["is_wip"] and (as_of - it["start"]) / DAY > p85_days:
-            causes.append((f"aging {(as_of - it['start']) / DAY:.0f} days (85th percentile {p85_days:.1f})",
-                           it["start"] + pd.Timedelta(days=p85_days)))
-        if pd.notna(updated[i]) and (as_of - updated[i]) / DAY > stale_days:
-            causes.append((f"not updated for {(as_of - updated[i]) / DAY:.0f} days",
-                           updated[i] + pd.Timedelta(days=stale_days)))
-        if it.get("objective") in red_objectives:
-            why, since = red_objectives[it["objective"]]
-            causes.append((f"objective {it['objective']}: {why}", since))
-        if causes:
-            rows.append(_row("work item", it["external_key"], it["title"], it["owner"], it["team"],
-                             it["reported_rag"], causes, as_of, it["source_file"], it["source_row"]))
+    for n, i in enumerate(hit):
+        causes: list[str] = []
+        sinces: list[pd.Timestamp] = []  # of the causes with a known start (only an objective's may have none)
+        if late[i]:
+            causes.append(f"overdue by {overdue_days[i]:.0f} days")
+            sinces.append(since_of["late"][i])
+        if aging[i]:
+            causes.append(f"aging {age[i]:.0f} days (85th percentile {p85s[n]:.1f})")
+            sinces.append(since_of["aging"][i])
+        if stale[i]:
+            causes.append(f"not updated for {idle[i]:.0f} days")
+            sinces.append(since_of["stale"][i])
+        if red[i]:
+            why, since = red_objectives[objectives[n]]
+            causes.append(f"objective {objectives[n]}: {why}")
+            if pd.notna(since):
+                sinces.append(since)
+        since = min(sinces, default=pd.NaT)
+        rows.append({"entity": "work item", "key": values["external_key"][n], "title": values["title"][n],
+                     "owner": values["owner"][n], "team": values["team"][n], "reported": values["reported_rag"][n],
+                     "causes": "; ".join(causes), "gap_since": since,
+                     "gap_days": round((whens[n] - since) / DAY, 1) if sinces else None,
+                     "source_file": values["source_file"][n], "source_row": values["source_row"][n]})
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _at(times: pd.Series, where: np.ndarray) -> dict[int, pd.Timestamp]:
+    """Position → time, for the positions ``where`` holds (boxed only there: boxing every item's took seconds)."""
+    picked = np.flatnonzero(where)
+    return dict(zip(picked.tolist(), times.iloc[picked].tolist()))
 
 
 def green_but_red_objectives(objective_status: pd.DataFrame, kpi_status: pd.DataFrame,

@@ -78,3 +78,17 @@ def test_objective_reported_green_with_worsening_kpi() -> None:
     found = H.green_but_red_objectives(objectives, kpis, AS_OF)
     assert found[["key", "causes", "gap_days"]].values.tolist() == [["O3", "K-MIG worsened 4 periods in a row",
                                                                      34.0]]
+
+
+def test_every_cause_at_once_in_order_and_the_gap_from_the_earliest() -> None:
+    tl, ev = timeline(due_at="2026-02-10", updated_at="2026-01-10", objective="O3")
+    tl = pd.concat([tl, timeline(reported_rag="red")[0].assign(id=2, external_key="M-2")], ignore_index=True)
+    objectives = pd.DataFrame({"id": [3], "code": ["O3"]})
+    kpis = pd.DataFrame([{"objective_id": 3, "code": "K-MIG", "status": "red", "worsening": False,
+                          "worsening_periods": 0, "latest_value": 48.0, "target": 20.0, "red_since": T("2026-02-01"),
+                          "latest_period": T("2026-02-23")}])
+    found = H.green_but_red_items(tl, ev, objectives, kpis, AS_OF, 5.0, stale_days=7)
+    assert found["key"].tolist() == ["M-1"]  # reported red: not a gap
+    assert found["causes"].iloc[0] == ("overdue by 19 days; aging 9 days (85th percentile 5.0); not updated for 9 "
+                                       "days; objective O3: K-MIG is red (48 against target 20)")
+    assert found["gap_since"].iloc[0] == T("2026-02-01") and found["gap_days"].iloc[0] == 28.0
