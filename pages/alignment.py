@@ -31,13 +31,7 @@ items, objectives = frames["items"], frames["objectives"]
 if items.empty:
     chrome.stop_empty("No work items yet: import a tracker or a ticket export first.")
 if objectives.empty:
-    st.info(f"No strategy is loaded, so none of the {len(items):,} work items can be linked to anything yet. "
-            "Import a strategy sheet (objectives with a code, a title and, optionally, a parent and an owner) on "
-            "the Import page, or add objectives on the Strategy page; then this view shows which work serves "
-            "which objective.")
-    chrome.link("import", "Import a strategy sheet")
-    chrome.link("strategy", "Add objectives")
-    st.stop()
+    chrome.stop_no_strategy(len(items))
 engine, user = cache.engine(), signin.viewer()
 codes = objectives["code"].tolist()
 label = worklist.objective_labels(objectives)

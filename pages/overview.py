@@ -12,9 +12,6 @@ from core.text import inert
 from ui import cache, chrome, signin
 
 RAG_BADGE = {"green": "green", "amber": "orange", "red": "red", "grey": "gray"}  # st.badge colours
-NO_STRATEGY = ("No strategy is loaded, so nothing can be linked yet: import a strategy sheet (objectives with a code, "
-               "a title and, optionally, a parent and an owner) on the Import page, or add objectives on the Strategy "
-               "page.")
 
 
 def objective_card(views: dict[str, Any], code: str) -> None:
@@ -99,7 +96,7 @@ if len(views["kpi"]["objectives"]):
     else:
         st.caption("Click an objective to see its owner, its KPIs and the open work linked, and to open its views.")
 else:
-    st.info(NO_STRATEGY)
+    st.info(chrome.NO_STRATEGY)
 
 SECTIONS = {"Alignment": ["linked_share", "hidden_ratio"],
             "Flow": ["wip", "throughput", "median_cycle_days", "aging_past_p85", "top_wait_days"],

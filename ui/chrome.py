@@ -69,6 +69,19 @@ def stop_empty(message: str) -> None:
     st.stop()
 
 
+NO_STRATEGY = ("No strategy is loaded, so nothing can be linked yet: import a strategy sheet (objectives with a code, "
+               "a title and, optionally, a parent and an owner) on the Import page, or add objectives on the Strategy "
+               "page.")
+
+
+def stop_no_strategy(items: int) -> None:
+    """Say that alignment needs a strategy and how to load one (never "100% hidden work"), and stop the page."""
+    st.info(f"{NO_STRATEGY} Then this view shows which of the {items:,} work items serve which objective.")
+    link("import", "Import a strategy sheet")
+    link("strategy", "Add objectives")
+    st.stop()
+
+
 def table(frame: pd.DataFrame, name: str, **kwargs: object) -> None:
     """A table with a CSV download of exactly its rows, formula-injection safe.
 
