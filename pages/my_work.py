@@ -8,7 +8,8 @@ from core.text import inert
 from core.work import desk
 from core.work.excel import export_items, reimport
 from core.work.items import QUICK, quick_update, save_items, set_stale_days
-from core.work.rows import STATUS_LABELS, VIEWS
+from core.store.models import STATUS_LABELS
+from core.work.rows import VIEWS
 from ui import cache, chrome, review, signin, work
 
 key = chrome.page_setup("My work")

@@ -1,7 +1,7 @@
 """The Bottlenecks view in one call: every frame it and the report's flow figures read, per workflow.
 
 Percentiles, ages, overdue days and recent throughput are each taken within the item's workflow
-(core.flow.workflows) and as of that workflow's own latest change; waits between teams are as of
+(core.flow.workflows) and as of the end of that workflow's own activity; waits between teams are as of
 the newest data, since they cross workflows.
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import TypedDict
 
 import pandas as pd
 
-from core.flow.analytics import (aging_wip, as_of_default, blocked_without_dependency, cumulative_flow,
+from core.flow.analytics import (PERCENTILES, aging_wip, as_of_default, blocked_without_dependency, cumulative_flow,
                                  dependency_waits, filter_items, lead_time_by_team, longest_chain, overdue,
                                  owner_load, sort_events, team_waits, throughput, timeline, widening_band)
 from core.flow.workflows import (latest_change, stale_workflows, workflow_as_of, workflow_of, workflow_percentiles,
@@ -44,18 +44,19 @@ class FlowReport(TypedDict):
 
 
 def workflow_timeline(items: pd.DataFrame, events: pd.DataFrame, cap: pd.Timestamp | None,
-                      undated: pd.Timestamp) -> pd.DataFrame:
+                      undated: pd.Timestamp) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
     """The timeline of every item with its workflow, that workflow's "as of" (never after ``cap``; ``undated``
-    for a workflow with no date at all) and its 85th percentile of cycle times."""
+    for a workflow with no date at all) and its 85th percentile; also each workflow's as-of and percentiles."""
     tl = timeline(items, events)
     tl["workflow"] = workflow_of(items)
-    if tl.empty:  # mapping into an empty frame loses the dtypes
-        return tl.assign(workflow_as_of=pd.Series(dtype="datetime64[us]"), p85_days=pd.Series(dtype=float))
-    as_of = workflow_as_of(tl["workflow"], latest_change(tl, events), cap).fillna(undated)
     pcts = workflow_percentiles(tl["workflow"], tl["cycle_days"], tl["finish"].notna())
+    if tl.empty:  # mapping into an empty frame loses the dtypes
+        return (tl.assign(workflow_as_of=pd.Series(dtype="datetime64[us]"), p85_days=pd.Series(dtype=float)),
+                pd.Series(dtype="datetime64[us]"), pcts)
+    as_of = workflow_as_of(tl["workflow"], latest_change(tl, events), cap).fillna(undated)
     tl["workflow_as_of"] = pd.to_datetime(tl["workflow"].map(as_of), errors="coerce").astype("datetime64[us]")
     tl["p85_days"] = tl["workflow"].map(pcts["p85"])
-    return tl
+    return tl, as_of, pcts
 
 
 def flow_report(items: pd.DataFrame, events: pd.DataFrame, deps: pd.DataFrame, *, teams: list[str] | None = None,
@@ -69,7 +70,8 @@ def flow_report(items: pd.DataFrame, events: pd.DataFrame, deps: pd.DataFrame, *
     """
     events = sort_events(events)
     newest = as_of or as_of_default(items, events)
-    all_tl = workflow_timeline(items, events, as_of, newest)  # waits cross filters: the upstream may be anyone's
+    # waits cross filters (the upstream may be anyone's), so the timeline is of every item
+    all_tl, wf_as_of, pcts = workflow_timeline(items, events, as_of, newest)
     tl = filter_items(all_tl, teams, sources, kinds, workflows)
     ids = set(tl["id"])
     filtered = len(tl) < len(all_tl)
@@ -77,9 +79,8 @@ def flow_report(items: pd.DataFrame, events: pd.DataFrame, deps: pd.DataFrame, *
     waits = dependency_waits(all_tl, deps, events, newest)
     waits = waits[waits["down_id"].isin(ids) | waits["up_id"].isin(ids)]
     shown = sorted(set(tl["workflow"]))
-    pcts = workflow_percentiles(all_tl["workflow"], all_tl["cycle_days"], all_tl["finish"].notna())
     one = pcts.loc[shown[0]] if len(shown) == 1 else None
-    chosen_pcts = ({q: float(one[f"p{round(q * 100)}"]) for q in (0.5, 0.85, 0.95)}
+    chosen_pcts = ({q: float(one[f"p{round(q * 100)}"]) for q in PERCENTILES}
                    if one is not None and pd.notna(one["p85"]) else {})
     aging = aging_wip(tl, newest)
     cfd = cumulative_flow(ev)
@@ -92,7 +93,6 @@ def flow_report(items: pd.DataFrame, events: pd.DataFrame, deps: pd.DataFrame, *
         finished = finished[finished["finish"].between(start, end)]
         if not tp.empty:
             tp = tp[(tp["week"] >= start - pd.Timedelta(days=6)) & (tp["week"] < end + pd.Timedelta(days=6))]
-    wf_as_of = all_tl.groupby("workflow")["workflow_as_of"].first()
     summary = workflow_summary(tl.assign(beyond_p85=tl["id"].isin(aging.loc[aging["beyond_p85"], "id"])),
                                wf_as_of[wf_as_of.index.isin(shown)], pcts)
     return FlowReport(as_of=newest, timeline=tl, percentiles=chosen_pcts, workflows=summary,

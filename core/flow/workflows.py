@@ -4,21 +4,19 @@ A service desk's sub-day tickets and a programme's 100-day milestones have nothi
 database they sit in: one 85th percentile over both describes neither (ActionableAgile and
 jira-agile-metrics take their figures per board). A workflow is an item's source; a source that mixes
 item types, each with enough items to say something, is split into source · type. Each workflow is
-measured as of its own latest change, so an export from 2017 neither pins today's figures to 2017
-nor makes its own items look nine years old.
+measured as of the end of its own activity (end_of_activity), so an export from 2016 neither pins
+today's figures to 2016 nor makes its own items look ten years old.
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from core.flow.analytics import times_of
+from core.flow.analytics import PERCENTILES, times_of
 
 MIN_ITEMS_PER_TYPE = 20  # below this a type stays in its source's workflow: too few to have a flow of its own
 MIN_FINISHED = 5  # fewer finished items than this give no percentiles (no "aging past p85" on two points)
-PERCENTILES = (0.5, 0.85, 0.95)
-DAY = pd.Timedelta(days=1)
-STALE_DAYS = 28  # a workflow whose latest change is this much older than the newest one is named stale
+STALE_DAYS = 28  # a workflow whose "as of" is this much older than the newest one's is named stale
 
 
 def workflow_of(items: pd.DataFrame) -> pd.Series:

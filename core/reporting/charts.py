@@ -18,10 +18,10 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from core.reporting import chart_parts as ax
+from core.store.models import STATUS_LABELS
 from core.store.values import is_missing
 
 STATUS_COLOURS = {"todo": "#a0aec0", "in_progress": "#3182ce", "blocked": "#e53e3e", "done": "#38a169"}
-STATUS_LABELS = {"todo": "To do", "in_progress": "In progress", "blocked": "Blocked", "done": "Done"}
 PCT_STYLE = {0.5: "dot", 0.85: "dash", 0.95: "longdash"}
 PCT_LABEL_AT = {0.5: "bottom left", 0.85: "top left", 0.95: "top right"}
 RAG_COLOURS = {"green": "#38a169", "amber": "#dd6b20", "red": "#e53e3e", "grey": "#a0aec0"}

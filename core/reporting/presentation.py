@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from core.store.models import STATUS_LABELS
 from core.store.values import change_text, is_missing
 
 LABELS: dict[str, str] = {
@@ -50,7 +51,6 @@ LABELS: dict[str, str] = {
     "role_title": "Role", "at": "When (UTC)", "action": "Action", "entity_id": "Id", "before": "Before",
     "after": "After", "opened_at": "Opened", "resolved_at": "Resolved", "closed_at": "Closed",
 }
-STATUS_LABELS = {"todo": "To do", "in_progress": "In progress", "blocked": "Blocked", "done": "Done"}
 SHARE_COLUMNS = {"hidden_ratio", "share", "open_linked_share", "linked_share"}
 CODED = {"status", "down_status", "up_status", "band", "entity", "what", "view", "kind", "state", "action",
          "reported", "measured_status", "direction", "reported_rag", "assessed_rag", "field", "operator",

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 WORK_STATUSES = ("todo", "in_progress", "blocked", "done")
+STATUS_LABELS = {"todo": "To do", "in_progress": "In progress", "blocked": "Blocked", "done": "Done"}  # as people say them
 RAG_VALUES = ("green", "amber", "red")
 ROLES = ("executive", "manager", "admin")
 

@@ -43,7 +43,7 @@ from core.store import batches, tables
 from core.store.values import is_missing
 from core.work import queries as work_queries
 from core.work.items import close_items
-from core.work.rows import STATUS_LABELS
+from core.store.models import STATUS_LABELS
 from core.work.saving import Actor, SaveResult, next_keys
 from core.work.unit import one_transaction
 

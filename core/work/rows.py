@@ -14,7 +14,6 @@ from core.store.grid import diff_rows
 from core.store.values import is_blank
 
 DEFAULT_STALE_DAYS = 14
-STATUS_LABELS = {"todo": "To do", "in_progress": "In progress", "blocked": "Blocked", "done": "Done"}
 STARTED = ("in_progress", "blocked")
 GRID_COLUMNS = ("id", "external_key", "title", "owner", "status", "reported_rag", "objective", "due_at", "effort",
                 "depends_on", "updated_at", "source")

@@ -30,7 +30,8 @@ from core.store.models import utcnow
 from core.store.values import comparable, is_blank
 from core.work import queries as work_queries
 from core.work.refs import References
-from core.work.rows import EDITABLE, STARTED, STATUS_LABELS, Values, cell
+from core.store.models import STATUS_LABELS
+from core.work.rows import EDITABLE, STARTED, Values, cell
 
 Actor = Viewer | str | None  # the signed-in Viewer (rights checked), or a trusted name (CLI, scripts, tests)
 Change = tuple[int, Values]  # (item id or editor row number, column → value)

@@ -25,7 +25,7 @@ OPEN = [{"id": 16, "source": "desk", "status": "in_progress"}, {"id": 17, "sourc
 def _history() -> pd.DataFrame:
     rows = []
     for i in range(1, 11):  # desk: started 1 March 09:00, done i hours later → 1..10 hours
-        rows += [(i, f"2026-03-01 09:00", "in_progress"), (i, str(T("2026-03-01 09:00") + pd.Timedelta(hours=i)),
+        rows += [(i, "2026-03-01 09:00", "in_progress"), (i, str(T("2026-03-01 09:00") + pd.Timedelta(hours=i)),
                                                            "done")]
     for n, i in enumerate(range(11, 16)):  # plan: started 1 Jan, done 60, 70, 80, 90, 100 days later
         rows += [(i, "2026-01-01", "in_progress"), (i, str(T("2026-01-01") + pd.Timedelta(days=60 + 10 * n)), "done")]

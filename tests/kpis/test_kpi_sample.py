@@ -4,7 +4,6 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from core.flow import analytics as flow
 from core.flow.report import flow_report
 from core.flow import queries as flow_queries
 from core.importing.commit import undo_batch
