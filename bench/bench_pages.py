@@ -66,6 +66,28 @@ def child_one(script: str, db: str) -> None:
     print(json.dumps({"cold": cold, "warm": warm, "errors": errors, "peak_mb": vmhwm_mb()}), flush=True)
 
 
+def child_refresh(db: str, clear: bool) -> None:
+    """The write-time refresh (core.reporting.views.refresh) as the last commit would run it; ``clear`` first drops
+    every stored view, so the figures are what computing them takes, not reading them back."""
+    _environ(db)
+    import sqlalchemy as sa
+
+    from core.reporting.views import refresh
+    from core.store.db import make_engine, upgrade_schema
+    from core.store.snapshots import stored_versions
+
+    engine = make_engine(f"sqlite:///{db}")
+    upgrade_schema(engine)
+    if clear:
+        with engine.begin() as conn:
+            conn.execute(sa.text("DELETE FROM viewsnapshot"))
+    t0 = time.perf_counter()
+    spent = refresh(engine)
+    total = time.perf_counter() - t0
+    kept = {f"{name} {params}"[:60]: seconds for name, _scope, params, _v, seconds in stored_versions(engine)}
+    print(json.dumps({"seconds": total, "views": spent, "computed": kept, "peak_mb": vmhwm_mb()}), flush=True)
+
+
 def child_tour(db: str) -> None:
     """Every page in one process, as a server would serve them: the peak memory after the tour."""
     _environ(db)
@@ -138,6 +160,9 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["--child-one"]:
         child_one(argv[1], argv[2])
         return 0
+    if argv[:1] == ["--child-refresh"]:
+        child_refresh(argv[1], argv[2:3] == ["clear"])
+        return 0
     if argv[:1] == ["--child-tour"]:
         child_tour(argv[1])
         return 0
@@ -158,6 +183,10 @@ def main(argv: list[str]) -> int:
         db = ensure_db(scale)
         counts = json.loads(db.with_suffix(".stamp").read_text())["counts"]
         print(f"\n=== scale {scale:g}: {db.name} ready in {time.perf_counter() - t0:.1f} s", flush=True)
+        fresh = _run(["--child-refresh", str(db), "clear"])
+        print(f"  write-time refresh (every page's opening view computed and stored, as after a commit): "
+              f"{fresh['seconds']:.1f} s, peak {fresh['peak_mb']:.0f} MB; "
+              + ", ".join(f"{k} {v:.1f}" for k, v in fresh["views"].items()), flush=True)
         by_scale[scale] = measure(db, max(1, args.repeat), tuple(p for p in args.pages.split(",") if p.strip()))
         print_table(by_scale[scale], counts)
     largest = max(scales)

@@ -81,6 +81,8 @@ def _parser() -> argparse.ArgumentParser:
     rp.add_argument("--json", action="store_true", help="as JSON (for a scheduled email or chat post)")
     ex = sub.add_parser("export", help="write the steering pack (one formatted xlsx)")
     ex.add_argument("--xlsx", required=True, metavar="PATH")
+    rv = sub.add_parser("refresh-views", help="compute and store every page's opening view (after a scheduled import)")
+    rv.add_argument("--team", action="append", default=[], help="also for this team's scoped managers (repeatable)")
     return p
 
 
@@ -192,6 +194,17 @@ def cmd_load_sample(args: argparse.Namespace, engine: Any) -> int:
     return 0
 
 
+def cmd_refresh_views(args: argparse.Namespace, engine: Any) -> int:
+    """Run after a scheduled import, so the first visitor's cold pages read stored views (core.reporting.views)."""
+    from core.reporting.views import refresh
+
+    for scope in [None, *args.team]:
+        spent = refresh(engine, scope)
+        print(f"{scope or 'everyone'}: {len(spent)} views ready in {sum(spent.values()):.1f} s ("
+              + ", ".join(f"{k} {v:.1f} s" for k, v in spent.items()) + ")")
+    return 0
+
+
 def cmd_backup(args: argparse.Namespace, engine: Any) -> int:
     from core.store.backup import backup
 
@@ -298,7 +311,7 @@ def cmd_export(args: argparse.Namespace, engine: Any) -> int:
 COMMANDS = {"import": cmd_import, "undo": cmd_undo, "batches": cmd_batches, "stats": cmd_stats,
             "load-sample": cmd_load_sample, "migrate": lambda a, e: 0, "backup": cmd_backup,
             "restore": cmd_restore, "report": cmd_report, "export": cmd_export,
-            "users": cmd_users}
+            "users": cmd_users, "refresh-views": cmd_refresh_views}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -37,9 +37,10 @@ codes = objectives["code"].tolist()
 label = worklist.objective_labels(objectives)
 
 with st.sidebar:
-    teams = st.multiselect("Team", chrome.options(items["team"]))
-    sources = st.multiselect("Source", chrome.options(items["source"]))
-    period = chrome.period_input("Period (work alive in it)", items["created_at"], items["done_at"])
+    choices = cache.alignment_choices(key)
+    teams = st.multiselect("Team", choices["teams"])
+    sources = st.multiselect("Source", choices["sources"])
+    period = chrome.period_input("Period (work alive in it)", choices["span"])
 report = cache.alignment_report(key, tuple(teams), tuple(sources), period)
 scoped, head = report["items"], report["headline"]
 if msg := st.session_state.pop("alignment_saved", None):

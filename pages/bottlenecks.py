@@ -10,21 +10,20 @@ from core.text import inert
 from ui import cache, chrome
 
 key = chrome.page_setup("Bottlenecks")
-items, events, _deps = cache.flow_frames(key)
-if items.empty:
+choices = cache.flow_choices(key)  # kept per data version: a cold page need not read 100,000 items for them
+if not choices["items"]:
     chrome.stop_empty("No work items yet: import a tracker or a ticket export first.")
 
-workflows = cache.workflows(key)
+workflows = choices["workflows"]
 ALL = "All workflows"
 with st.sidebar:
     workflow = st.selectbox("Workflow", [ALL, *workflows], index=0 if len(workflows) != 1 else 1,
                             help="Cycle times, percentiles and ages are taken within each workflow (a source, or a "
                                  "source and item type where one source mixes them), as of its own latest change.")
-    teams = st.multiselect("Team", chrome.options(items["team"]))
-    sources = st.multiselect("Source", chrome.options(items["source"]))
-    kinds = st.multiselect("Kind", chrome.options(items["item_type"]))
-    period = chrome.period_input("Period (flow, cycle time, throughput)", events["at"], items["created_at"],
-                                 items["due_at"])
+    teams = st.multiselect("Team", choices["teams"])
+    sources = st.multiselect("Source", choices["sources"])
+    kinds = st.multiselect("Kind", choices["kinds"])
+    period = chrome.period_input("Period (flow, cycle time, throughput)", choices["span"])
 chosen = () if workflow == ALL else (workflow,)
 report = cache.flow_report(key, tuple(teams), tuple(sources), tuple(kinds), period, chosen)
 tl, per_workflow = report["timeline"], report["workflows"]
@@ -83,7 +82,7 @@ with flow_tab:
     chart(figure("cfd"), "cfd")
     bands = selected_values(st.session_state.get("cfd"))
     if bands:
-        week, status, in_band = rows_of.band_items(tl, events, bands[0])
+        week, status, in_band = rows_of.band_items(tl, cache.flow_frames(key)[1], bands[0])
         st.markdown(f"**{len(in_band):,} item(s) '{status.replace('_', ' ')}' at the end of the week of {week}**")
         chrome.table(in_band[DRILL_COLUMNS], "cfd_band_rows")
     done = report["finished"]

@@ -4,6 +4,7 @@ import math
 import streamlit as st
 
 from core.kpis.health import gap_summary, gaps_of
+from core.reporting.report import ReportOptions
 from ui import cache, chrome
 
 COLUMNS = {  # the gap table's own widths and formats; labels and blanks come from ui.chrome.table
@@ -11,10 +12,10 @@ COLUMNS = {  # the gap table's own widths and formats; labels and blanks come fr
     "gap_days": st.column_config.NumberColumn("Gap (days)", format="%.0f")}
 
 key = chrome.page_setup("Status vs reality")
-items, _events, _deps = cache.flow_frames(key)
-if items.empty:
+if not cache.table_counts(key)["workitem"]:
     chrome.stop_empty("Nothing to compare yet: import work items (a tracker, a plan) and KPIs first.")
-stale_days = st.sidebar.number_input("Stale after (days without an update)", min_value=1, value=14)
+stale_days = st.sidebar.number_input("Stale after (days without an update)", min_value=1,
+                                     value=ReportOptions.stale_status_days)
 gaps = cache.reality(key, int(stale_days))
 st.caption("Causes: the objective's KPI is red or worsening, a milestone is overdue, an item is older than the 85th "
            "percentile of past cycle times, or its reported status has not changed for the chosen number of days.")

@@ -16,17 +16,15 @@ from sqlalchemy.engine import Engine
 from core.accounts import queries as account_queries
 from core.accounts.auth import (
     Viewer,
-    scope_flow,
-    scope_items,
     visible_audit,
     visible_batches,
 )
-from core.alignment import queries as alignment_queries
 from core.config import database_url
-from core.flow import queries as flow_queries
 from core.importing import queries as import_queries
 from core.importing.service import PreparedFile
 from core.kpis import queries as kpi_queries
+from core.reporting import views
+from core.reporting.views import ViewInputs
 from core.store import batches as batch_store
 from core.store import tables
 from core.store.db import make_engine, upgrade_schema
@@ -100,12 +98,6 @@ def _may_open(key: DataKey, viewer: Viewer, batch_id: int) -> bool:
     return bool(viewer_batches(key, viewer)["id"].eq(batch_id).any())
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def batches_all(key: DataKey) -> pd.DataFrame:
-    """Every batch (the report's freshness needs each source's last import, however old)."""
-    return batch_store.list_batches(_engine_for(key[0]), limit=100_000)
-
-
 @st.cache_data(show_spinner=False, max_entries=8)
 def work_item_counts(key: DataKey) -> pd.DataFrame:
     """Work items per source and type with the last import, a scoped viewer's team only."""
@@ -129,23 +121,30 @@ def prepared_file(sha256: str, _data: bytes, file_name: str, header_rows: tuple[
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
+def inputs(key: DataKey) -> ViewInputs:
+    """The raw frames of this data version and scope, each read on first use (core.reporting.views), shared
+    read-only by every view and page of the same key."""
+    return ViewInputs(_engine_for(key[0]), key[1], key[2])
+
+
 def flow_frames(key: DataKey) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Work items, status events and dependencies (shared read-only; analytics never mutate them), as the
     viewer's scope (key[2]) allows."""
-    eng = _engine_for(key[0])
-    return scope_flow(flow_queries.work_items_frame(eng), flow_queries.status_events_frame(eng),
-                      flow_queries.dependencies_frame(eng), key[2])
+    return inputs(key).flow()
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def flow_choices(key: DataKey) -> dict[str, object]:
+    """The Bottlenecks sidebar's choices (workflows, teams, sources, kinds, the dates' span) and the item count,
+    kept per data version so a cold page need not read the 100,000 items for them."""
+    return views.view(inputs(key), "flow_choices")  # type: ignore[return-value]
 
 
 @st.cache_resource(show_spinner="Computing flow metrics…", max_entries=16)
 def flow_report(key: DataKey, teams: tuple[str, ...], sources: tuple[str, ...], kinds: tuple[str, ...],
                 period: tuple[date, date] | None = None, workflows: tuple[str, ...] = ()) -> FlowReport:
     """The Bottlenecks view for the picked teams, sources, kinds and workflows (none picked: all) over the period."""
-    from core.flow.report import flow_report as compute
-
-    items, events, deps = flow_frames(key)
-    return compute(items, events, deps, teams=list(teams), sources=list(sources), kinds=list(kinds),
-                   workflows=list(workflows), period=period)
+    return views.view(inputs(key), "flow_report", teams, sources, kinds, period, workflows)  # type: ignore[return-value]
 
 
 FLOW_CHARTS = {  # the Bottlenecks charts by name: builder and the parts of the FlowReport it draws
@@ -168,31 +167,15 @@ def flow_chart(key: DataKey, teams: tuple[str, ...], sources: tuple[str, ...], k
     return getattr(charts, builder)(*(report[p] for p in parts), **options)
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
-def workflows(key: DataKey) -> list[str]:
-    """The workflows of the viewer's items, largest first (the Bottlenecks page's choice)."""
-    from core.flow.workflows import workflow_of
-
-    items = flow_frames(key)[0]
-    return workflow_of(items).value_counts().index.tolist() if len(items) else []
-
-
-@st.cache_resource(show_spinner=False, max_entries=4)
 def kpi_frames(key: DataKey) -> dict[str, pd.DataFrame]:
     """KPIs, their headline readings and segment readings, incentives, expected effects, objectives (read-only)."""
-    eng = _engine_for(key[0])
-    return {"kpis": kpi_queries.kpis_frame(eng), "readings": kpi_queries.readings_frame(eng),
-            "segments": kpi_queries.segment_readings_frame(eng),
-            "incentives": kpi_queries.incentives_frame(eng), "effects": kpi_queries.effects_frame(eng),
-            "objectives": strategy_queries.objectives_frame(eng)}
+    return inputs(key).kpi()
 
 
 @st.cache_resource(show_spinner="Computing KPI status and conflicts…", max_entries=4)
 def kpi_report(key: DataKey) -> KpiReport:
     """The KPI conflicts view, judged on the headline series only (segments are shown, never judged)."""
-    from core.kpis.analytics import kpi_report as compute
-
-    return compute(**{k: v for k, v in kpi_frames(key).items() if k != "segments"})  # headline series only
+    return views.view(inputs(key), "kpi_report")  # type: ignore[return-value]
 
 
 @st.cache_resource(show_spinner="Drawing the KPIs…", max_entries=4)
@@ -207,10 +190,7 @@ def kpi_small_multiples(key: DataKey) -> go.Figure:
 @st.cache_resource(show_spinner="Comparing reported status with measurements…", max_entries=4)
 def reality(key: DataKey, stale_days: int) -> pd.DataFrame:
     """Status vs reality over every item the viewer may read (the page has no team filter)."""
-    from core.kpis.health import reality_report
-
-    _items, events, _deps = flow_frames(key)
-    return reality_report(kpi_report(key), flow_report(key, (), (), ()), events, stale_days)
+    return views.view(inputs(key), "reality", stale_days)  # type: ignore[return-value]
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -219,46 +199,39 @@ def signals(key: DataKey) -> pd.DataFrame:
     return kpi_queries.signals_frame(_engine_for(key[0]))
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
 def alignment_frames(key: DataKey) -> dict[str, pd.DataFrame]:
     """Work items with objective ids and kept attributes, objectives, rules (shared read-only)."""
-    eng = _engine_for(key[0])
-    return {"items": scope_items(alignment_queries.alignment_items_frame(eng), key[2]),
-            "objectives": objectives(key), "rules": alignment_queries.rules_frame(eng), "people": people(key)}
+    return inputs(key).alignment()
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
 def objectives(key: DataKey) -> pd.DataFrame:
     """Every objective (shared read-only), without reading the work items alignment_frames holds."""
-    return strategy_queries.objectives_frame(_engine_for(key[0]))
+    return inputs(key).objectives()
+
+
+def people(key: DataKey) -> pd.DataFrame:
+    """The live people with their teams (shared read-only): Strategy's and My work's pickers need no work items."""
+    return inputs(key).people()
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def people(key: DataKey) -> pd.DataFrame:
-    """The live people with their teams (shared read-only): Strategy's and My work's pickers need no work items."""
-    return tables.people_frame(_engine_for(key[0]))
+def alignment_choices(key: DataKey) -> dict[str, object]:
+    """The Alignment sidebar's choices (teams, sources, the dates' span) and the item count, kept per version."""
+    return views.view(inputs(key), "alignment_choices")  # type: ignore[return-value]
 
 
 @st.cache_resource(show_spinner="Computing alignment…", max_entries=16)
 def alignment_report(key: DataKey, teams: tuple[str, ...], sources: tuple[str, ...],
                      period: tuple[date, date] | None) -> AlignmentReport:
     """The Alignment view of the items the sidebar picks (core.alignment.analytics.items_in_scope)."""
-    from core.alignment.analytics import alignment_report as compute
-    from core.alignment.analytics import items_in_scope
-
-    frames = alignment_frames(key)
-    items = items_in_scope(frames["items"], teams, sources, period)
-    return compute(items, frames["objectives"], kpi_report(key)["objectives"])
+    return views.view(inputs(key), "alignment_report", teams, sources, period)  # type: ignore[return-value]
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def rule_counts(key: DataKey) -> pd.DataFrame:
     """Per alignment rule: items it catches, unlinked, linked here (shared read-only). Every rule change bumps the
     data version; running each pattern over every item took a second on each rerun at 120k items."""
-    from core.alignment.rules import rule_counts as count
-
-    frames = alignment_frames(key)
-    return count(frames["items"], frames["rules"])
+    return views.view(inputs(key), "rule_counts")  # type: ignore[return-value]
 
 
 @st.cache_resource(show_spinner="Scoring suggestions…", max_entries=4)
@@ -299,16 +272,8 @@ def strategy_tables(key: DataKey) -> dict[str, pd.DataFrame]:
     return strategy_queries.editable_frames(_engine_for(key[0]))
 
 
-@st.cache_resource(show_spinner="Summarising every view…", max_entries=4)
+@st.cache_resource(show_spinner="Summarising every view…", max_entries=4, ttl=3600)
 def overview_report(key: DataKey, period_days: int, stale_source_days: int) -> ExecutiveReport:
-    """The executive report (core.reporting.report.build_report) over the same cached frames the views use."""
-    from core.reporting.report import ReportOptions, build_report
-
-    items, events, deps = flow_frames(key)
-    kpi = kpi_frames(key)
-    align = alignment_frames(key)
-    frames = {"items": items, "events": events, "deps": deps, "alignment_items": align["items"],
-              "people": align["people"], "signals": signals(key), "batches": batches_all(key),
-              **{k: kpi[k] for k in ("kpis", "readings", "incentives", "effects", "objectives")}}
-    return build_report(frames, ReportOptions(period_days=period_days, stale_source_days=stale_source_days),
-                        scope=key[2])
+    """The executive report (core.reporting.report.build_report) over the same frames the views use; kept an hour
+    at most in memory, since its freshness ages with the clock (core.reporting.views.overview)."""
+    return views.overview(inputs(key), period_days, stale_source_days)

@@ -119,17 +119,12 @@ def options(values: pd.Series) -> list[object]:
     return sorted(values.dropna().unique())
 
 
-def period_input(label: str, *dates: pd.Series) -> tuple[date, date]:
-    """A date range spanning the data's dates (today when it has none), in the current container.
+def period_input(label: str, span: tuple[date, date]) -> tuple[date, date]:
+    """A date range over ``span`` (core.store.values.plausible_span of the view's dates), in the current container.
 
     While the user has picked only one end, the whole span counts, so a half-made choice never empties a view.
-    Dates before 1990 or more than five years ahead are implausible and left out of the span.
     """
-    when = pd.concat(dates).dropna()
-    today = pd.Timestamp.now()
-    # a wild date (a due date typed as 2070, a 1900 placeholder) must not stretch the range to decades
-    when = when[(when >= pd.Timestamp("1990-01-01")) & (when <= today + pd.DateOffset(years=5))]
-    first, last = (when.min().date(), when.max().date()) if len(when) else (pd.Timestamp.now().date(),) * 2
+    first, last = span
     picked = st.date_input(label, (first, last), min_value=first, max_value=last)
     return (picked[0], picked[1]) if isinstance(picked, (tuple, list)) and len(picked) == 2 else (first, last)
 

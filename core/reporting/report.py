@@ -335,9 +335,16 @@ def freshness(batches: pd.DataFrame, now: pd.Timestamp, stale_days: int) -> pd.D
     name = imports["source"].where(imports["source"].notna(), imports["file_name"])
     last = pd.to_datetime(imports["created_at"]).groupby(name.values).max()
     out = last.rename("last_import").rename_axis("source").reset_index()
-    out["days_ago"] = ((now - out["last_import"]) / pd.Timedelta(days=1)).round(1)
+    return aged(out.sort_values("last_import", ignore_index=True), now, stale_days)[cols]
+
+
+def aged(fresh: pd.DataFrame, now: pd.Timestamp, stale_days: int) -> pd.DataFrame:
+    """Days since each source's last import, as of ``now``: a report kept since yesterday (core.store.snapshots)
+    is aged again when it is read, since the clock moves on without the data."""
+    out = fresh.copy()
+    out["days_ago"] = ((now - pd.to_datetime(out["last_import"])) / pd.Timedelta(days=1)).round(1)
     out["stale"] = out["days_ago"] > stale_days
-    return out.sort_values("last_import", ignore_index=True)[cols]
+    return out
 
 
 def scoped_batches(batches: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:

@@ -367,6 +367,23 @@ class TeamAlias(SQLModel, table=True):
     last_batch_id: Optional[int] = BatchFk()
 
 
+class ViewSnapshot(SQLModel, table=True):
+    """A view computed once for a data version and scope and kept, so that a cold page reads one row instead of
+    100,000 (core.store.snapshots). Derived data: never audited, never part of a batch, and rebuilt from the raw
+    tables whenever it is missing; a row of an older data version is never read."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str
+    scope: str = ""  # the team a scoped viewer reads; "" for everything
+    params: str = ""  # the view's arguments as canonical JSON
+    data_version: int
+    payload: bytes = Field(sa_type=sa.LargeBinary())
+    seconds: float  # what computing it took, so the saving is visible
+    computed_at: datetime = DateTimeField(default_factory=utcnow)
+
+    __table_args__ = (sa.UniqueConstraint("name", "scope", "params", name="uq_viewsnapshot_view"),)
+
+
 class AppMeta(SQLModel, table=True):
     """Key/value settings; ``data_version`` is bumped by every commit so caches refresh."""
 

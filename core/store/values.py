@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -92,6 +93,17 @@ def implausible_dates(values: pd.Series) -> pd.Series:
     when = pd.to_datetime(values, errors="coerce")
     latest = pd.Timestamp.now() + pd.DateOffset(years=PLAUSIBLE_YEARS_AHEAD)
     return when.notna() & ((when < PLAUSIBLE_FROM) | (when > latest))
+
+
+def plausible_span(*dates: pd.Series) -> tuple[date, date]:
+    """The first and last plausible day among these dates (today and today when there are none): a period
+    picker's range, which one wild date must not stretch to decades."""
+    when = pd.concat([pd.to_datetime(d, errors="coerce") for d in dates]).dropna() if dates else pd.Series([])
+    when = when[~implausible_dates(when)]
+    if not len(when):
+        today = pd.Timestamp.now().date()
+        return today, today
+    return when.min().date(), when.max().date()
 
 
 MULTI_OWNER = re.compile(r"\s*(?:;|&|\+|/|\band\b|\bet\b)\s*", re.IGNORECASE)  # "Ann & Bob", "Ann; Bob", "Ann et Bob"
