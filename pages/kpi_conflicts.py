@@ -1,7 +1,7 @@
 """KPI conflicts: incentives that pull against each other, declared and observed; KPI status against target."""
 import streamlit as st
 
-from core.kpis.analytics import band_counts, kpi_segments, readings_behind
+from core.kpis.analytics import band_counts, chart_page_labels, kpi_segments, readings_behind
 from core.reporting import charts
 from core.text import inert
 from ui import cache, chrome
@@ -35,7 +35,9 @@ table = status[["code", "name", "owner", "objective", "direction", "target", "to
                 "latest_value", "status", "worsening_periods"]]
 chrome.table(table, "kpi_status",
              column_config={"latest_period": st.column_config.DateColumn("Latest period")})
-st.plotly_chart(cache.kpi_small_multiples(key), width="stretch")
+pages = chart_page_labels(len(status))
+page = st.selectbox("KPIs drawn", range(len(pages)), format_func=pages.__getitem__) if len(pages) > 1 else 0
+st.plotly_chart(cache.kpi_small_multiples(key, page), width="stretch")
 code = st.selectbox("Readings behind a KPI", status["code"].tolist())
 segment = None
 if segments := kpi_segments(status, frames["segments"], code):  # readings kept per region, site or team too

@@ -178,13 +178,14 @@ def kpi_report(key: DataKey) -> KpiReport:
     return views.view(inputs(key), "kpi_report")  # type: ignore[return-value]
 
 
-@st.cache_resource(show_spinner="Drawing the KPIs…", max_entries=4)
-def kpi_small_multiples(key: DataKey) -> go.Figure:
-    """The KPI page's small multiples, drawn once per data version (shared read-only): plotly takes seconds to lay
-    out 100 subplots with their target lines and bands, and a rerun must not draw them again."""
+@st.cache_resource(show_spinner="Drawing the KPIs…", max_entries=16)
+def kpi_small_multiples(key: DataKey, page: int = 0) -> go.Figure:
+    """One page of the KPI page's small multiples (core.kpis.analytics.chart_page, worst first), drawn once per
+    data version (shared read-only): 110 subplots in one figure took plotly five seconds to lay out."""
+    from core.kpis.analytics import chart_page
     from core.reporting.kpi_charts import kpi_small_multiples as draw
 
-    return draw(kpi_report(key)["status"], kpi_frames(key)["readings"])
+    return draw(chart_page(kpi_report(key)["status"], page), kpi_frames(key)["readings"])
 
 
 @st.cache_resource(show_spinner="Comparing reported status with measurements…", max_entries=4)

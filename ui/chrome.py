@@ -10,6 +10,7 @@ from typing import Literal, TypeVar
 import pandas as pd
 import streamlit as st
 
+from core.store.values import choices as options  # noqa: F401 - the pages' filters, one rule with core's views
 from ui.cache import DataKey, data_key
 from ui.nav import page
 from ui.signin import signed_in_viewer
@@ -112,11 +113,6 @@ COLUMN_FORMATS: dict[str, Callable[[str], object]] = {  # core.reporting.present
     "integer": lambda label: st.column_config.NumberColumn(label, format="%d"),
     "percent": lambda label: st.column_config.NumberColumn(label, format="percent"),
 }
-
-
-def options(values: pd.Series) -> list[object]:
-    """A filter's choices: the distinct values present, sorted, blanks left out."""
-    return sorted(values.dropna().unique())
 
 
 def period_input(label: str, span: tuple[date, date]) -> tuple[date, date]:

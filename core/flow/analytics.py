@@ -82,6 +82,7 @@ def timeline(items: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     arrivals = ev[(ev["status"] == "done") & (prev != "done") & seen_happen]
     last_done = arrivals.groupby("work_item_id")["at"].max()
     first_event = ev.groupby("work_item_id")["at"].min()
+    last_event = ev.groupby("work_item_id")["at"].max()
     out = items.copy()
     ids = out["id"]
 
@@ -95,6 +96,7 @@ def timeline(items: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     # done with no recorded start: the work started when it was first seen, if that was before it finished
     no_start = is_done & out["start"].isna()
     seen = at(first_event)
+    out["last_event_at"] = at(last_event)  # when the reported state last changed (Status vs reality's staleness)
     out["start"] = out["start"].where(~no_start, seen.where(seen < out["finish"]))
     out["is_open"] = ~is_done
     # work in progress needs a known status and a known start: a portfolio row with neither is "not tracked"

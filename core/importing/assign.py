@@ -17,7 +17,6 @@ import numpy as np
 from rapidfuzz import fuzz
 
 # At module load, not per call: its first import costs 0.5 s, once per process (a server pays it at start).
-from scipy.optimize import linear_sum_assignment
 
 from core.importing.fields import KINDS, FieldSpec
 from core.importing.profile import ColumnProfile
@@ -214,6 +213,8 @@ def assign(headers: list[str], kind: str, profiles: dict[str, ColumnProfile] | N
             if field_name in index:
                 scores[:, index[field_name]] = 0.0
     weights = np.array([WEIGHTS.get(spec.name, 1.0) for spec in specs])
+    from scipy.optimize import linear_sum_assignment  # lazily: a second on every page's start, only imports need it
+
     rows, cols = linear_sum_assignment(np.where(scores >= THRESHOLD, scores * weights, 0.0), maximize=True)
     taken = {}
     for i, j in zip(rows, cols):

@@ -64,6 +64,29 @@ def band_counts(status: pd.DataFrame) -> dict[str, int]:
     return {b: int(counts.get(b, 0)) for b in BANDS}
 
 
+CHART_PAGE = 12  # KPIs per small-multiples chart: four rows a reader can take in (and plotly draws in a blink)
+
+
+def worst_first(status: pd.DataFrame) -> pd.DataFrame:
+    """KPIs in the order a reader should see them: red, amber, green, no recent data; longest worsening first."""
+    rank = status["status"].map(RANK).fillna(-1)
+    order = pd.DataFrame({"rank": rank, "worse": pd.to_numeric(status["worsening_periods"], errors="coerce"),
+                          "code": status["code"].astype(str)}, index=status.index)
+    order = order.sort_values(["rank", "worse", "code"], ascending=[False, False, True], kind="stable")
+    return status.loc[order.index].reset_index(drop=True)
+
+
+def chart_page(status: pd.DataFrame, page: int, per_page: int = CHART_PAGE) -> pd.DataFrame:
+    """One page of the small multiples (``page`` from 0), worst first."""
+    return worst_first(status).iloc[page * per_page:(page + 1) * per_page]
+
+
+def chart_page_labels(count: int, per_page: int = CHART_PAGE) -> list[str]:
+    """"KPIs 1–12 of 110 (worst first)", one per page (none for no KPI)."""
+    return [f"KPIs {start + 1}–{min(start + per_page, count)} of {count} (worst first)"
+            for start in range(0, count, per_page)]
+
+
 def kpi_segments(kpis: pd.DataFrame, segments: pd.DataFrame, code: str) -> list[str]:
     """The segments (region, site, team…) a KPI is also kept per, sorted; none for a KPI kept as a whole only."""
     return sorted(segments.loc[segments["kpi_id"] == _kpi_id(kpis, code), "segment"].unique())

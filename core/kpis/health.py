@@ -20,14 +20,21 @@ COLUMNS = ["entity", "key", "title", "owner", "team", "reported", "causes", "gap
            "source_row"]
 
 
-def last_update(tl: pd.DataFrame, events: pd.DataFrame) -> pd.Series:
-    """When each item's reported state last changed: its latest status event or its own 'updated' date."""
-    latest = events.groupby("work_item_id")["at"].max()
-    from_events = pd.to_datetime(tl["id"].map(latest)) if len(latest) else pd.Series(pd.NaT, index=tl.index)
+def last_update(tl: pd.DataFrame, events: pd.DataFrame | None = None) -> pd.Series:
+    """When each item's reported state last changed: its latest status event or its own 'updated' date.
+
+    A timeline (core.flow.analytics.timeline) carries its latest event already, so the events are needed only
+    for a frame without one: Status vs reality then reads its stored flow report, not 180,000 events."""
+    if "last_event_at" in tl:
+        from_events = pd.to_datetime(tl["last_event_at"])
+    else:
+        latest = events.groupby("work_item_id")["at"].max() if events is not None else pd.Series(dtype=object)
+        from_events = pd.to_datetime(tl["id"].map(latest)) if len(latest) else pd.Series(pd.NaT, index=tl.index)
     return pd.concat([from_events, tl["updated_at"]], axis=1).max(axis=1)
 
 
-def stale_items(tl: pd.DataFrame, events: pd.DataFrame, as_of: pd.Timestamp, stale_days: int = 14) -> pd.DataFrame:
+def stale_items(tl: pd.DataFrame, events: pd.DataFrame | None, as_of: pd.Timestamp,
+                stale_days: int = 14) -> pd.DataFrame:
     """Open items whose reported state has not changed for ``stale_days`` days."""
     out = tl[tl["is_open"]].copy()
     out["last_update"] = last_update(out, events)
@@ -35,7 +42,7 @@ def stale_items(tl: pd.DataFrame, events: pd.DataFrame, as_of: pd.Timestamp, sta
     return out[out["days_since_update"] > stale_days].sort_values("days_since_update", ascending=False)
 
 
-def green_but_red_items(tl: pd.DataFrame, events: pd.DataFrame, objective_status: pd.DataFrame,
+def green_but_red_items(tl: pd.DataFrame, events: pd.DataFrame | None, objective_status: pd.DataFrame,
                         kpi_status: pd.DataFrame, as_of: pd.Timestamp, p85_days: float | None,
                         stale_days: int = 14) -> pd.DataFrame:
     """Open work items reported green/amber with at least one measured-red cause.
@@ -151,12 +158,11 @@ def status_vs_reality(objectives: pd.DataFrame, items: pd.DataFrame) -> pd.DataF
     return both.sort_values("gap_days", ascending=False, na_position="last", ignore_index=True)
 
 
-def reality_report(kpi_report: KpiReport, flow_report: FlowReport, events: pd.DataFrame,
-                   stale_days: int = 14) -> pd.DataFrame:
+def reality_report(kpi_report: KpiReport, flow_report: FlowReport, stale_days: int = 14) -> pd.DataFrame:
     """Objectives and work items reported green/amber but measured red, ranked by how long the gap has lasted."""
     status, objectives = kpi_report["status"], kpi_report["objectives"]
     kpi_as_of = status["latest_period"].max() if status["latest_period"].notna().any() else flow_report["as_of"]
-    items = green_but_red_items(flow_report["timeline"], events, objectives, status, flow_report["as_of"],
+    items = green_but_red_items(flow_report["timeline"], None, objectives, status, flow_report["as_of"],
                                 flow_report["percentiles"].get(0.85), stale_days)
     return status_vs_reality(green_but_red_objectives(objectives, status, pd.Timestamp(kpi_as_of)), items)
 

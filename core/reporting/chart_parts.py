@@ -26,6 +26,7 @@ QUANTILE = 0.99
 HEADROOM = 1.2
 EDGE_SYMBOL = "triangle-up"  # a point beyond the axis, drawn at its edge
 EDGE_SYMBOL_LOW = "triangle-down"
+MAX_POINTS = 2000  # a scatter draws at most this many points (a browser and plotly's validation slow down past it)
 NOTE_NAME = "scale-note"  # the annotation's name, so a test (or a reader of the JSON) finds it
 
 
@@ -155,6 +156,20 @@ def note_text(sc: Scale, unit: str = "days", what: str = "point(s)") -> str | No
         why = "infinite, missing or negative" if sc.floor == 0 else "infinite or missing"
         parts.append(f"{sc.dropped} {what} without a usable value ({why}) not drawn")
     return "; ".join(parts) or None
+
+
+def thinned(rows: pd.DataFrame, column: str, what: str = "items",
+            limit: int = MAX_POINTS) -> tuple[pd.DataFrame, str | None]:
+    """At most ``limit`` rows to draw: the half with the highest ``column`` (the oldest, the slowest: the ones to
+    act on) and an even random sample of the rest (the same on every run), and the note that says so; all rows and
+    no note when they fit."""
+    if len(rows) <= limit:
+        return rows.copy(), None
+    top = rows[column].nlargest(limit // 2).index
+    rest = rows.drop(index=top)
+    drawn = pd.concat([rows.loc[top], rest.sample(n=limit - len(top), random_state=0)]).sort_index()
+    return drawn, (f"{len(drawn):,} of {len(rows):,} {what} drawn: the {len(top):,} highest and an even sample of "
+                   "the rest (the tables list every one)")
 
 
 def add_note(fig: go.Figure, text: str | None, xref: str = "paper", yref: str = "paper") -> None:

@@ -101,7 +101,7 @@ def views_at(frames: dict[str, pd.DataFrame], cutoff: pd.Timestamp | None, opts:
         signals = signals[signals["state"] != "resolved"]
     flow = flow_report(items, events, frames["deps"], as_of=cutoff) if len(items) else None
     kpi = kpi_report(frames["kpis"], readings, frames["incentives"], frames["effects"], frames["objectives"])
-    reality = reality_report(kpi, flow, events, opts.stale_status_days) if flow is not None else pd.DataFrame()
+    reality = reality_report(kpi, flow, opts.stale_status_days) if flow is not None else pd.DataFrame()
     align_items = frames["alignment_items"]
     if cutoff is not None and len(align_items):
         then = items.set_index("id")

@@ -21,7 +21,7 @@ from core.flow import queries as flow_queries
 from core.kpis import queries as kpi_queries
 from core.store import batches as batch_store
 from core.store import snapshots, tables
-from core.store.values import plausible_span
+from core.store.values import choices, plausible_span
 from core.strategy import queries as strategy_queries
 
 if TYPE_CHECKING:
@@ -123,8 +123,7 @@ def _kpi_report(inp: ViewInputs) -> KpiReport:
 def _reality(inp: ViewInputs, stale_days: int) -> pd.DataFrame:
     from core.kpis.health import reality_report
 
-    return reality_report(view(inp, "kpi_report"), view(inp, "flow_report", (), (), (), None, ()), inp.flow()[1],
-                          stale_days)
+    return reality_report(view(inp, "kpi_report"), view(inp, "flow_report", (), (), (), None, ()), stale_days)
 
 
 def _alignment_choices(inp: ViewInputs) -> dict[str, object]:
@@ -191,8 +190,8 @@ VIEWS: dict[str, Callable[..., object]] = {
 
 
 def _options(frame: pd.DataFrame, column: str) -> list[object]:
-    """A filter's choices: the distinct values present, sorted, blanks left out."""
-    return sorted(frame[column].dropna().unique().tolist()) if column in frame else []
+    """A column's filter choices (core.store.values.choices); none when the frame lacks the column."""
+    return choices(frame[column]) if column in frame else []
 
 
 def view(inp: ViewInputs, name: str, *params: object) -> object:  # each caller knows its view's type

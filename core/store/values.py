@@ -95,6 +95,11 @@ def implausible_dates(values: pd.Series) -> pd.Series:
     return when.notna() & ((when < PLAUSIBLE_FROM) | (when > latest))
 
 
+def choices(values: pd.Series) -> list[object]:
+    """A filter's choices: the distinct values present, sorted, blanks left out (every page's and view's)."""
+    return sorted(values.dropna().unique().tolist())
+
+
 def plausible_span(*dates: pd.Series) -> tuple[date, date]:
     """The first and last plausible day among these dates (today and today when there are none): a period
     picker's range, which one wild date must not stretch to decades."""

@@ -41,7 +41,7 @@ def test_migration_reported_green_while_measured_red(loaded) -> None:
     engine, report = loaded
     items, events, deps = flow_queries.work_items_frame(engine), flow_queries.status_events_frame(engine), flow_queries.dependencies_frame(
         engine)
-    gaps = health.reality_report(report, flow_report(items, events, deps), events)
+    gaps = health.reality_report(report, flow_report(items, events, deps))
     listed = gaps.set_index("key")
     assert listed.loc["O3", "reported"] == "green" and "K-MIG is red" in listed.loc["O3", "causes"]
     for key in ("MIG-08", "MIG-09", "MIG-10"):

@@ -96,6 +96,14 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict]:
     eng.dispose()
 
 
+@pytest.fixture(scope="module")
+def helpdesk(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The real helpdesk event log: thousands of finished cases, more than a scatter draws."""
+    eng = engine_with(tmp_path_factory, "eventlog_helpdesk.csv")
+    yield build_report(load_frames(eng))
+    eng.dispose()
+
+
 # --------------------------------------------------------------------------- 1. axes a wild value cannot wreck
 def test_the_shared_scale_clips_counts_and_stays_finite() -> None:
     sc = ax.scale(WILD)
@@ -358,3 +366,32 @@ def test_old_signatures_still_work() -> None:
     assert charts.objective_treemap(pd.DataFrame(columns=["pillar", "objective", "team", "items", "effort"]),
                                     "effort").data
 
+
+
+def test_a_scatter_of_thousands_of_real_cases_draws_the_slowest_and_a_sample_and_says_so(helpdesk: dict) -> None:
+    """Plotly spent seconds validating 100,000 markers: the cycle-time chart draws MAX_POINTS, always including
+    the slowest half of them, over an axis and percentiles of every finished case, and its note says so."""
+    flow = helpdesk["views"]["flow"]
+    done, pcts = flow["finished"], flow["percentiles"]
+    finite = done[np.isfinite(done["cycle_days"]) & (done["cycle_days"] >= 0)]
+    assert len(finite) > ax.MAX_POINTS  # the real file has more cases than a chart draws
+    fig = charts.cycle_time_chart(done, pcts)
+    drawn = list(fig.data[0].customdata)
+    assert len(drawn) == ax.MAX_POINTS and len(set(drawn)) == ax.MAX_POINTS
+    slowest = finite.nlargest(ax.MAX_POINTS // 2, "cycle_days")["id"]
+    assert set(slowest) <= set(drawn)
+    (note,) = notes(fig)
+    assert f"{ax.MAX_POINTS:,} of {len(finite):,} finished items drawn" in note
+    assert charts.cycle_time_chart(done, pcts).data[0].customdata.tolist() == drawn  # the same sample every run
+    assert_sane_axes(fig, ("yaxis",))
+    assert axis_ranges(fig)["yaxis"][1] >= max(v for v in pcts.values() if v < axis_ranges(fig)["yaxis"][1])
+
+
+def test_thinning_keeps_small_frames_whole_and_never_mutates() -> None:
+    rows = pd.DataFrame({"v": np.arange(30.0)})
+    kept, note = ax.thinned(rows, "v", limit=50)
+    assert note is None and kept.equals(rows) and kept is not rows
+    before = rows.copy()
+    kept, note = ax.thinned(rows, "v", "items", limit=10)
+    pd.testing.assert_frame_equal(rows, before)
+    assert len(kept) == 10 and set(range(25, 30)) <= set(kept["v"].astype(int)) and note.startswith("10 of 30 items")

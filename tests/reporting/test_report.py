@@ -48,7 +48,7 @@ def test_each_headline_figure_is_its_views_own_function(sample) -> None:
     for band in ("green", "amber", "red", "grey"):
         assert figs[f"kpi_{band}"] == int((kpi["status"]["status"] == band).sum())
     assert figs["conflicts"] == len(kpi["conflicts"])
-    assert figs["green_but_red"] == len(reality_report(kpi, flow, frames["events"], 14))
+    assert figs["green_but_red"] == len(reality_report(kpi, flow, 14))
     assert figs["open_signals"] == int((frames["signals"]["state"] != "resolved").sum())
     # done per week: each workflow's finishes in exactly the 4 weeks up to its own latest change, summed
     tl = flow["timeline"]
