@@ -2,14 +2,7 @@
 import streamlit as st
 
 from core.alignment import worklist
-from core.alignment.analytics import (
-    DRILL,
-    MATCH_TYPES,
-    attribute_fields,
-    hidden_items_of,
-    items_under,
-    size_measures,
-)
+from core.alignment.analytics import DRILL, MATCH_TYPES, attribute_fields, hidden_items_of, items_under, size_measures
 from core.alignment.rules import (
     Link,
     add_rule,
@@ -22,6 +15,7 @@ from core.alignment.rules import (
 )
 from core.reporting import charts
 from core.reporting.charts import selected_values
+from core.reporting.views import SUGGESTIONS_SHOWN
 from core.text import inert
 from ui import cache, chrome, signin
 
@@ -145,7 +139,7 @@ with rules_tab:
 with suggest_tab:
     st.caption("Text similarity (TF-IDF) between each unlinked item and each objective's title, description and "
                "the work already linked to it. Scores run from 0 to 1; below 0.05 nothing is suggested.")
-    sugg = cache.suggestions(key, tuple(sources), 2000)
+    sugg = cache.suggestions(key, tuple(sources), SUGGESTIONS_SHOWN)
     if sugg.empty:
         st.info("No suggestions: every item is linked, or no objective resembles the unlinked work.")
     else:

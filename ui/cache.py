@@ -237,11 +237,9 @@ def rule_counts(key: DataKey) -> pd.DataFrame:
 
 @st.cache_resource(show_spinner="Scoring suggestions…", max_entries=4)
 def suggestions(key: DataKey, sources: tuple[str, ...], limit: int) -> pd.DataFrame:
-    """Objectives suggested for the first ``limit`` unlinked items of these sources (none picked: all)."""
-    from core.alignment.analytics import suggest_for_unlinked
-
-    frames = alignment_frames(key)
-    return suggest_for_unlinked(frames["items"], frames["objectives"], sources, limit)
+    """Objectives suggested for the first ``limit`` unlinked items of these sources (none picked: all); kept per
+    data version, so a cold page need not load scikit-learn and score again."""
+    return views.view(inputs(key), "suggestions", sources, limit)  # type: ignore[return-value]
 
 
 def audit_key(key: DataKey) -> AuditKey:

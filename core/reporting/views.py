@@ -149,6 +149,13 @@ def _rule_counts(inp: ViewInputs) -> pd.DataFrame:
     return rule_counts(frames["items"], frames["rules"])
 
 
+def _suggestions(inp: ViewInputs, sources: tuple[str, ...], limit: int) -> pd.DataFrame:
+    from core.alignment.analytics import suggest_for_unlinked
+
+    frames = inp.alignment()
+    return suggest_for_unlinked(frames["items"], frames["objectives"], sources, limit)
+
+
 def _overview(inp: ViewInputs, period_days: int, stale_source_days: int) -> ExecutiveReport:
     from core.reporting.report import ReportOptions, build_report
 
@@ -186,7 +193,8 @@ def _as_shown(report: ExecutiveReport) -> ExecutiveReport:
 VIEWS: dict[str, Callable[..., object]] = {
     "flow_choices": _flow_choices, "flow_report": _flow_report, "kpi_report": _kpi_report, "reality": _reality,
     "alignment_choices": _alignment_choices, "alignment_report": _alignment_report, "rule_counts": _rule_counts,
-    "overview": _overview}
+    "suggestions": _suggestions, "overview": _overview}
+SUGGESTIONS_SHOWN = 2_000  # unlinked items the Alignment page scores (scoring costs time per item)
 
 
 def _options(frame: pd.DataFrame, column: str) -> list[object]:
@@ -217,7 +225,7 @@ def default_views(inp: ViewInputs, opts: ReportOptions) -> list[tuple[str, tuple
     align_span = view(inp, "alignment_choices")["span"]  # type: ignore[index]
     return [("overview", (opts.period_days, opts.stale_source_days)), ("kpi_report", ()),
             ("flow_report", ((), (), (), flow_span, ())), ("reality", (opts.stale_status_days,)),
-            ("alignment_report", ((), (), align_span)), ("rule_counts", ())]
+            ("alignment_report", ((), (), align_span)), ("rule_counts", ()), ("suggestions", ((), SUGGESTIONS_SHOWN))]
 
 
 def refresh(engine: Engine, scope: str | None = None, opts: ReportOptions | None = None) -> dict[str, float]:
