@@ -2,7 +2,7 @@
 import streamlit as st
 
 from core.alignment import worklist
-from core.alignment.analytics import DRILL, MATCH_TYPES, attribute_fields, hidden_items_of, items_under, size_measures
+from core.alignment.analytics import DRILL, MATCH_TYPES, hidden_items_of, items_under, size_measures
 from core.alignment.rules import (
     Link,
     add_rule,
@@ -107,7 +107,7 @@ with rules_tab:
     else:
         st.markdown("**New rule**: work items whose field matches → objective")
         f1, f2, f3 = st.columns(3)
-        field = f1.selectbox("Field", rule_fields(attribute_fields(items)), key="rule_field")
+        field = f1.selectbox("Field", rule_fields(choices["attributes"]), key="rule_field")
         match_type = f2.selectbox("Match", MATCH_TYPES, key="rule_match")
         pattern = f3.text_input("Value or pattern", key="rule_pattern", max_chars=500,
                                 help="A regex runs on RE2: linear time, no back-references or look-arounds.")

@@ -86,10 +86,9 @@ st.caption((f"Data as of {as_of:%d %b %Y %H:%M}" if as_of is not None else "No d
            + f" · arrows show the change over the previous {report['period_days']} days")
 
 views = report["views"]
-if len(views["kpi"]["objectives"]):
-    st.plotly_chart(charts.strategy_picture(views["kpi"]["objectives"],
-                                            views["alignment"]["items"] if views["alignment"] else None),
-                    key="strategy", on_select="rerun", selection_mode="points", width="stretch")
+drawn = cache.overview_charts(key, opts.period_days, opts.stale_source_days)
+if "strategy" in drawn:
+    st.plotly_chart(drawn["strategy"], key="strategy", on_select="rerun", selection_mode="points", width="stretch")
     codes = [str(c) for c in charts.selected_values(st.session_state.get("strategy"))][:1]
     if codes:
         objective_card(views, codes[0])
@@ -105,7 +104,6 @@ SECTIONS = {"Alignment": ["linked_share", "hidden_ratio"],
 LINKS = {"Alignment": ("alignment", "Open alignment"), "Flow": ("flow", "Open bottlenecks"),
          "KPI health": ("kpi", "Open KPI conflicts"), "Status vs reality": ("reality", "Open status vs reality")}
 by_key = {row["key"]: row for row in report["headline"]}
-trends = report["trends"]
 for section, keys in SECTIONS.items():
     with st.container(border=True):
         head, link = st.columns([3, 1])
@@ -120,8 +118,8 @@ for section, keys in SECTIONS.items():
                        delta=format_change(row["change"], row["format"]), delta_color=colour, help=row["help"])
             if row["note"]:
                 col.caption(inert(row["note"]))
-            if k in trends:  # figures with no cheap honest history have none (core.reporting.trends)
-                col.plotly_chart(charts.sparkline(trends[k]), key=f"trend_{k}", width="stretch",
+            if k in report["trends"]:  # figures with no cheap honest history have none (core.reporting.trends)
+                col.plotly_chart(drawn[k], key=f"trend_{k}", width="stretch",
                                  config={"displayModeBar": False})
         if section == "Flow":
             flow = report["views"]["flow"]

@@ -8,6 +8,8 @@ and a column-config description come back, the input is never changed.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import re
 from dataclasses import dataclass, field
 
@@ -113,10 +115,33 @@ def _present_column(name: str, col: pd.Series) -> tuple[pd.Series, str | None]:
             whole = values.dropna()
             return values, ("integer" if len(whole) and (whole == whole.round()).all() else "number")
         return values, None
-    out = col.map(cell_text)
+    out = _cell_texts(col)
     if name.lower() in CODED or label_of(name).lower() in CODED:
-        out = out.map(_words)
+        out = _map_distinct(out, _words)
     return out, None
+
+
+SCALAR_KINDS = frozenset({"string", "empty", "integer", "floating", "mixed-integer-float", "boolean", "decimal",
+                          "datetime", "datetime64", "date", "time", "timedelta", "timedelta64", "bytes"})  # no dict
+
+
+def _cell_texts(col: pd.Series) -> pd.Series:
+    """:func:`cell_text` of every cell; a column of plain text in one vectorised step (a 50,000-row table took a
+    second per rerun cell by cell)."""
+    if pd.api.types.infer_dtype(col, skipna=True) in SCALAR_KINDS:
+        return col.astype(object).where(col.notna(), None)
+    out = col.map(cell_text).astype(object)  # pandas turns the None of a blank back into NaN
+    return out.where(out.notna(), None)
+
+
+def _map_distinct(col: pd.Series, fn: Callable[[object], object]) -> pd.Series:
+    """``fn`` of each distinct value once (missing stays None); the column's repeats share the result."""
+    try:
+        codes, uniques = pd.factorize(col, use_na_sentinel=True)
+    except TypeError:  # an unhashable cell (a dict): value by value
+        return col.map(fn)
+    mapped = np.array([None, *(fn(u) for u in uniques)], dtype=object)
+    return pd.Series(mapped[codes + 1], index=col.index, dtype=object)
 
 
 def present(frame: pd.DataFrame, keep: frozenset[str] = frozenset()) -> Presented:
@@ -131,7 +156,7 @@ def present(frame: pd.DataFrame, keep: frozenset[str] = frozenset()) -> Presente
         used.add(label)
         if name in keep:  # the caller's own column config formats it; a dict or list still reads as text
             col = frame[name]
-            columns[label] = col.map(cell_text) if col.dtype == object else col
+            columns[label] = _cell_texts(col) if col.dtype == object else col
             continue
         columns[label], fmt = _present_column(str(name), frame[name])
         if fmt:

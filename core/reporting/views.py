@@ -127,9 +127,13 @@ def _reality(inp: ViewInputs, stale_days: int) -> pd.DataFrame:
 
 
 def _alignment_choices(inp: ViewInputs) -> dict[str, object]:
-    """What the Alignment sidebar offers: teams, sources, and the span of the items' dates."""
+    """What the Alignment sidebar offers: teams, sources, the span of the items' dates; and the kept attribute
+    names a rule can match."""
+    from core.alignment.analytics import attribute_fields
+
     items = inp.alignment()["items"]
     return {"teams": _options(items, "team"), "sources": _options(items, "source"), "items": len(items),
+            "attributes": attribute_fields(items),
             "span": plausible_span(items["created_at"], items["done_at"])}
 
 

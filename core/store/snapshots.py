@@ -6,13 +6,19 @@ every commit bumps the version (core.store.tables.bump_data_version), so a store
 does not describe, and rows of older versions are pruned on the next save. Servers sharing one database share
 the stored views too. The table is derived: losing it costs time, never data, and no batch or audit entry
 mentions it.
+
+A stored view is also keyed on the code that computed it (:func:`code_fingerprint`): after an upgrade, views
+computed by the older code for the same data are not served (their shape or their rules may have changed).
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import time
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Callable, TypeVar
 
 import sqlalchemy as sa
@@ -35,7 +41,18 @@ class ViewKey:
     params: tuple[object, ...] = ()
 
     def params_text(self) -> str:
-        return json.dumps(codec.skeleton(self.params), sort_keys=True, separators=(",", ":"))
+        """The arguments as stored: with the code's fingerprint first, so other code never reads this copy."""
+        return json.dumps([code_fingerprint(), codec.skeleton(self.params)], sort_keys=True, separators=(",", ":"))
+
+
+@cache
+def code_fingerprint() -> str:
+    """A digest of every module under core/ (what computes the views), read once per process (about 5 ms)."""
+    digest = hashlib.sha256()
+    root = Path(__file__).resolve().parents[1]
+    for path in sorted(root.rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def load(engine: Engine, key: ViewKey, version: int) -> tuple[bool, object]:

@@ -141,3 +141,19 @@ def test_the_cli_refreshes_the_views_the_pages_open_with(engine, db_url, monkeyp
              if version == tables.data_version(engine)}
     assert {"overview", "flow_report", "alignment_report", "kpi_report", "reality", "rule_counts",
             "suggestions"} <= names
+
+
+def test_a_view_stored_by_other_code_is_not_served_after_an_upgrade(engine, monkeypatch) -> None:
+    """Same data, new code: the older code's copy (its shape or rules may differ) is recomputed, not read."""
+    load_sample(engine)
+    version = tables.data_version(engine)
+    key = snapshots.ViewKey("flow_choices", None)
+    monkeypatch.setattr(snapshots, "code_fingerprint", lambda: "an-older-release")
+    older = views.view(views.ViewInputs(engine, version, None), "flow_choices")
+    assert snapshots.load(engine, key, version)[0]  # stored for the older code
+    monkeypatch.undo()
+    assert snapshots.load(engine, key, version) == (False, None)
+    now = views.view(views.ViewInputs(engine, version, None), "flow_choices")
+    same(now, older)  # recomputed (and the same, since the code did not really change)
+    assert snapshots.load(engine, key, version)[0]
+    assert len([r for r in snapshots.stored_versions(engine) if r[0] == "flow_choices"]) == 2  # both, apart
