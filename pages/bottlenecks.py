@@ -68,61 +68,67 @@ def chart(fig: go.Figure, chart_key: str) -> None:
     st.plotly_chart(fig, key=chart_key, on_select="rerun", selection_mode=("points", "box"), width="stretch")
 
 
+# Tracked tabs run only the open one: drawing all eight charts was most of a cold page at 120k items
 aging_tab, flow_tab, wait_tab, load_tab, late_tab = st.tabs(
-    ["Aging WIP", "Flow", "Waits between teams", "Owner load", "Overdue"])
-with aging_tab:
-    chart(figure("aging"), "aging")
-    drill("aging", report["aging"], "id", ("age_days",))
-    beyond = rows_of.past_p85(report["aging"])
-    st.markdown(f"**{len(beyond):,} item(s) older than the 85th percentile of past cycle times**")
-    chrome.table(beyond[["age_days", *DRILL_COLUMNS]], "aging_past_p85")
-with flow_tab:
-    if report["cfd_sentence"]:
-        st.info(report["cfd_sentence"])
-    chart(figure("cfd"), "cfd")
-    bands = selected_values(st.session_state.get("cfd"))
-    if bands:
-        week, status, in_band = rows_of.band_items(tl, cache.flow_frames(key)[1], bands[0])
-        st.markdown(f"**{len(in_band):,} item(s) '{status.replace('_', ' ')}' at the end of the week of {week}**")
-        chrome.table(in_band[DRILL_COLUMNS], "cfd_band_rows")
-    done = report["finished"]
-    chart(figure("cycle"), "cycle")
-    drill("cycle", done, "id", ("cycle_days",))
-    chart(figure("throughput"), "throughput")
-    weeks = [pd.Timestamp(w) for w in selected_values(st.session_state.get("throughput"))]
-    if weeks:
-        drill_rows = rows_of.finished_in_weeks(done, weeks)
-        st.markdown(f"**{len(drill_rows):,} item(s) finished in the selected week(s)**")
-        chrome.table(drill_rows[["finish", *DRILL_COLUMNS]], "throughput_rows")
-    st.markdown("**Lead time (created → done) by team**")
-    chrome.table(report["lead_by_team"].round(1), "lead_time_by_team")
-with wait_tab:
-    if report["team_waits"].empty:
-        st.success("No item waits on an unfinished item of another team.")
-    else:
-        chart(figure("waits"), "waits")
-        if report["chain"]:
-            st.markdown(f"**Longest chain of unfinished work:** {inert(' ← '.join(report['chain']))}")
-        waits = report["waits"].rename(columns={"up_team": "team_waited_on"})
-        cols = ["down_external_key", "down_title", "down_team", "up_external_key", "team_waited_on", "days_waiting",
-                "upstream_overdue", "down_source_file", "down_source_row"]
-        picked = selected_values(st.session_state.get("waits"))
-        shown = rows_of.picked(waits, "team_waited_on", picked) if picked else waits
-        st.markdown(f"**{len(shown):,} row(s) behind your selection**" if picked else "**Every wait**")
-        chrome.table(shown[cols], "cross_team_waits")
-    if not report["blocked_alone"].empty:
-        st.markdown("**Blocked with nothing recorded to wait on** (ask the owner what blocks them)")
-        chrome.table(report["blocked_alone"][["days_blocked", *DRILL_COLUMNS]], "blocked_alone")
-with load_tab:
-    by = st.radio("Load by", ["owner", "team"], horizontal=True, format_func=str.title)
-    load = report[f"{by}_load"]
-    chart(figure(f"load_{by}"), f"load_{by}")
-    drill(f"load_{by}", rows_of.work_in_progress(tl, by), by)
-    chrome.table(load.round(1), f"load_by_{by}")
-with late_tab:
-    late = report["overdue"]
-    if late.empty:
-        st.success("Nothing is overdue.")
-    else:
-        chart(figure("late"), "late")
-        drill("late", rows_of.labelled(late, "team"), "team", ("days_late", "due_at"))
+    ["Aging WIP", "Flow", "Waits between teams", "Owner load", "Overdue"], key="bottlenecks_tab", on_change="rerun")
+if aging_tab.open:
+    with aging_tab:
+        chart(figure("aging"), "aging")
+        drill("aging", report["aging"], "id", ("age_days",))
+        beyond = rows_of.past_p85(report["aging"])
+        st.markdown(f"**{len(beyond):,} item(s) older than the 85th percentile of past cycle times**")
+        chrome.table(beyond[["age_days", *DRILL_COLUMNS]], "aging_past_p85")
+if flow_tab.open:
+    with flow_tab:
+        if report["cfd_sentence"]:
+            st.info(report["cfd_sentence"])
+        chart(figure("cfd"), "cfd")
+        bands = selected_values(st.session_state.get("cfd"))
+        if bands:
+            week, status, in_band = rows_of.band_items(tl, cache.flow_frames(key)[1], bands[0])
+            st.markdown(f"**{len(in_band):,} item(s) '{status.replace('_', ' ')}' at the end of the week of {week}**")
+            chrome.table(in_band[DRILL_COLUMNS], "cfd_band_rows")
+        done = report["finished"]
+        chart(figure("cycle"), "cycle")
+        drill("cycle", done, "id", ("cycle_days",))
+        chart(figure("throughput"), "throughput")
+        weeks = [pd.Timestamp(w) for w in selected_values(st.session_state.get("throughput"))]
+        if weeks:
+            drill_rows = rows_of.finished_in_weeks(done, weeks)
+            st.markdown(f"**{len(drill_rows):,} item(s) finished in the selected week(s)**")
+            chrome.table(drill_rows[["finish", *DRILL_COLUMNS]], "throughput_rows")
+        st.markdown("**Lead time (created → done) by team**")
+        chrome.table(report["lead_by_team"].round(1), "lead_time_by_team")
+if wait_tab.open:
+    with wait_tab:
+        if report["team_waits"].empty:
+            st.success("No item waits on an unfinished item of another team.")
+        else:
+            chart(figure("waits"), "waits")
+            if report["chain"]:
+                st.markdown(f"**Longest chain of unfinished work:** {inert(' ← '.join(report['chain']))}")
+            waits = report["waits"].rename(columns={"up_team": "team_waited_on"})
+            cols = ["down_external_key", "down_title", "down_team", "up_external_key", "team_waited_on", "days_waiting",
+                    "upstream_overdue", "down_source_file", "down_source_row"]
+            picked = selected_values(st.session_state.get("waits"))
+            shown = rows_of.picked(waits, "team_waited_on", picked) if picked else waits
+            st.markdown(f"**{len(shown):,} row(s) behind your selection**" if picked else "**Every wait**")
+            chrome.table(shown[cols], "cross_team_waits")
+        if not report["blocked_alone"].empty:
+            st.markdown("**Blocked with nothing recorded to wait on** (ask the owner what blocks them)")
+            chrome.table(report["blocked_alone"][["days_blocked", *DRILL_COLUMNS]], "blocked_alone")
+if load_tab.open:
+    with load_tab:
+        by = st.radio("Load by", ["owner", "team"], horizontal=True, format_func=str.title)
+        load = report[f"{by}_load"]
+        chart(figure(f"load_{by}"), f"load_{by}")
+        drill(f"load_{by}", rows_of.work_in_progress(tl, by), by)
+        chrome.table(load.round(1), f"load_by_{by}")
+if late_tab.open:
+    with late_tab:
+        late = report["overdue"]
+        if late.empty:
+            st.success("Nothing is overdue.")
+        else:
+            chart(figure("late"), "late")
+            drill("late", rows_of.labelled(late, "team"), "team", ("days_late", "due_at"))
