@@ -167,7 +167,7 @@ def _table_problems(label: str, frame: pd.DataFrame, config: dict[str, dict]) ->
     return problems
 
 
-TRACKED_TABS = {"flow": "bottlenecks_tab", "my_work": "my_work_tab"}  # pages that run only the open tab
+TRACKED_TABS = {"flow": "bottlenecks_tab", "my_work": "my_work_tab", "alignment": "alignment_tab"}  # pages that run only the open tab
 assert set(TRACKED_TABS) <= {p.key for p in PAGES}
 
 

@@ -57,6 +57,9 @@ def test_a_demoted_admin_has_executive_rights_at_the_next_rerun(local, db_url) -
     auth.add_user(local, "ada", PASSWORD, "admin", ROOT_ADMIN)
     at = signed_in(local, "alignment.py", "ada")
     other = signed_in(local, "alignment.py", "root")  # a second session, of another admin
+    for session in (at, other):  # both on the Rules tab (the page runs only the open tab)
+        session.session_state["alignment_tab"] = "Rules"
+        session.run()
     assert "admin" in signed_in_as(at) and any(b.label == "Add rule" for b in at.button)
     cli(db_url, "users", "set-role", "ada", "--role", "executive")  # as the probe did, from the command line
     at.run()
@@ -87,7 +90,9 @@ def test_a_password_reset_or_a_switched_off_account_ends_the_session(local, db_u
 PREVIEW = """
 import time
 from streamlit.testing.v1 import AppTest
-at = AppTest.from_file("pages/alignment.py", default_timeout=120).run()
+at = AppTest.from_file("pages/alignment.py", default_timeout=120)
+at.session_state["alignment_tab"] = "Rules"
+at.run()
 at.selectbox(key="rule_field").select("title")
 at.selectbox(key="rule_match").select("regex")
 started = time.perf_counter()
@@ -151,8 +156,14 @@ def test_no_chart_on_any_page_draws_imported_text_as_markup(engine, db_env, page
     at = AppTest.from_file(str(PAGES / page), default_timeout=180).run()
     assert not at.exception
     specs = figures(at)
-    if page == "bottlenecks.py":
-        at.radio[0].set_value("team").run()  # the load chart by team too
+    if page == "bottlenecks.py":  # every tab runs only when open: each in turn, the load chart by team too
+        for label in [t.label for t in at.tabs][1:]:
+            at.session_state["bottlenecks_tab"] = label
+            at.run()
+            specs += figures(at)
+        at.session_state["bottlenecks_tab"] = "Owner load"
+        at.run()
+        at.radio[0].set_value("team").run()
         specs += figures(at)
     assert specs, f"{page}: no chart found"
     for spec in specs:
