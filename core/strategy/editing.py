@@ -327,4 +327,5 @@ def objective_tree(objectives: pd.DataFrame) -> pd.DataFrame:
     out["level"] = out["code"].map(lambda c: pos[c][1])
     out["tree"] = [("    " * lvl + ("└ " if lvl else "") + f"{c} {t}") for c, t, lvl in
                    zip(out["code"], out["title"], out["level"])]
-    return out.iloc[sorted(range(len(out)), key=lambda i: pos[out["code"].iloc[i]][0])].reset_index(drop=True)
+    rank = [pos[c][0] for c in out["code"]]
+    return out.iloc[sorted(range(len(out)), key=rank.__getitem__)].reset_index(drop=True)
