@@ -50,8 +50,12 @@ class Scale:
 
     def symbols(self, normal: str = "circle") -> list[str]:
         """Marker symbols of the kept points: the edge marker where a point is not to scale."""
-        return [EDGE_SYMBOL_LOW if b and t < self.low else EDGE_SYMBOL if b else normal
-                for b, t in zip(self.beyond, self.true)]
+        return symbols_of(self.beyond, self.true, self.low, normal)
+
+
+def symbols_of(beyond: Iterable[bool], true: Iterable[float], low: float, normal: str = "circle") -> list[str]:
+    """Each point's marker: ▼ beyond the axis below ``low``, ▲ beyond it above, else ``normal``."""
+    return [EDGE_SYMBOL_LOW if b and t < low else EDGE_SYMBOL if b else normal for b, t in zip(beyond, true)]
 
 
 def _floats(values: Any) -> pd.Series:
@@ -161,14 +165,14 @@ def note_text(sc: Scale, unit: str = "days", what: str = "point(s)") -> str | No
 def thinned(rows: pd.DataFrame, column: str, what: str = "items",
             limit: int = MAX_POINTS) -> tuple[pd.DataFrame, str | None]:
     """At most ``limit`` rows to draw: the half with the highest ``column`` (the oldest, the slowest: the ones to
-    act on) and an even random sample of the rest (the same on every run), and the note that says so; all rows and
-    no note when they fit."""
+    act on) and a random sample of the rest (seeded: the same on every run), and the note that says so; all rows
+    and no note when they fit."""
     if len(rows) <= limit:
         return rows.copy(), None
     top = rows[column].nlargest(limit // 2).index
     rest = rows.drop(index=top)
     drawn = pd.concat([rows.loc[top], rest.sample(n=limit - len(top), random_state=0)]).sort_index()
-    return drawn, (f"{len(drawn):,} of {len(rows):,} {what} drawn: the {len(top):,} highest and an even sample of "
+    return drawn, (f"{len(drawn):,} of {len(rows):,} {what} drawn: the {len(top):,} highest and a random sample of "
                    "the rest (the tables list every one)")
 
 

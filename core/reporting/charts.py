@@ -67,7 +67,7 @@ def _percentile_lines(fig: go.Figure, pcts: dict[float, float], sc: ax.Scale) ->
     return off
 
 
-def scale_note(fig: go.Figure, sc: ax.Scale, *more: str, unit: str = "days", what: str = "point(s)") -> None:
+def scale_note(fig: go.Figure, sc: ax.Scale, *more: str | None, unit: str = "days", what: str = "point(s)") -> None:
     ax.add_note(fig, "; ".join(t for t in (ax.note_text(sc, unit, what), *more) if t))
 
 
@@ -82,8 +82,7 @@ def _duration_points(frame: pd.DataFrame, column: str, pcts: dict[float, float],
     kept = rows[sc.keep.to_numpy()].copy()
     kept["_y"], kept["_beyond"], kept["_true_value"] = sc.plotted.to_numpy(), sc.beyond.to_numpy(), sc.true.to_numpy()
     drawn, note = ax.thinned(kept, "_true_value", what)
-    drawn["_symbol"] = [ax.EDGE_SYMBOL_LOW if b and t < sc.low else ax.EDGE_SYMBOL if b else "circle"
-                        for b, t in zip(drawn["_beyond"], drawn["_true_value"])]
+    drawn["_symbol"] = ax.symbols_of(drawn["_beyond"], drawn["_true_value"], sc.low)
     drawn["_true"] = [ax.days_text(v) + (" (not to scale)" if b else "")
                       for v, b in zip(drawn["_true_value"], drawn["_beyond"])]
     return drawn, sc, note
@@ -105,7 +104,7 @@ def aging_wip_chart(aging: pd.DataFrame, pcts: dict[float, float]) -> go.Figure:
             hovertext=part["_true"].tolist(), hovertemplate="%{text}<br>Age: %{hovertext}<extra></extra>"))
     off = _percentile_lines(fig, pcts, sc)
     ax.linear_axis(fig, sc)
-    scale_note(fig, sc, *off, *([thin_note] if thin_note else []))
+    scale_note(fig, sc, *off, thin_note)
     return titled(fig, "Aging work in progress", "Status", "Age (days)")
 
 
@@ -133,7 +132,7 @@ def cycle_time_chart(done: pd.DataFrame, pcts: dict[float, float]) -> go.Figure:
                                              "<extra></extra>"))
     off = _percentile_lines(fig, pcts, sc)
     ax.linear_axis(fig, sc)
-    scale_note(fig, sc, *off, *([thin_note] if thin_note else []))
+    scale_note(fig, sc, *off, thin_note)
     return titled(fig, "Cycle time of finished items", "Finished", "Cycle time (days)")
 
 
