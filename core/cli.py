@@ -200,8 +200,9 @@ def cmd_refresh_views(args: argparse.Namespace, engine: Any) -> int:
 
     for scope in [None, *args.team]:
         spent = refresh(engine, scope)
-        print(f"{scope or 'everyone'}: {len(spent)} views ready in {sum(spent.values()):.1f} s ("
-              + ", ".join(f"{k} {v:.1f} s" for k, v in spent.items()) + ")")
+        detail = " (" + ", ".join(f"{k} {v:.1f} s" for k, v in spent.items()) + ")" if spent else ""
+        print(f"{scope or 'everyone'}: {len(spent)} views computed in {sum(spent.values()):.1f} s{detail};"
+              " every opening view is stored")
     return 0
 
 

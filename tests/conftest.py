@@ -31,6 +31,9 @@ BAROMETER = REALDATA / "fr_barometre_kpis_national.csv"
 
 
 SERVER_URL = os.environ.get("THROUGHLINE_TEST_DATABASE_URL", "").strip()  # e.g. a throwaway PostgreSQL
+# The background refresh (core.reporting.refresher) would race each test's own writes and outlive its database;
+# tests/reporting/test_background_refresh.py turns it on where it is the subject.
+os.environ.setdefault("THROUGHLINE_BACKGROUND_REFRESH", "0")
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from core.config import database_url
 from core.importing import queries as import_queries
 from core.importing.service import PreparedFile
 from core.kpis import queries as kpi_queries
-from core.reporting import views
+from core.reporting import refresher, views
 from core.reporting.views import ViewInputs
 from core.store import batches as batch_store
 from core.store import tables
@@ -56,8 +56,14 @@ def engine() -> Engine:
 
 
 def data_key(scope: str | None = None) -> DataKey:
-    """Cached views are keyed by data version *and* the viewer's scope: one user's view never reaches another's."""
-    return database_url(), tables.data_version(engine()), scope
+    """Cached views are keyed by data version *and* the viewer's scope: one user's view never reaches another's.
+
+    The first page drawn for a new version and scope also starts storing every page's opening view in the
+    background (core.reporting.refresher), whoever committed it, so the pages visited next open from stored views.
+    """
+    key: DataKey = (database_url(), tables.data_version(engine()), scope)
+    refresher.ensure(inputs(key))
+    return key
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

@@ -234,12 +234,18 @@ def default_views(inp: ViewInputs, opts: ReportOptions) -> list[tuple[str, tuple
 
 def refresh(engine: Engine, scope: str | None = None, opts: ReportOptions | None = None) -> dict[str, float]:
     """Compute and store every page's opening view for the current data version: run after a commit, so the next
-    visitor's cold page reads them. Seconds per view; a view already stored costs only its read."""
+    visitor's cold page reads them. Seconds per view computed; a view already stored is skipped."""
+    return refresh_inputs(ViewInputs(engine, tables.data_version(engine), scope), opts)
+
+
+def refresh_inputs(inp: ViewInputs, opts: ReportOptions | None = None) -> dict[str, float]:
+    """:func:`refresh` over frames a server already holds (core.reporting.refresher shares the pages' inputs)."""
     from core.reporting.report import ReportOptions
 
-    inp = ViewInputs(engine, tables.data_version(engine), scope)
     spent: dict[str, float] = {}
     for name, params in default_views(inp, opts or ReportOptions.from_env()):
+        if inp.stored and snapshots.is_stored(inp.engine, snapshots.ViewKey(name, inp.scope, params), inp.version):
+            continue
         t0 = time.perf_counter()
         view(inp, name, *params)
         spent[name] = time.perf_counter() - t0

@@ -15,7 +15,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
 import time
+import weakref
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -55,14 +57,28 @@ def code_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
+def _where(key: ViewKey, version: int) -> sa.ColumnElement[bool]:
+    t = T["viewsnapshot"]
+    return sa.and_(t.c.name == key.name, t.c.scope == (key.scope or ""), t.c.params == key.params_text(),
+                   t.c.data_version == version)
+
+
+def is_stored(engine: Engine, key: ViewKey, version: int) -> bool:
+    """Whether the view is kept for this version, without reading (or decoding) its payload."""
+    t = T["viewsnapshot"]
+    try:
+        with engine.connect() as conn:
+            return conn.execute(sa.select(t.c.data_version).where(_where(key, version))).first() is not None
+    except SQLAlchemyError:
+        return False
+
+
 def load(engine: Engine, key: ViewKey, version: int) -> tuple[bool, object]:
     """(True, the view) when it is stored for this data version; (False, None) otherwise or when unreadable."""
     t = T["viewsnapshot"]
     try:
         with engine.connect() as conn:
-            row = conn.execute(sa.select(t.c.payload).where(
-                t.c.name == key.name, t.c.scope == (key.scope or ""), t.c.params == key.params_text(),
-                t.c.data_version == version)).first()
+            row = conn.execute(sa.select(t.c.payload).where(_where(key, version))).first()
         return (True, codec.decode(bytes(row[0]))) if row else (False, None)
     except (SQLAlchemyError, ValueError, KeyError) as exc:  # a damaged or foreign row is recomputed, never shown
         log.warning("stored view %s unreadable: %s", key.name, exc)
@@ -94,17 +110,46 @@ def save(engine: Engine, key: ViewKey, version: int, value: object, seconds: flo
         return False
 
 
+class _Flight:
+    """One lock per view being computed in this process (weakly kept: it goes when nobody waits on it)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+
+
+_flights: weakref.WeakValueDictionary[tuple[str, ViewKey, int], _Flight] = weakref.WeakValueDictionary()
+_flights_guard = threading.Lock()
+
+
+def _flight(engine: Engine, key: ViewKey, version: int) -> _Flight:
+    with _flights_guard:
+        ident = (str(engine.url), key, version)
+        flight = _flights.get(ident)
+        if flight is None:
+            flight = _flights[ident] = _Flight()
+        return flight
+
+
 def remembered(engine: Engine, key: ViewKey, version: int, compute: Callable[[], V]) -> V:
     """The stored view for ``version``, or compute it and store it, unless the data changed meanwhile (a view
-    computed across a commit may mix two versions, so it is shown once and not kept)."""
+    computed across a commit may mix two versions, so it is shown once and not kept).
+
+    Within one process a view is computed once at a time: a page asking for the view the background refresh
+    (core.reporting.refresher) is computing waits for it and reads what it stored, rather than computing it too.
+    """
     found, value = load(engine, key, version)
     if found:
         return value  # type: ignore[return-value]  # stored by this function from compute() of the same key
-    t0 = time.perf_counter()
-    fresh = compute()
-    if data_version(engine) == version:
-        save(engine, key, version, fresh, time.perf_counter() - t0)
-    return fresh
+    flight = _flight(engine, key, version)
+    with flight.lock:
+        found, value = load(engine, key, version)  # stored while this thread waited
+        if found:
+            return value  # type: ignore[return-value]
+        t0 = time.perf_counter()
+        fresh = compute()
+        if data_version(engine) == version:
+            save(engine, key, version, fresh, time.perf_counter() - t0)
+        return fresh
 
 
 def stored_versions(engine: Engine) -> list[tuple[str, str, str, int, float]]:
