@@ -69,9 +69,27 @@ def _refresh_one(inp: ViewInputs, opts: ReportOptions | None) -> None:
     if data_version(inp.engine) != inp.version:
         return  # newer data: the first page drawn for it queues its own refresh
     spent = refresh_inputs(inp, opts)
+    inp.forget()  # the pages now read stored views; what they still hold stays, the rest is freed
+    _give_back_memory()
     if spent:
         log.info("stored %d opening views of data version %s in %.1f s", len(spent), inp.version,
                  sum(spent.values()))
+
+
+def _give_back_memory() -> None:
+    """Return what the refresh freed to the system: Arrow's allocator and glibc's keep freed blocks otherwise,
+    and a server would carry the refresh's peak for the rest of its life."""
+    import ctypes
+    import gc
+
+    import pyarrow as pa
+
+    gc.collect()
+    pa.default_memory_pool().release_unused()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc (macOS, musl): the memory is reused, just not given back
+        pass
 
 
 def wait_idle() -> None:

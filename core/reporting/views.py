@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from datetime import date
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Iterator
 
 import pandas as pd
 from sqlalchemy.engine import Engine
@@ -20,6 +20,7 @@ from core.alignment import queries as alignment_queries
 from core.flow import queries as flow_queries
 from core.kpis import queries as kpi_queries
 from core.store import batches as batch_store
+from core.reporting.view_packing import pack_subsets, unpack_subsets
 from core.store import snapshots, tables
 from core.store.values import choices, plausible_span
 from core.strategy import queries as strategy_queries
@@ -54,6 +55,13 @@ class ViewInputs:
                     if kept and self.stored \
                     else read()
             return self._frames[name]
+
+    def forget(self) -> None:
+        """Drop the frames read so far (a caller still holding one keeps it): after the background refresh has
+        stored every opening view, pages read those, and a frame a later view needs comes back from its stored
+        copy, so a server need not hold 500 MB of raw frames at 120,000 items for the version's lifetime."""
+        with self._lock:
+            self._frames.clear()
 
     def flow(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         """Work items, status events and dependencies."""
@@ -206,12 +214,19 @@ def _options(frame: pd.DataFrame, column: str) -> list[object]:
     return choices(frame[column]) if column in frame else []
 
 
+FLOW_SLICES = ("aging", "finished", "blocked_alone", "overdue")  # rows of the timeline, kept once (view_packing)
+
+
 def view(inp: ViewInputs, name: str, *params: object) -> object:  # each caller knows its view's type
     """The named view with these arguments: stored for this data version and scope, or computed and stored."""
     if not inp.stored:
         return VIEWS[name](inp, *params)
     key = snapshots.ViewKey(name, inp.scope, tuple(params))
-    return snapshots.remembered(inp.engine, key, inp.version, lambda: VIEWS[name](inp, *params))
+    if name != "flow_report":
+        return snapshots.remembered(inp.engine, key, inp.version, lambda: VIEWS[name](inp, *params))
+    return unpack_subsets(snapshots.remembered(  # type: ignore[arg-type]
+        inp.engine, key, inp.version,
+        lambda: pack_subsets(VIEWS[name](inp, *params), "timeline", FLOW_SLICES)))  # type: ignore[arg-type]
 
 
 def overview(inp: ViewInputs, period_days: int, stale_source_days: int) -> ExecutiveReport:
@@ -243,10 +258,18 @@ def refresh_inputs(inp: ViewInputs, opts: ReportOptions | None = None) -> dict[s
     from core.reporting.report import ReportOptions
 
     spent: dict[str, float] = {}
-    for name, params in default_views(inp, opts or ReportOptions.from_env()):
+    for name, params in _refresh_order(inp, opts or ReportOptions.from_env()):
         if inp.stored and snapshots.is_stored(inp.engine, snapshots.ViewKey(name, inp.scope, params), inp.version):
             continue
         t0 = time.perf_counter()
         view(inp, name, *params)
         spent[name] = time.perf_counter() - t0
     return spent
+
+
+def _refresh_order(inp: ViewInputs, opts: ReportOptions) -> Iterator[tuple[str, tuple[object, ...]]]:
+    """The Overview first, before the sidebars' spans are known: it is the page most visitors open after a write,
+    and a page asking for it while the refresh computes it waits instead of computing a second copy beside it."""
+    first = ("overview", (opts.period_days, opts.stale_source_days))
+    yield first
+    yield from (v for v in default_views(inp, opts) if v != first)
