@@ -41,20 +41,25 @@ def encode(value: Value) -> bytes:
 
 
 def decode(data: bytes) -> Value:
-    """What :func:`encode` wrote; ValueError for bytes it did not write."""
+    """What :func:`encode` wrote; ValueError for bytes it did not write, a truncated or damaged copy included."""
     if data[:4] != MAGIC:
         raise ValueError("not a stored view")
-    head_len, count = struct.unpack_from("<QI", data, 4)
-    pos = 16
-    head = json.loads(data[pos:pos + head_len])
-    pos += head_len
-    frames = []
-    for _ in range(count):
-        (size,) = struct.unpack_from("<Q", data, pos)
-        pos += 8
-        frames.append(memoryview(data)[pos:pos + size])
-        pos += size
-    return _dec(head, frames)
+    try:
+        head_len, count = struct.unpack_from("<QI", data, 4)
+        pos = 16
+        head = json.loads(data[pos:pos + head_len])
+        pos += head_len
+        frames = []
+        for _ in range(count):
+            (size,) = struct.unpack_from("<Q", data, pos)
+            pos += 8
+            if pos + size > len(data):
+                raise ValueError("a stored view ends before its last table")
+            frames.append(memoryview(data)[pos:pos + size])
+            pos += size
+        return _dec(head, frames)
+    except (struct.error, OSError, pa.ArrowException, KeyError, IndexError, TypeError) as exc:
+        raise ValueError(f"damaged stored view: {exc}") from exc
 
 
 # --------------------------------------------------------------------------- the skeleton

@@ -8,6 +8,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 
 from core.alignment.rules import Link, link_items
 from core.importing.service import import_path
@@ -66,6 +67,26 @@ def test_the_codec_refuses_what_it_cannot_restore_and_bytes_it_did_not_write() -
         codec.encode({"x": object()})
     with pytest.raises(ValueError):
         codec.decode(b"\x80\x04pickle")
+
+
+def test_a_truncated_stored_view_is_refused_at_every_length_and_recomputed(engine) -> None:
+    """A copy cut short (a failed write, a damaged backup) is never shown half-read nor raised to a page."""
+    payload = codec.encode({"frame": pd.DataFrame({"n": range(300), "s": ["x", None, "z"] * 100}), "k": (1, 2)})
+    for cut in range(len(payload)):
+        with pytest.raises(ValueError):
+            codec.decode(payload[:cut])
+    load_sample(engine)
+    version = tables.data_version(engine)
+    inp = views.ViewInputs(engine, version, None)
+    choices = views.view(inp, "flow_choices")
+    t = tables.T["viewsnapshot"]
+    with engine.begin() as conn:
+        whole = conn.execute(sa.select(t.c.payload).where(t.c.name == "flow_choices")).scalar_one()
+        conn.execute(sa.update(t).where(t.c.name == "flow_choices").values(payload=bytes(whole)[: len(whole) // 2]))
+    key = snapshots.ViewKey("flow_choices", None)
+    assert snapshots.load(engine, key, version) == (False, None)
+    same(views.view(views.ViewInputs(engine, version, None), "flow_choices"), choices)  # recomputed, and stored
+    assert snapshots.load(engine, key, version)[0]
 
 
 def _check_every_stored_view(engine) -> list[str]:
