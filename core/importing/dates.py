@@ -120,8 +120,12 @@ def parse_date_column(raw: pd.Series, order: str | None = None, anchor: datetime
             return _spread(parse_date_column(pd.Series(uniques, dtype=object), order, anchor), codes, values, result)
     if is_text(values):
         text = values.astype(str).str.strip()
-        fast = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
-        if fast.notna().all():  # the common case (ISO dates as text) in one vectorised call
+        # the common case (ISO dates as text) in one vectorised call, tried only when the first value is one:
+        # on 120,000 day-first times the failed attempt alone took 0.14 s
+        fast = pd.to_datetime(text.iloc[:1], format="%Y-%m-%d", errors="coerce")
+        if fast.notna().all():
+            fast = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+        if fast.notna().all():
             _place(result, fast, text)
             result.formats.append("ISO (YYYY-MM-DD)")
             return result
