@@ -1,9 +1,14 @@
 """What one import carries through its sheets (the context) and what each sheet's batch reports (the result).
 
 Kept apart from the writers so that planning, writing and undo share these types without importing each other.
+Also the one switch an import runs under: Python's cyclic garbage collector paused (:func:`collector_paused`).
 """
 from __future__ import annotations
 
+import gc
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -42,3 +47,31 @@ class SheetResult:
     details: dict[str, dict[str, int]] = field(default_factory=dict)  # per entity, for scorecards
     new_people: list[str] = field(default_factory=list)
     new_teams: list[str] = field(default_factory=list)
+
+
+_PAUSE = threading.Lock()
+_pauses = {"depth": 0, "was_enabled": False}
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while an import reads, checks, plans and writes.
+
+    An import builds millions of containers (cells, rows, tuples, before-images) that form no cycles, and the
+    collector walks all of them again each time they grow by a quarter: 0.5 s of an updating re-import of
+    100,000 rows. Reference counting still frees every value as before; a cycle left over is collected once
+    the collector runs again. Counted, so that overlapping imports (a server's threads) turn it back on only
+    when the last one ends, and never when it was off before the first began.
+    """
+    with _PAUSE:
+        if _pauses["depth"] == 0:
+            _pauses["was_enabled"] = gc.isenabled()
+            gc.disable()
+        _pauses["depth"] += 1
+    try:
+        yield
+    finally:
+        with _PAUSE:
+            _pauses["depth"] -= 1
+            if _pauses["depth"] == 0 and _pauses["was_enabled"]:
+                gc.enable()

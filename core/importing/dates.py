@@ -120,8 +120,12 @@ def parse_date_column(raw: pd.Series, order: str | None = None, anchor: datetime
             return _spread(parse_date_column(pd.Series(uniques, dtype=object), order, anchor), codes, values, result)
     if is_text(values):
         text = values.astype(str).str.strip()
-        fast = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
-        if fast.notna().all():  # the common case (ISO dates as text) in one vectorised call
+        # the common case (ISO dates as text) in one vectorised call, tried only when the first value is one:
+        # on 120,000 day-first times the failed attempt alone took 0.14 s
+        fast = pd.to_datetime(text.iloc[:1], format="%Y-%m-%d", errors="coerce")
+        if fast.notna().all():
+            fast = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+        if fast.notna().all():
             _place(result, fast, text)
             result.formats.append("ISO (YYYY-MM-DD)")
             return result
@@ -188,7 +192,9 @@ def _numeric_dates(rest: pd.Series, order: str | None, result: DateColumn, remai
     """d/m/y or m/d/y numbers: one order for the whole column, decided by a value that only fits one."""
     parts = fixed_width_numeric(rest)
     if parts is None:
-        parts = rest.str.extract(NUMERIC_RE)
+        parts = _extract(rest, NUMERIC_RE)
+    if parts is None:
+        return
     numeric = parts["a"].notna()
     if not numeric.any():
         return
@@ -217,6 +223,25 @@ def _numeric_dates(rest: pd.Series, order: str | None, result: DateColumn, remai
     remaining.loc[p.index] = False
 
 
+def _extract(text: pd.Series, regex: str) -> pd.DataFrame | None:
+    """``text.str.extract(regex)``, run only over the values Python's own ``re`` matches at all (None if none).
+
+    Its matches are all the extraction can find (its classes ``\\d``, ``\\s``, ``\\w`` are Unicode, the widest
+    reading), so the result is the same; a column of words or keys, which no date format fits, then costs one
+    ``re.match`` per value instead of a frame of groups per format (most of the 8 ms each column's profile took).
+    """
+    pattern = _COMPILED.get(regex) or _COMPILED.setdefault(regex, re.compile(regex))
+    hits = np.fromiter((pattern.match(v) is not None for v in text.tolist()), dtype=bool, count=len(text))
+    if hits.all():
+        return text.str.extract(regex)
+    if not hits.any():
+        return None
+    return text[hits].str.extract(regex).reindex(text.index)
+
+
+_COMPILED: dict[str, re.Pattern[str]] = {}
+
+
 def _parse_text(text: pd.Series, order: str | None, result: DateColumn, anchor: datetime | None = None) -> None:
     """Each format in turn over the values no earlier format took; whatever is left is prose or bad."""
     out, bad = result.values, result.bad
@@ -235,9 +260,9 @@ def _parse_text(text: pd.Series, order: str | None, result: DateColumn, anchor: 
         _numeric_dates(text[remaining], order, result, remaining, undecided)
     if remaining.any():
         rest = text[remaining]
-        parts = rest.str.extract(YMD_RE)
-        hit = parts["y"].notna()
-        if hit.any():
+        parts = _extract(rest, YMD_RE)
+        hit = parts["y"].notna() if parts is not None else None
+        if hit is not None and hit.any():
             p = parts[hit]
             _place(result, _assemble(p["y"], p["m"], p["d"], p), rest)
             remaining.loc[p.index] = False
@@ -246,9 +271,9 @@ def _parse_text(text: pd.Series, order: str | None, result: DateColumn, anchor: 
         if not remaining.any():
             break
         rest = text[remaining]
-        parts = rest.str.extract(regex)
-        hit = parts["d"].notna()
-        if not hit.any():
+        parts = _extract(rest, regex)
+        hit = parts["d"].notna() if parts is not None else None
+        if hit is None or not hit.any():
             continue
         p = parts[hit]
         months = p["mon"].map(month_number)

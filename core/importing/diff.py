@@ -16,6 +16,7 @@ from core.importing import queries as import_queries
 from core.importing.issues import Issue
 from core.importing.plan import (
     TARGETS,
+    TRACE_COLUMNS,
     Resolver,
     SheetPlan,
     Target,
@@ -93,7 +94,7 @@ def diff(conn: Connection, kind: str, incoming: pd.DataFrame, resolver: Resolver
         pd.Series, list[tuple[int, dict[str, Any], dict[str, Any]]], int, list[tuple]]:
     """(insert mask, updates, unchanged count, updated keys) for incoming rows against the database.
 
-    Work items: the database rows read for the comparison (every column, as stored) are left
+    Work items: the database rows read for the comparison (:func:`read_columns`, as stored) are left
     in ``rows_read["workitem"]`` when it is given, so the commit need not read them again.
     """
     target = TARGETS[kind]
@@ -110,14 +111,17 @@ def diff(conn: Connection, kind: str, incoming: pd.DataFrame, resolver: Resolver
         changed_ids = merged.loc[differs, "id"].astype(int)
         if changed_ids.empty:
             return is_new.reindex(incoming.index), [], unchanged, []
-        existing = import_queries.work_items_by_id(conn, source or "", changed_ids.tolist())
+        candidates = incoming.loc[differs[differs].index]
+        existing = import_queries.work_items_by_id(conn, source or "", changed_ids.tolist(),
+                                                   read_columns(target, candidates))
         if rows_read is not None:
             rows_read["workitem"] = existing
             existing = existing.copy(deep=False)  # the reference columns below are replaced, not changed in place
         for column, ref in target.refs.items():  # ids → the names/codes incoming holds (resolver.key_of_id)
+            if column not in existing:
+                continue
             keys = {i: resolver.key_of_id(ref, i) for i in existing[column].dropna().unique().tolist()}
             existing[column] = existing[column].map(keys).astype(object).where(existing[column].notna(), None)
-        candidates = incoming.loc[differs[differs].index]
     else:
         existing = existing_frame(conn, target, resolver, incoming, source)
         keys_in = incoming[key].apply(lambda c: c.map(_fold))
@@ -157,6 +161,13 @@ def diff(conn: Connection, kind: str, incoming: pd.DataFrame, resolver: Resolver
         else:
             unchanged += 1
     return is_new.reindex(incoming.index).fillna(False).astype(bool), updates, unchanged, updated_keys
+
+
+def read_columns(target: Target, candidates: pd.DataFrame) -> list[str]:
+    """The work-item columns a diff reads: the ones it compares, and what an update's before-image keeps
+    (its written columns: the changed ones, ``last_batch_id``, ``row_hash`` and the trace columns)."""
+    compared = [c for c in target.columns if c in candidates]
+    return ["id", "external_key", "row_hash", "last_batch_id", *TRACE_COLUMNS, *compared]
 
 
 def changed_patterns(changed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

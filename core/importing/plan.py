@@ -104,8 +104,8 @@ Update = tuple[int, dict[str, Any], dict[str, Any]]  # (row id, before, after): 
 class SheetPlan:
     """What one sheet will do to its table, decided before anything is written; commit only carries it out.
 
-    ``rows_read`` keeps the database rows the diff compared with (work items: every column, as stored), so
-    the before-images need not read them again.
+    ``rows_read`` keeps the database rows the diff compared with (work items: the columns it compared and
+    the ones a before-image keeps, as stored), so the before-images need not read them again.
     """
 
     kind: str

@@ -33,8 +33,10 @@ def work_item_hashes(conn: Connection, source: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["id", "external_key", "row_hash"])
 
 
-def work_items_by_id(conn: Connection, source: str, ids: Sequence[int]) -> pd.DataFrame:
-    """Work items of one source by id, every column, typed as :func:`rows_by_id` gives them.
+def work_items_by_id(conn: Connection, source: str, ids: Sequence[int],
+                     columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """Work items of one source by id, typed as :func:`rows_by_id` gives them: every column, or ``columns`` only
+    (a diff reads what it compares and what its before-images keep: reading fewer columns is what costs here).
 
     On SQLite the stored values come through :func:`driver_rows` and are converted a column at a time (dates
     parsed in one call, JSON decoded once per distinct text), and when most of the source is asked for, its rows
@@ -43,18 +45,19 @@ def work_items_by_id(conn: Connection, source: str, ids: Sequence[int]) -> pd.Da
     """
     t = T["workitem"]
     if conn.dialect.name != "sqlite" or not len(ids):
-        return rows_by_id(conn, "workitem", ids)
+        return _columns_of(rows_by_id(conn, "workitem", ids), columns)
     wanted = pd.Index(list(ids))
+    read = [t.c[c] for c in columns] if columns is not None else list(t.columns)
     if len(wanted) >= DRIVER_MIN_ROWS:  # the rows read here are then updated: their pages stay in the cache
         roomy_cache(conn)
     total = conn.execute(sa.select(sa.func.count()).where(t.c.source == source)).scalar_one()
     if len(wanted) * 3 >= total:
-        rows = driver_rows(conn, sa.select(t).where(t.c.source == source))
+        rows = driver_rows(conn, sa.select(*read).where(t.c.source == source))
     else:
-        rows = [r for chunk in chunks(list(wanted)) for r in driver_rows(conn, sa.select(t).where(t.c.id.in_(chunk)))]
-    frame = pd.DataFrame(rows, columns=[c.name for c in t.columns])
+        rows = [r for chunk in chunks(list(wanted)) for r in driver_rows(conn, sa.select(*read).where(t.c.id.in_(chunk)))]
+    frame = pd.DataFrame(rows, columns=[c.name for c in read])
     frame = frame[frame["id"].isin(wanted)].reset_index(drop=True)
-    for column in t.columns:
+    for column in read:
         s = frame[column.name]
         if not s.notna().any():  # all empty: None, as Core's rows give
             continue
@@ -62,7 +65,7 @@ def work_items_by_id(conn: Connection, source: str, ids: Sequence[int]) -> pd.Da
             try:
                 frame[column.name] = pd.to_datetime(s, format="%Y-%m-%d %H:%M:%S.%f")
             except (ValueError, TypeError):
-                return rows_by_id(conn, "workitem", ids)
+                return _columns_of(rows_by_id(conn, "workitem", ids), columns)
         elif isinstance(column.type, sa.JSON):  # decoded once per distinct text (the values are read, not changed)
             codes, texts = pd.factorize(s)
             decoded = np.empty(len(texts) + 1, dtype=object)  # filled item by item: a JSON list stays one value
@@ -70,6 +73,10 @@ def work_items_by_id(conn: Connection, source: str, ids: Sequence[int]) -> pd.Da
                 decoded[i] = json.loads(text)
             frame[column.name] = pd.Series(decoded[codes], index=s.index, dtype=object)
     return frame
+
+
+def _columns_of(frame: pd.DataFrame, columns: Sequence[str] | None) -> pd.DataFrame:
+    return frame if columns is None else frame[list(columns)]
 
 
 def events_for_items(conn: Connection, item_ids: Sequence[int]) -> pd.DataFrame:

@@ -29,6 +29,7 @@ from core.importing.commit import (
     fingerprint,
     unchanged_since,
 )
+from core.importing.context import collector_paused
 from core.importing.events import recognise_event_log
 from core.importing.fields import KIND_ORDER, KINDS
 from core.importing.learning import learn, learnable
@@ -158,6 +159,7 @@ def profiles_from_db(engine: Engine) -> list[Profile]:
                     dict(p["value_maps"] or {}), dict(p["options"] or {})) for p in import_queries.saved_profiles(engine)]
 
 
+@collector_paused()
 def prepare(data: bytes, file_name: str, options: ImportOptions | None = None,
             profiles: list[Profile] | None = None, limits: ImportLimits | None = None) -> PreparedFile:
     """Read, map and validate every sheet; nothing touches the database."""
@@ -239,6 +241,7 @@ def _resolve_overrides(overrides: dict[str, str], headers: list[str], file_name:
     return out
 
 
+@collector_paused()
 def execute(engine: Engine, prepared: PreparedFile, options: ImportOptions | None = None, user: str | None = None,
             dry_run: bool = False) -> ImportResult:
     """Write every sheet in one transaction (or roll it back for a dry run / --strict failure)."""
