@@ -4,7 +4,7 @@ Header evidence is rapidfuzz similarity to each field's synonyms (every language
 evidence is the column's :class:`~core.importing.profile.ColumnProfile`. Content can veto (a column whose values
 are not dates is never a date field, a 3-value column is never a title, a count is never a key) and can propose
 on its own where the header says nothing (a column of unique ``ABC-123`` values is a key in any language). The
-final choice is the assignment with the highest total score (``scipy.optimize.linear_sum_assignment``), so one
+final choice is the assignment with the highest total score (:mod:`core.importing.best_assignment`), so one
 strong column never steals a field from a better pair the way a greedy best-first match did.
 """
 from __future__ import annotations
@@ -16,8 +16,7 @@ from functools import lru_cache
 import numpy as np
 from rapidfuzz import fuzz
 
-# At module load, not per call: its first import costs 0.5 s, once per process (a server pays it at start).
-
+from core.importing.best_assignment import best_assignment
 from core.importing.fields import KINDS, FieldSpec
 from core.importing.profile import ColumnProfile
 from core.store.values import normalize_header
@@ -213,11 +212,8 @@ def assign(headers: list[str], kind: str, profiles: dict[str, ColumnProfile] | N
             if field_name in index:
                 scores[:, index[field_name]] = 0.0
     weights = np.array([WEIGHTS.get(spec.name, 1.0) for spec in specs])
-    from scipy.optimize import linear_sum_assignment  # lazily: a second on every page's start, only imports need it
-
-    rows, cols = linear_sum_assignment(np.where(scores >= THRESHOLD, scores * weights, 0.0), maximize=True)
     taken = {}
-    for i, j in zip(rows, cols):
+    for i, j in best_assignment(np.where(scores >= THRESHOLD, scores * weights, 0.0)):
         if scores[i, j] >= THRESHOLD:
             taken[i] = j
     for i, header in enumerate(headers):
