@@ -20,7 +20,7 @@ def best_assignment(weights: np.ndarray) -> list[tuple[int, int]]:
     if not np.isfinite(w).all():
         raise ValueError("assignment weights must be finite")
     transposed = w.shape[0] > w.shape[1]
-    cost = (w.T if transposed else w)
+    cost = w.T if transposed else w
     cost = cost.max() - cost  # maximise the weights = minimise what each pair falls short of the best
     col_of_row = _shortest_augmenting_paths(cost)
     pairs = [(int(c), r) if transposed else (r, int(c)) for r, c in enumerate(col_of_row.tolist())]

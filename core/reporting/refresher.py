@@ -11,11 +11,15 @@ then computed by the first page that needs them, or by ``python -m core refresh-
 """
 from __future__ import annotations
 
+import ctypes
+import gc
 import logging
 import os
 import queue
 import threading
 from typing import TYPE_CHECKING
+
+import pyarrow as pa
 
 from core.reporting.views import ViewInputs, refresh_inputs
 from core.store.tables import data_version
@@ -79,11 +83,6 @@ def _refresh_one(inp: ViewInputs, opts: ReportOptions | None) -> None:
 def _give_back_memory() -> None:
     """Return what the refresh freed to the system: Arrow's allocator and glibc's keep freed blocks otherwise,
     and a server would carry the refresh's peak for the rest of its life."""
-    import ctypes
-    import gc
-
-    import pyarrow as pa
-
     gc.collect()
     pa.default_memory_pool().release_unused()
     try:

@@ -19,8 +19,8 @@ from core.accounts.auth import scope_flow, scope_items
 from core.alignment import queries as alignment_queries
 from core.flow import queries as flow_queries
 from core.kpis import queries as kpi_queries
-from core.store import batches as batch_store
 from core.reporting.view_packing import pack_subsets, unpack_subsets
+from core.store import batches as batch_store
 from core.store import snapshots, tables
 from core.store.values import choices, plausible_span
 from core.strategy import queries as strategy_queries
@@ -215,6 +215,8 @@ def _options(frame: pd.DataFrame, column: str) -> list[object]:
 
 
 FLOW_SLICES = ("aging", "finished", "blocked_alone", "overdue")  # rows of the timeline, kept once (view_packing)
+# views stored with row slices packed (core.reporting.view_packing): view name → (base frame, its slices)
+PACKED_SLICES: dict[str, tuple[str, tuple[str, ...]]] = {"flow_report": ("timeline", FLOW_SLICES)}
 
 
 def view(inp: ViewInputs, name: str, *params: object) -> object:  # each caller knows its view's type
@@ -222,11 +224,13 @@ def view(inp: ViewInputs, name: str, *params: object) -> object:  # each caller 
     if not inp.stored:
         return VIEWS[name](inp, *params)
     key = snapshots.ViewKey(name, inp.scope, tuple(params))
-    if name != "flow_report":
+    packing = PACKED_SLICES.get(name)
+    if packing is None:
         return snapshots.remembered(inp.engine, key, inp.version, lambda: VIEWS[name](inp, *params))
+    base, slices = packing
     return unpack_subsets(snapshots.remembered(  # type: ignore[arg-type]
         inp.engine, key, inp.version,
-        lambda: pack_subsets(VIEWS[name](inp, *params), "timeline", FLOW_SLICES)))  # type: ignore[arg-type]
+        lambda: pack_subsets(VIEWS[name](inp, *params), base, slices)))  # type: ignore[arg-type]
 
 
 def overview(inp: ViewInputs, period_days: int, stale_source_days: int) -> ExecutiveReport:
