@@ -30,8 +30,7 @@ run: setup sample
 
 test: setup-dev
 	bash scripts/ensure-chromium.sh
-	$(PY) -m pytest -q
-	bash scripts/test-postgres.sh
+	bash scripts/test-all.sh
 
 bench: setup-dev
 	$(PY) bench/run_all.py
