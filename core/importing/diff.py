@@ -26,6 +26,7 @@ from core.importing.plan import (
 )
 from core.importing.validate import ValidatedSheet
 from core.store import tables
+from core.store.values import map_distinct
 
 
 def existing_frame(conn: Connection, target: Target, resolver: Resolver, incoming: pd.DataFrame,
@@ -35,7 +36,7 @@ def existing_frame(conn: Connection, target: Target, resolver: Resolver, incomin
     where = t.c.source == source if target.table == "workitem" else None
     df = tables.read_table(conn, target.table, where)
     for column, ref in target.refs.items():
-        df[column] = df[column].map(lambda i, r=ref: resolver.key_of_id(r, i)).astype(object)
+        df[column] = map_distinct(df[column], lambda i, r=ref: resolver.key_of_id(r, i))
     return df
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 
 from core.importing.validate import Issue, ValidatedSheet, slug
 from core.store import tables
-from core.store.values import is_blank, name_key, named_people
+from core.store.values import is_blank, map_distinct, name_key, named_people
 from core.strategy import resolve
 
 DEPENDS_SPLIT = re.compile(r"[,;\n]+")
@@ -308,8 +308,7 @@ def build_incoming(vs: ValidatedSheet, resolver: Resolver, source: str | None) -
     target = TARGETS.get(kind)
     for column, ref in (target.refs.items() if target else ()):
         if ref in ("person", "team") and column in out:  # a confirmed alias is its person's (team's) own key
-            own = {k: resolver.canonical(ref, k) for k in pd.unique(out[column].dropna())}  # once per name
-            out[column] = out[column].map(lambda k, own=own: own.get(k, k))
+            out[column] = map_distinct(out[column], lambda k, r=ref: resolver.canonical(r, k))  # once per name
     return out, issues, names
 
 

@@ -34,7 +34,7 @@ from core.importing.vocabulary import (
     segment_of,
     suggest_status,
 )
-from core.store.values import PLAUSIBLE_YEARS_AHEAD, implausible_dates, normalize_header
+from core.store.values import PLAUSIBLE_YEARS_AHEAD, implausible_dates, map_distinct, normalize_header
 
 MAX_NUMBER = 1e15  # no effort, KPI value or budget is larger; 1e308 and inf are typing or export errors
 NON_NEGATIVE = {"effort", "weight", "tolerance", "baseline_periods"}
@@ -85,11 +85,6 @@ def _anchor(opts: dict[str, Any]) -> datetime | None:
         return datetime.fromisoformat(raw) if raw else None
     except ValueError:
         return None
-
-
-def _map_unique(s: pd.Series, fn: Any) -> pd.Series:
-    uniques = {v: fn(v) for v in pd.unique(s.dropna())}
-    return s.map(uniques)
 
 
 def infer_item_type(mapping: Mapping) -> str:
@@ -207,11 +202,11 @@ def validate(table: Table, mapping: Mapping, file_name: str) -> ValidatedSheet:
         elif spec.type == "status":
             text = to_text(raw)
             frame["raw_status"] = text
-            frame["status"] = _map_unique(text, lambda v: canonical_status(v, mapping.value_maps.get("status")))
+            frame["status"] = map_distinct(text, lambda v: canonical_status(v, mapping.value_maps.get("status")))
             unknown_status = (header, text.notna() & frame["status"].isna())
         elif spec.type == "rag":
             text = to_text(raw)
-            pairs = _map_unique(text, lambda v: canonical_rag(v, mapping.value_maps.get("rag")))
+            pairs = map_distinct(text, lambda v: canonical_rag(v, mapping.value_maps.get("rag")))
             frame[fname] = pairs.map(lambda p: p[0] if isinstance(p, tuple) else None)
             note = pairs.map(lambda p: p[1] if isinstance(p, tuple) else None)
             prior = frame["rag_note"] if "rag_note" in frame else pd.Series([None] * len(frame.index), index=frame.index, dtype=object)

@@ -17,6 +17,7 @@ from core.importing.plan import TARGETS, TRACE_COLUMNS, SheetPlan, norm, normed
 from core.importing.status_history import write_dependencies, write_events
 from core.importing.validate import ValidatedSheet
 from core.store import changelog, tables, writes
+from core.store.values import map_distinct
 
 MAX_CHANGES_SHOWN = 500
 
@@ -43,7 +44,7 @@ def _translate_refs(frame: pd.DataFrame, kind: str, conn: Connection) -> pd.Data
             cache[ref] = (tables.name_lookup(conn, ref) if ref in ("person", "team")
                           else tables.ids_by(conn, ref, "code"))
         lookup = cache[ref]
-        out[column] = out[column].map(lambda v, lk=lookup: lk.get(v) if v is not None else None).astype(object)
+        out[column] = map_distinct(out[column], lookup)
     return out
 
 

@@ -8,8 +8,6 @@ and a column-config description come back, the input is never changed.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import re
 from dataclasses import dataclass, field
 
@@ -17,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from core.store.models import STATUS_LABELS
-from core.store.values import change_text, is_missing
+from core.store.values import change_text, is_missing, map_distinct
 
 LABELS: dict[str, str] = {
     "external_key": "Key", "title": "Title", "status": "Status", "raw_status": "Status in the file",
@@ -117,7 +115,7 @@ def _present_column(name: str, col: pd.Series) -> tuple[pd.Series, str | None]:
         return values, None
     out = _cell_texts(col)
     if name.lower() in CODED or label_of(name).lower() in CODED:
-        out = _map_distinct(out, _words)
+        out = map_distinct(out, _words)
     return out, None
 
 
@@ -132,16 +130,6 @@ def _cell_texts(col: pd.Series) -> pd.Series:
         return col.astype(object).where(col.notna(), None)
     out = col.map(cell_text).astype(object)  # pandas turns the None of a blank back into NaN
     return out.where(out.notna(), None)
-
-
-def _map_distinct(col: pd.Series, fn: Callable[[object], object]) -> pd.Series:
-    """``fn`` of each distinct value once (missing stays None); the column's repeats share the result."""
-    try:
-        codes, uniques = pd.factorize(col, use_na_sentinel=True)
-    except TypeError:  # an unhashable cell (a dict): value by value
-        return col.map(fn)
-    mapped = np.array([None, *(fn(u) for u in uniques)], dtype=object)
-    return pd.Series(mapped[codes + 1], index=col.index, dtype=object)
 
 
 def present(frame: pd.DataFrame, keep: frozenset[str] = frozenset()) -> Presented:
