@@ -9,6 +9,7 @@ import pandas as pd
 
 from core.config import ImportLimits
 from core.importing.grid import base_header
+from core.store.writes import json_object_texts, json_text
 
 
 def clip(v: Any) -> Any:
@@ -64,16 +65,21 @@ def to_text(s: pd.Series) -> pd.Series:
                      dtype=object)
 
 
-def build_attributes(data: pd.DataFrame) -> pd.Series:
-    """Unmapped columns per row as a dict; repeated headers (Jira's Component/s) become one list."""
+def build_attributes(data: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Unmapped columns per row as a dict, and as the JSON text the database stores for it (None: no value).
+
+    Repeated headers (Jira's Component/s) become one list. The text is built column by column
+    (:func:`core.store.writes.json_object_texts`), so neither hashing the row nor writing it encodes a dict per row.
+    """
     groups: dict[str, list[list[str | None]]] = {}
     for c in data.columns:
         groups.setdefault(base_header(c), []).append(to_text(data[c]).tolist())
     names = list(groups)
     if groups and all(len(cols) == 1 for cols in groups.values()):  # no repeated header: a dict per row, in one go
-        rows = zip(*(cols[0] for cols in groups.values()))
-        return pd.Series([{k: v for k, v in zip(names, row) if v is not None} or None for row in rows],
-                         index=data.index, dtype=object)
+        columns = [cols[0] for cols in groups.values()]
+        dicts = [{k: v for k, v in zip(names, row) if v is not None} or None for row in zip(*columns)]
+        return (pd.Series(dicts, index=data.index, dtype=object),
+                pd.Series(json_object_texts(names, columns, omit_none=True), index=data.index, dtype=object))
     singles = [cols[0] if len(cols) == 1 else None for cols in groups.values()]
     out: list[dict[str, Any] | None] = []
     for i in range(len(data)):
@@ -88,4 +94,5 @@ def build_attributes(data: pd.DataFrame) -> pd.Series:
                 if vals:
                     item[name] = vals
         out.append(item or None)
-    return pd.Series(out, index=data.index, dtype=object)
+    return (pd.Series(out, index=data.index, dtype=object),
+            pd.Series([json_text(d) if d else None for d in out], index=data.index, dtype=object))

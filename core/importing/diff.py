@@ -27,6 +27,7 @@ from core.importing.plan import (
 from core.importing.validate import ValidatedSheet
 from core.store import tables
 from core.store.values import map_distinct
+from core.store.writes import json_text
 
 
 def existing_frame(conn: Connection, target: Target, resolver: Resolver, incoming: pd.DataFrame,
@@ -47,8 +48,10 @@ def row_hashes(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
         if c not in frame:
             continue
         s = frame[c]
-        if c == "attributes":
-            s = pd.Series(["" if not d else repr(sorted(d.items())) for d in s.tolist()], index=s.index)
+        if c == "attributes":  # the JSON text stored (built column by column at validation), key order included
+            texts = frame["attributes_json"] if "attributes_json" in frame else [json_text(d) if d else None
+                                                                                  for d in s.tolist()]
+            s = pd.Series(texts, index=s.index, dtype=object).fillna("")
         elif pd.api.types.is_datetime64_any_dtype(s):
             s = s.astype("datetime64[s]").astype("int64").where(s.notna(), -1)
         elif s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):

@@ -289,7 +289,7 @@ def build_incoming(vs: ValidatedSheet, resolver: Resolver, source: str | None) -
         out["external_key"] = col("external_key")
         for c in ("title", "item_type", "raw_status", "status", "reported_rag", "assessed_rag", "rag_note",
                   "priority", "description", "created_at", "started_at", "due_at", "done_at", "updated_at", "effort",
-                  "depends_on", "attributes"):
+                  "depends_on", "attributes", "attributes_json"):
             out[c] = col(c)
         # References only when the sheet has the column: a tracker without an Objective (Owner, Team) column must
         # not clear links made in the app (alignment rules, suggestions, the bulk editor) when its rows change.

@@ -35,6 +35,7 @@ from core.importing.vocabulary import (
     suggest_status,
 )
 from core.store.values import PLAUSIBLE_YEARS_AHEAD, implausible_dates, map_distinct, normalize_header
+from core.store.writes import json_text
 
 MAX_NUMBER = 1e15  # no effort, KPI value or budget is larger; 1e308 and inf are typing or export errors
 NON_NEGATIVE = {"effort", "weight", "tolerance", "baseline_periods"}
@@ -329,10 +330,14 @@ def _add_attributes(frame: pd.DataFrame, data: pd.DataFrame, mapping: Mapping,
     """
     mapped = set(mapping.fields.values())
     extra = [c for c in data.columns if c not in mapped]
-    frame["attributes"] = build_attributes(data.loc[frame.index, extra]) if extra else None
+    if extra:
+        frame["attributes"], frame["attributes_json"] = build_attributes(data.loc[frame.index, extra])
+    else:
+        frame["attributes"] = frame["attributes_json"] = None
     for i, found in notes.items():
         if i in frame.index:
-            frame.at[i, "attributes"] = {**(frame.at[i, "attributes"] or {}), **found}
+            merged = {**(frame.at[i, "attributes"] or {}), **found}
+            frame.at[i, "attributes"], frame.at[i, "attributes_json"] = merged, json_text(merged)
 
 
 def _is_event_log(frame: pd.DataFrame, mapping: Mapping) -> bool:

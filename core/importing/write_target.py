@@ -66,8 +66,9 @@ def apply_target(conn: Connection, plan: SheetPlan, batch_id: int, names: dict[s
     table_cols = tables.table(target.table).c
     write_cols = [c for c in (*target.key, *target.columns, "row_hash", *TRACE_COLUMNS)
                   if c in translated and c in table_cols]
+    encoded = {"attributes": translated["attributes_json"].tolist()} if "attributes_json" in translated else None
     writes.bulk_insert(conn, target.table, translated[write_cols].assign(created_batch_id=batch_id,
-                                                                       last_batch_id=batch_id))
+                                                                       last_batch_id=batch_id), encoded)
     if self_parent:
         _set_objective_parents(conn, inserts, batch_id)
     if updates:

@@ -99,13 +99,16 @@ def _driver_params(conn: Connection, t: sa.Table, cols: Sequence[str], values: l
     return list(zip(*out))
 
 
-def bulk_insert(conn: Connection, table_name: str, frame: pd.DataFrame) -> None:
+def bulk_insert(conn: Connection, table_name: str, frame: pd.DataFrame,
+                encoded: dict[str, Sequence[str | None]] | None = None) -> None:
     """Insert a DataFrame's rows in one executemany.
 
     On SQLite the values are converted column by column (vectorised) into what
     SQLAlchemy's own SQLite types store (ISO text for dates and times, JSON text),
     and handed to the driver directly: measured 2× faster than Core's per-row
     parameter processing on 100k rows. Other databases take the plain Core path.
+    ``encoded``: JSON columns whose text the caller already built, row for row (:func:`json_object_texts`);
+    SQLite stores that text (a missing value as JSON ``null``, as SQLAlchemy would), the Core path the values.
     """
     if frame.empty:
         return
@@ -116,7 +119,8 @@ def bulk_insert(conn: Connection, table_name: str, frame: pd.DataFrame) -> None:
     if len(frame) >= DRIVER_MIN_ROWS:
         roomy_cache(conn)
     names = [c for c in frame.columns if not _stores_null_unsaid(frame[c], t.c[c])] or list(frame.columns[:1])
-    columns = [_sqlite_values(frame[c], t.c[c].type) for c in names]
+    columns = [[v if v is not None else "null" for v in encoded[c]] if encoded and c in encoded
+               else _sqlite_values(frame[c], t.c[c].type) for c in names]
     quote = conn.dialect.identifier_preparer.quote
     sql = (f"INSERT INTO {quote(t.name)} ({', '.join(quote(c) for c in names)}) "
            f"VALUES ({', '.join('?' for _ in names)})")
@@ -142,20 +146,33 @@ def _sqlite_values(s: pd.Series, coltype: sa.types.TypeEngine) -> list[Any]:
     if isinstance(coltype, sa.Date):
         return [v.isoformat() if hasattr(v, "isoformat") else None for v in s.tolist()]
     if isinstance(coltype, sa.JSON):
-        return [_json_text(None if (isinstance(v, float) and pd.isna(v)) else v) for v in s.tolist()]
+        return [json_text(None if (isinstance(v, float) and pd.isna(v)) else v) for v in s.tolist()]
     if isinstance(coltype, sa.Boolean):
         return [None if v is None or (isinstance(v, float) and pd.isna(v)) else int(bool(v)) for v in s.tolist()]
     return s.astype(object).where(s.notna(), None).tolist()
 
 
-def json_object_texts(names: list[str], columns: list[list[Any]]) -> list[str]:
+def json_object_texts(names: list[str], columns: list[list[Any]], omit_none: bool = False) -> list[str | None]:
     """``json.dumps(dict(zip(names, row)))`` for every row of ``columns``: the same text, built column by column.
 
     Scalars are encoded the way ``json.dumps`` encodes them (its own C string encoder, ``int``/``float`` repr),
     without its per-call set-up; only dicts and lists go through ``json.dumps``. 4× faster on 100,000 images.
+    ``omit_none``: a None value leaves its key out, and a row with no value left is None (not ``{}``): the text
+    of ``{k: v for k, v in row if v is not None} or None``, what an import stores as a row's attributes.
     """
-    pieces = [_json_pieces(json.dumps(name) + ": ", values) for name, values in zip(names, columns)]
-    return ["{" + ", ".join(row) + "}" for row in zip(*pieces)]
+    if not omit_none:
+        pieces = [_json_pieces(json.dumps(name) + ": ", values) for name, values in zip(names, columns)]
+        return ["{" + ", ".join(row) + "}" for row in zip(*pieces)]
+    pieces = [_present_pieces(json.dumps(name) + ": ", values) for name, values in zip(names, columns)]
+    joined = [", ".join(filter(None, row)) for row in zip(*pieces)]
+    return ["{" + text + "}" if text else None for text in joined]
+
+
+def _present_pieces(key: str, values: list[Any]) -> list[str | None]:
+    """:func:`_json_pieces` with None where the value is None (a text column with blanks, inline)."""
+    if set(map(type, values)) <= {str, type(None)}:
+        return [None if v is None else key + _encode_str(v) for v in values]
+    return [None if v is None else p for p, v in zip(_json_pieces(key, values), values)]
 
 
 def _json_pieces(key: str, values: list[Any]) -> list[str]:
@@ -184,7 +201,7 @@ def _json_pieces(key: str, values: list[Any]) -> list[str]:
     return [key + _json_scalar(v) for v in values]
 
 
-def _json_text(v: Any) -> str:
+def json_text(v: Any) -> str:
     """``json.dumps(v)``; a flat dict of text keys (a row's attributes) is joined from its encoded parts, 3× faster."""
     if type(v) is dict and all(type(k) is str for k in v):
         return "{" + ", ".join(f"{_encode_str(k)}: {_json_scalar(x)}" for k, x in v.items()) + "}"

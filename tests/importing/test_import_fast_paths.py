@@ -192,7 +192,7 @@ def test_fixed_width_dates_refuse_what_they_cannot_read_exactly() -> None:
 @pytest.mark.parametrize("value", [None, {}, {"Notes": "Follow up", "é": None, "n": [1, "x"], "d": {"z": 1.5},
                                              "f": float("nan"), "t": True, "i": 3}, [1, 2], "x", 1.0, {1: 2}])
 def test_attribute_json_is_json_dumps(value: object) -> None:
-    assert writes._json_text(value) == json.dumps(value)
+    assert writes.json_text(value) == json.dumps(value)
 
 
 def test_text_cells_cleaned_inline_as_clean_text_does() -> None:
@@ -200,3 +200,32 @@ def test_text_cells_cleaned_inline_as_clean_text_does() -> None:
 
     cells = pd.Series([f" item {i} " if i % 7 else "   " for i in range(3000)], dtype=object)
     assert to_text(cells).tolist() == [clean_text(v) for v in cells]
+
+
+def test_attribute_texts_built_by_column_are_json_dumps_of_each_rows_dict() -> None:
+    """Both ways a row's attributes are built (one header each, repeated headers as lists) store json.dumps text."""
+    from core.importing.cells import build_attributes
+
+    rng = np.random.default_rng(3)
+    words = np.array(["Follow up", "é ünïcode", 'quote " and \\', "", "  ", None, "12", "n/a"], dtype=object)
+    data = pd.DataFrame({h: words[rng.integers(0, len(words), 400)] for h in ("Notes", "Priority", "Résumé")})
+    for frame in (data, data.set_axis(["Component/s", "Component/s [2]", "Notes"], axis=1)):
+        dicts, texts = build_attributes(frame)
+        assert list(texts.index) == list(frame.index)
+        assert [None if d is None else json.dumps(d) for d in dicts] == texts.tolist()
+        assert dicts.isna().sum() > 0 and dicts.notna().sum() > 0  # rows with no value at all are None, not {}
+    names, columns = ["a", "b"], [["x", None, None, 3], [None, None, 2.5, True]]
+    assert writes.json_object_texts(names, columns, omit_none=True) == [
+        '{"a": "x"}', None, '{"b": 2.5}', '{"a": 3, "b": true}']
+
+
+def test_an_imports_stored_attributes_read_back_as_the_rows_unmapped_cells(engine, tmp_path) -> None:
+    path = tmp_path / "tracker.csv"
+    path.write_bytes(csv_bytes([["Ref", "Task", "Colour", "Notes"], ["A-1", "Write", "Teal", ""],
+                                ["A-2", "Test", "", "café \"quoted\""], ["A-3", "Ship", "", ""]]))
+    import_path(engine, path, user="t")
+    with engine.connect() as conn:
+        rows = dict(conn.execute(sa.text("SELECT external_key, attributes FROM workitem")).all())
+    assert {k: json.loads(v) for k, v in rows.items()} == {
+        "A-1": {"Colour": "Teal"}, "A-2": {"Notes": 'café "quoted"'}, "A-3": None}
+    assert import_path(engine, path, user="t").unchanged == 3  # the stored hash is the one a re-import computes
