@@ -74,14 +74,19 @@ def _similarity(form: str, synonym: str) -> float:
     return float(best)
 
 
+@lru_cache(maxsize=256)
+def normalized_synonyms(spec: FieldSpec) -> frozenset[str]:
+    """A field's synonyms as headers are compared (normalised once per process, not once per header)."""
+    return frozenset(normalize_header(s) for s in spec.synonyms) - {""}
+
+
 @lru_cache(maxsize=65536)
 def header_score(header: str, spec: FieldSpec) -> float:
     """How well a header names a field (0-100); the whole first line counts more than a bracketed part."""
     forms = header_forms(header)
     if not forms:
         return 0.0
-    synonyms = {normalize_header(s) for s in spec.synonyms} - {""}
-    best = 0.0
+    synonyms = normalized_synonyms(spec)
     best = max((_similarity(forms[0], s) for s in synonyms), default=0.0)
     for form in forms[1:]:  # the bracketed words count only as a whole ("Story Points"), never word by word
         best = max(best, 0.97 * max((float(fuzz.ratio(form, s)) for s in synonyms), default=0.0))

@@ -98,13 +98,26 @@ class ColumnProfile:
 def blank_nulls(data: pd.DataFrame, extra: list[str] | None = None) -> pd.DataFrame:
     """Cells that mean 'empty' become None, compared case- and space-insensitively (decided per distinct value)."""
     tokens = NULL_TOKENS | {str(x).strip().casefold() for x in (extra or [])}
+    longest = max(map(len, tokens))
     out = data.copy(deep=False)
     for col in out.columns:
         s = out[col]
-        nulls = [u for u in pd.unique(s.to_numpy(dtype=object)) if isinstance(u, str) and u.strip().casefold() in tokens]
+        nulls = _null_values(pd.unique(s.to_numpy(dtype=object)).tolist(), tokens, longest)
         if nulls:
             out[col] = s.mask(s.isin(nulls), None)
     return out
+
+
+def _null_values(uniques: list[object], tokens: frozenset[str] | set[str], longest: int) -> list[str]:
+    """The values among ``uniques`` that mean empty. Text is stripped and measured in C first: only a value as
+    short as the longest token can be one (casefolding never shortens text), and most values are longer."""
+    try:
+        stripped = list(map(str.strip, uniques))
+    except TypeError:  # blanks, numbers or dates among the values: only the text can mean empty
+        uniques = [u for u in uniques if isinstance(u, str)]
+        stripped = list(map(str.strip, uniques))
+    short = np.flatnonzero(np.fromiter(map(len, stripped), dtype=np.int64, count=len(stripped)) <= longest)
+    return [uniques[i] for i in short.tolist() if stripped[i].casefold() in tokens]
 
 
 def _sample(data: pd.DataFrame) -> pd.DataFrame:

@@ -207,9 +207,9 @@ def validate(table: Table, mapping: Mapping, file_name: str) -> ValidatedSheet:
             unknown_status = (header, text.notna() & frame["status"].isna())
         elif spec.type == "rag":
             text = to_text(raw)
-            pairs = map_distinct(text, lambda v: canonical_rag(v, mapping.value_maps.get("rag")))
-            frame[fname] = pairs.map(lambda p: p[0] if isinstance(p, tuple) else None)
-            note = pairs.map(lambda p: p[1] if isinstance(p, tuple) else None)
+            rag_of = {v: canonical_rag(v, mapping.value_maps.get("rag")) for v in pd.unique(text.dropna())}
+            frame[fname] = map_distinct(text, lambda v: p[0] if isinstance(p := rag_of[v], tuple) else None)
+            note = map_distinct(text, lambda v: p[1] if isinstance(p := rag_of[v], tuple) else None)
             prior = frame["rag_note"] if "rag_note" in frame else pd.Series([None] * len(frame.index), index=frame.index, dtype=object)
             frame["rag_note"] = prior.where(prior.notna(), note)
         else:
