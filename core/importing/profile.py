@@ -3,7 +3,9 @@
 A header says what a column was meant to be; the values say what it is. A count column called "Created" is not
 a date, a 3-value column is not a title, a column of ``INC0012345`` that never repeats is a key. Every measure is
 a share of the filled cells, computed vectorised over all rows (over an evenly spread sample of
-``PROFILE_ROWS`` rows above that size, so a 120,000-row log costs what 20,000 rows cost).
+``PROFILE_ROWS`` rows above that size, so a 120,000-row log costs what 20,000 rows cost). Each distinct value is
+measured once; above ``MEASURED_DISTINCT`` distinct values, the commonest half of that number plus an even spread of
+the rest are measured, the spread weighted for what it stands for (counts, repeats and the fill stay exact).
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from core.importing.dates import parse_date_column, parse_number_column
 from core.importing.vocabulary import is_rag_word, is_status_word
 
 PROFILE_ROWS = 20_000
+MEASURED_DISTINCT = 4_000  # distinct values parsed and matched one by one (a timestamp column has 20,000)
 PROBE = 400  # distinct values tried first: a column that is not dates (numbers) in these is not parsed in full
 # Cells that mean "empty" in real exports: Excel errors, ServiceNow's '?', trackers' "unassigned" placeholders.
 NULL_TOKENS = frozenset({
@@ -177,13 +180,15 @@ def profile_column(header: str, raw: pd.Series, total_rows: int | None = None) -
     if distinct is None:
         return ColumnProfile(header, rows, len(raw), 0, 0)
     values, shown, weight = distinct  # one cell per distinct written value, and how many cells write it
-    n = int(weight.sum())
-
-    def share(mask: pd.Series | np.ndarray) -> float:
-        return float((np.asarray(mask, dtype=float) * weight).sum() / n)
-
+    n, max_repeat = int(weight.sum()), int(weight.max())
     folded = shown.str.casefold().str.replace(r"\s+", " ", regex=True)
     distinct = int(folded.nunique())
+    values, shown, weight = measured_values(values, shown, weight)
+    measured = float(weight.sum())
+
+    def share(mask: pd.Series | np.ndarray) -> float:
+        return float((np.asarray(mask, dtype=float) * weight).sum() / measured)
+
     digits = float(shown.str.contains(r"\d", regex=True).mean())
     # dates have digits (relative words like "yesterday" are rare): a column of words is not parsed as dates
     dated = digits >= 0.3 and (len(values) <= PROBE or parse_date_column(values.iloc[:PROBE]).values.notna().mean() >= 0.2)
@@ -206,10 +211,31 @@ def profile_column(header: str, raw: pd.Series, total_rows: int | None = None) -
         latest=parsed.max().to_pydatetime() if parsed.notna().any() else None,
         number_share=share(got), integer_share=share(whole) / max(share(got), 1e-9),
         negative_share=share(got & (nums < 0)) / max(share(got), 1e-9),
-        key_share=share(shown.str.match(KEY_RE)), mean_length=float((shown.str.len().to_numpy() * weight).sum() / n),
+        key_share=share(shown.str.match(KEY_RE)),
+        mean_length=float((shown.str.len().to_numpy() * weight).sum() / measured),
         status_share=share(shown.map(is_status_word)) if distinct <= 500 else 0.0,  # no workflow has 500 states
         rag_share=share(shown.map(is_rag_word)) if distinct <= 60 else 0.0,
-        person_share=share(shown.str.match(PERSON_RE)), max_repeat=int(weight.max()))
+        person_share=share(shown.str.match(PERSON_RE)), max_repeat=max_repeat)
+
+
+def measured_values(values: pd.Series, shown: pd.Series, weight: np.ndarray) -> tuple[pd.Series, pd.Series, np.ndarray]:
+    """The distinct values a profile parses and matches one by one: all of them up to ``MEASURED_DISTINCT``.
+
+    Above it, the commonest half of that number (what most cells write) and an even spread of the others, in the
+    order they first appear; the spread's weights are scaled to the cells it stands for, so every share is still
+    of all the filled cells. A 120,000-row event log has 20,000 distinct timestamps in its sample: parsing 4,000
+    of them decides the same format and the same shares to within a percent, in a fifth of the time.
+    """
+    if len(values) <= MEASURED_DISTINCT:
+        return values, shown, weight
+    half = MEASURED_DISTINCT // 2
+    order = np.argsort(-weight, kind="stable")
+    heavy, rest = order[:half], np.sort(order[half:])
+    spread = rest[(np.arange(half) * (len(rest) / half)).astype(int)]
+    scaled = weight.astype(float).copy()
+    scaled[spread] *= weight[rest].sum() / weight[spread].sum()
+    keep = np.sort(np.concatenate([heavy, spread]))
+    return values.iloc[keep], shown.iloc[keep], scaled[keep]
 
 
 def profile_table(data: pd.DataFrame, extra_nulls: list[str] | None = None) -> dict[str, ColumnProfile]:

@@ -83,3 +83,34 @@ def test_blank_columns_left_out_of_inserts_store_what_binding_nulls_stores(path,
                              for t in ("person", "team", "workitem", "statusevent")})
         engine.dispose()
     assert contents[0]["workitem"] and contents[0] == contents[1]
+
+
+@pytest.mark.parametrize("path", [p for p in REAL_FILES if p.stat().st_size > 200_000], ids=lambda p: p.name)
+def test_measuring_some_distinct_values_profiles_real_columns_as_measuring_all(path, monkeypatch) -> None:
+    """Above MEASURED_DISTINCT the shares are estimates: on the large real exports they decide the same things."""
+    read = read_bytes(path.read_bytes(), path.name)
+    for table in read.tables:
+        monkeypatch.setattr(profile, "MEASURED_DISTINCT", 400)  # thin far harder than the default does
+        thin = profile.profile_table(table.data)
+        monkeypatch.setattr(profile, "MEASURED_DISTINCT", 10**9)
+        full = profile.profile_table(table.data)
+        for header, a in full.items():
+            b = thin[header]
+            assert (b.filled, b.distinct, b.max_repeat, b.sampled) == (a.filled, a.distinct, a.max_repeat, a.sampled)
+            for share in ("date_share", "number_share", "key_share", "person_share", "integer_share"):
+                assert abs(getattr(a, share) - getattr(b, share)) <= 0.05, (header, share, a, b)
+            assert (a.date_share >= 0.5) == (b.date_share >= 0.5) and (a.key_share >= 0.9) == (b.key_share >= 0.9)
+
+
+def test_measured_values_keep_the_commonest_and_weigh_the_spread_for_all_cells() -> None:
+    import numpy as np
+
+    values = pd.Series([f"v{i}" for i in range(10_000)], index=range(100, 10_100), dtype=object)
+    weight = np.ones(10_000)
+    weight[[5, 7_000]] = 500.0  # two values most cells write
+    kept, shown, w = profile.measured_values(values, values, weight)
+    assert len(kept) == profile.MEASURED_DISTINCT and {"v5", "v7000"} <= set(kept)
+    assert kept.index.is_monotonic_increasing  # the order values first appear in
+    assert abs(w.sum() - weight.sum()) < 1e-6 and w[kept.tolist().index("v5")] == 500.0
+    small = values.iloc[:50]
+    assert profile.measured_values(small, small, weight[:50])[0] is small
