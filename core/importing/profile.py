@@ -223,8 +223,9 @@ def measured_values(values: pd.Series, shown: pd.Series, weight: np.ndarray) -> 
 
     Above it, the commonest half of that number (what most cells write) and an even spread of the others, in the
     order they first appear; the spread's weights are scaled to the cells it stands for, so every share is still
-    of all the filled cells. A 120,000-row event log has 20,000 distinct timestamps in its sample: parsing 4,000
-    of them decides the same format and the same shares to within a percent, in a fifth of the time.
+    of all the filled cells. A 120,000-row event log has 20,000 distinct timestamps in its sample. On the large real
+    exports, measuring 400 distinct values per column decides what measuring all of them decides, every share within
+    5 points (tests/importing/test_profile_fast_paths.py).
     """
     if len(values) <= MEASURED_DISTINCT:
         return values, shown, weight
