@@ -122,10 +122,13 @@ def diff(conn: Connection, kind: str, incoming: pd.DataFrame, resolver: Resolver
             rows_read["workitem"] = existing
             existing = existing.copy(deep=False)  # the reference columns below are replaced, not changed in place
         for column, ref in target.refs.items():  # ids → the names/codes incoming holds (resolver.key_of_id)
-            if column not in existing:
-                continue
-            keys = {i: resolver.key_of_id(ref, i) for i in existing[column].dropna().unique().tolist()}
-            existing[column] = existing[column].map(keys).astype(object).where(existing[column].notna(), None)
+            if column in existing:
+                existing[column] = map_distinct(existing[column], lambda i, r=ref: resolver.key_of_id(r, i))
+        at = pd.Index(existing["id"]).get_indexer(changed_ids)  # the stored row of each candidate, in their order
+        if (at < 0).any():
+            raise LookupError(f"work items {changed_ids[at < 0].tolist()[:5]} were not read back for the comparison")
+        existing = existing.iloc[at]
+        existing.index = candidates.index
     else:
         existing = existing_frame(conn, target, resolver, incoming, source)
         keys_in = incoming[key].apply(lambda c: c.map(_fold))
@@ -137,9 +140,6 @@ def diff(conn: Connection, kind: str, incoming: pd.DataFrame, resolver: Resolver
         existing = existing.loc[[p for p in pos if p is not None]]
         existing.index = candidates.index
         unchanged = 0
-    if kind == "work_items":
-        existing = existing.set_index("external_key").loc[candidates["external_key"]]
-        existing.index = candidates.index
     if not len(candidates):  # nothing to compare (the frame may even have no columns)
         return is_new.reindex(incoming.index).fillna(False).astype(bool), [], unchanged, []
     # columns edited in the app that the upload may not overwrite (core.importing.sync decided before the plan)
