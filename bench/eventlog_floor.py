@@ -18,16 +18,18 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from make_eventlog import ensure_eventlog  # noqa: E402
+from make_eventlog import DATE_COLUMNS, DATE_FORMAT, ensure_eventlog  # noqa: E402
 
-DATES = ["opened_at", "sys_created_at", "sys_updated_at", "resolved_at", "closed_at"]
-FORMAT = "%d-%m-%Y %H:%M"
+BASELINE = "read_csv (the bench's baseline)"
+TOTAL = "floor, total"
 
 
 def iso(s: pd.Series) -> list[str | None]:
@@ -35,42 +37,44 @@ def iso(s: pd.Series) -> list[str | None]:
     return s.dt.strftime("%Y-%m-%d %H:%M:%S").where(s.notna(), None).tolist()
 
 
-def one_run(path: Path, spent: dict[str, list[float]]) -> None:
+@contextmanager
+def timed(spent: dict[str, list[float]], label: str) -> Iterator[None]:
+    """Add the block's wall seconds to ``spent[label]`` and, unless it is the baseline, to the floor's total."""
     start = time.perf_counter()
-    pd.read_csv(path)
-    spent["read_csv (the bench's baseline)"].append(time.perf_counter() - start)
-    db = Path(tempfile.mkdtemp()) / "floor.db"
-    conn = sqlite3.connect(db)
-    conn.execute("CREATE TABLE item (id INTEGER PRIMARY KEY, key TEXT, status TEXT, team TEXT, owner TEXT,"
-                 " created TEXT, updated TEXT)")
-    conn.execute("CREATE TABLE event (id INTEGER PRIMARY KEY, item INTEGER, status TEXT, at TEXT)")
-    steps: list[tuple[str, float]] = []
-    t = time.perf_counter()
-    frame = pd.read_csv(path, na_values=["?"])
-    steps.append(("read (? as missing)", time.perf_counter() - t))
-    t = time.perf_counter()
-    for column in DATES:
-        frame[column] = pd.to_datetime(frame[column], format=FORMAT, errors="coerce")
-    steps.append(("parse 5 date columns (known format)", time.perf_counter() - t))
-    t = time.perf_counter()
-    frame = frame.sort_values(["number", "sys_updated_at"], kind="stable")
-    latest = frame.drop_duplicates("number", keep="last").reset_index(drop=True)
-    ids = pd.Series(range(1, len(latest) + 1), index=latest["number"])
-    items = list(zip(ids.tolist(), latest["number"].tolist(), latest["incident_state"].tolist(),
-                     latest["assignment_group"].tolist(), latest["assigned_to"].tolist(),
-                     iso(latest["opened_at"]), iso(latest["sys_updated_at"])))
-    events = list(zip(frame["number"].map(ids).tolist(), frame["incident_state"].tolist(),
-                      iso(frame["sys_updated_at"])))
-    steps.append(("latest row per incident, rows to tuples", time.perf_counter() - t))
-    t = time.perf_counter()
-    with conn:
-        conn.executemany("INSERT INTO item VALUES (?, ?, ?, ?, ?, ?, ?)", items)
-        conn.executemany("INSERT INTO event (item, status, at) VALUES (?, ?, ?)", events)
-    steps.append((f"insert {len(items):,} items and {len(events):,} events", time.perf_counter() - t))
-    conn.close()
-    for label, seconds in steps:
-        spent[label].append(seconds)
-    spent["floor, total"].append(sum(seconds for _, seconds in steps))
+    yield
+    seconds = time.perf_counter() - start
+    spent[label].append(seconds)
+    if label != BASELINE:
+        spent[TOTAL][-1] += seconds
+
+
+def one_run(path: Path, spent: dict[str, list[float]]) -> None:
+    spent[TOTAL].append(0.0)
+    with timed(spent, BASELINE):
+        pd.read_csv(path)
+    with tempfile.TemporaryDirectory() as folder:
+        conn = sqlite3.connect(Path(folder) / "floor.db")
+        conn.execute("CREATE TABLE item (id INTEGER PRIMARY KEY, key TEXT, status TEXT, team TEXT, owner TEXT,"
+                     " created TEXT, updated TEXT)")
+        conn.execute("CREATE TABLE event (id INTEGER PRIMARY KEY, item INTEGER, status TEXT, at TEXT)")
+        with timed(spent, "read (? as missing)"):
+            frame = pd.read_csv(path, na_values=["?"])
+        with timed(spent, f"parse {len(DATE_COLUMNS)} date columns (known format)"):
+            for column in DATE_COLUMNS:
+                frame[column] = pd.to_datetime(frame[column], format=DATE_FORMAT, errors="coerce")
+        with timed(spent, "latest row per incident, rows to tuples"):
+            frame = frame.sort_values(["number", "sys_updated_at"], kind="stable")
+            latest = frame.drop_duplicates("number", keep="last").reset_index(drop=True)
+            ids = pd.Series(range(1, len(latest) + 1), index=latest["number"])
+            items = list(zip(ids.tolist(), latest["number"].tolist(), latest["incident_state"].tolist(),
+                             latest["assignment_group"].tolist(), latest["assigned_to"].tolist(),
+                             iso(latest["opened_at"]), iso(latest["sys_updated_at"])))
+            events = list(zip(frame["number"].map(ids).tolist(), frame["incident_state"].tolist(),
+                              iso(frame["sys_updated_at"])))
+        with timed(spent, f"insert {len(items):,} items and {len(events):,} events"), conn:
+            conn.executemany("INSERT INTO item VALUES (?, ?, ?, ?, ?, ?, ?)", items)
+            conn.executemany("INSERT INTO event (item, status, at) VALUES (?, ?, ?)", events)
+        conn.close()
 
 
 def main() -> None:
@@ -82,11 +86,11 @@ def main() -> None:
     spent: dict[str, list[float]] = defaultdict(list)
     for _ in range(args.runs):
         one_run(path, spent)
-    baseline = statistics.median(spent["read_csv (the bench's baseline)"])
+    baseline = statistics.median(spent[BASELINE])
     print(f"{path.name}, median of {args.runs}")
     print(f"{'step':<45} {'seconds':>8} {'× read_csv':>11}")
-    for label, values in spent.items():
-        seconds = statistics.median(values)
+    for label in [label for label in spent if label != TOTAL] + [TOTAL]:
+        seconds = statistics.median(spent[label])
         print(f"{label:<45} {seconds:>8.2f} {seconds / baseline:>10.1f}×")
 
 

@@ -29,6 +29,8 @@ HEADER = ["number", "incident_state", "active", "reassignment_count", "reopen_co
           "problem_id", "rfc", "vendor", "caused_by", "closed_code", "resolved_by", "resolved_at", "closed_at"]
 LEVELS = ["1 - High", "2 - Medium", "3 - Low"]
 PRIORITIES = ["1 - Critical", "2 - High", "3 - Moderate", "4 - Low"]
+DATE_COLUMNS = ["opened_at", "sys_created_at", "sys_updated_at", "resolved_at", "closed_at"]
+DATE_FORMAT = "%d-%m-%Y %H:%M"  # day-first, no seconds, as the real export writes them
 
 
 def path_for(rows: int) -> Path:
@@ -36,7 +38,7 @@ def path_for(rows: int) -> Path:
 
 
 def when(t: datetime) -> str:
-    return t.strftime("%d-%m-%Y %H:%M")
+    return t.strftime(DATE_FORMAT)
 
 
 def states(rng: random.Random, n: int) -> list[str]:

@@ -85,10 +85,8 @@ def base_header(name: str) -> str:
 
 
 def _blank_cells(body: pd.DataFrame) -> np.ndarray:
-    """Missing or empty-string cells as a bool matrix, built a column at a time: twice as fast as the frame-wide
-    ``isna() | eq("")`` on object columns (120,000 × 36 cells: 0.32 s against 0.69 s)."""
-    if not body.shape[1]:
-        return np.zeros(body.shape, dtype=bool)
+    """Missing or empty-string cells of a frame with at least one column, as a bool matrix, built a column at a
+    time: faster than the frame-wide ``isna() | eq("")`` on object columns."""
     return np.column_stack([pd.isna(values) | (values == "") for values in
                             (body[c].to_numpy(dtype=object) for c in body.columns)])
 
