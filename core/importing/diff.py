@@ -117,7 +117,7 @@ def diff(conn: Connection, kind: str, incoming: pd.DataFrame, resolver: Resolver
             return is_new.reindex(incoming.index), [], unchanged, []
         candidates = incoming.loc[differs[differs].index]
         existing = import_queries.work_items_by_id(conn, source or "", changed_ids.tolist(),
-                                                   read_columns(target, candidates))
+                                                   read_columns(target, candidates, conn.dialect.name != "sqlite"))
         if rows_read is not None:
             rows_read["workitem"] = existing
             existing = existing.copy(deep=False)  # the reference columns below are replaced, not changed in place
@@ -167,11 +167,13 @@ def diff(conn: Connection, kind: str, incoming: pd.DataFrame, resolver: Resolver
     return is_new.reindex(incoming.index).fillna(False).astype(bool), updates, unchanged, updated_keys
 
 
-def read_columns(target: Target, candidates: pd.DataFrame) -> list[str]:
-    """The work-item columns a diff reads: the ones it compares, and what an update's before-image keeps
-    (its written columns: the changed ones, ``last_batch_id``, ``row_hash`` and the trace columns)."""
+def read_columns(target: Target, candidates: pd.DataFrame, for_images: bool = True) -> list[str]:
+    """The work-item columns a diff reads: the ones it compares, and, ``for_images``, what an update's
+    before-image keeps (its written columns: the changed ones, ``last_batch_id``, ``row_hash`` and the trace
+    columns). SQLite builds the images from the stored rows (``changelog_add_stored``): the diff skips those."""
     compared = [c for c in target.columns if c in candidates]
-    return ["id", "external_key", "row_hash", "last_batch_id", *TRACE_COLUMNS, *compared]
+    bookkeeping = ["last_batch_id", *TRACE_COLUMNS] if for_images else []
+    return ["id", "external_key", "row_hash", *bookkeeping, *compared]
 
 
 def changed_patterns(changed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

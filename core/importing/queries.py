@@ -8,6 +8,8 @@ from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
@@ -35,13 +37,14 @@ def work_item_hashes(conn: Connection, source: str) -> pd.DataFrame:
 
 def work_items_by_id(conn: Connection, source: str, ids: Sequence[int],
                      columns: Sequence[str] | None = None) -> pd.DataFrame:
-    """Work items of one source by id, typed as :func:`rows_by_id` gives them: every column, or ``columns`` only
+    """Work items of one source by id, with the values :func:`rows_by_id` gives: every column, or ``columns`` only
     (a diff reads what it compares and what its before-images keep: reading fewer columns is what costs here).
 
-    On SQLite the stored values come through :func:`driver_rows` and are converted a column at a time (dates
-    parsed in one call, JSON decoded once per distinct text), and when most of the source is asked for, its rows
-    are read in one query rather than 900 ids at a time: 2× faster than Core's per-value result processing on
-    100,000 rows. Falls back to :func:`rows_by_id` when a stored date is not in SQLAlchemy's ISO text.
+    On SQLite the stored values come through :func:`driver_rows` into a frame of Python objects (text stays
+    object, None where missing: a diff compares Python values), then numbers, dates (Arrow's ISO parser, in one
+    call) and JSON (decoded once per distinct text) are converted a column at a time; when most of the source is
+    asked for, its rows are read in one query rather than 900 ids at a time. 3× faster than Core's typed frame on
+    100,000 rows. Falls back to :func:`rows_by_id` when a stored date is not ISO text.
     """
     t = T["workitem"]
     if conn.dialect.name != "sqlite" or not len(ids):
@@ -55,17 +58,22 @@ def work_items_by_id(conn: Connection, source: str, ids: Sequence[int],
         rows = driver_rows(conn, sa.select(*read).where(t.c.source == source))
     else:
         rows = [r for chunk in chunks(list(wanted)) for r in driver_rows(conn, sa.select(*read).where(t.c.id.in_(chunk)))]
-    frame = pd.DataFrame(rows, columns=[c.name for c in read])
+    frame = pd.DataFrame(rows, columns=[c.name for c in read], dtype=object)  # no inference: typed column by column
     frame = frame[frame["id"].isin(wanted)].reset_index(drop=True)
     for column in read:
         s = frame[column.name]
-        if not s.notna().any():  # all empty: None, as Core's rows give
+        missing = s.isna()
+        if missing.all():  # all empty: None, as Core's rows give
             continue
         if isinstance(column.type, sa.DateTime):
-            try:
-                frame[column.name] = pd.to_datetime(s, format="%Y-%m-%d %H:%M:%S.%f")
-            except (ValueError, TypeError):
+            dates = _iso_dates(s)
+            if dates is None:
                 return _columns_of(rows_by_id(conn, "workitem", ids), columns)
+            frame[column.name] = dates
+        elif isinstance(column.type, sa.Integer):
+            frame[column.name] = s.astype("int64" if not missing.any() else "float64")
+        elif isinstance(column.type, sa.Float):
+            frame[column.name] = s.astype("float64")
         elif isinstance(column.type, sa.JSON):  # decoded once per distinct text (the values are read, not changed)
             codes, texts = pd.factorize(s)
             decoded = np.empty(len(texts) + 1, dtype=object)  # filled item by item: a JSON list stays one value
@@ -73,6 +81,15 @@ def work_items_by_id(conn: Connection, source: str, ids: Sequence[int],
                 decoded[i] = json.loads(text)
             frame[column.name] = pd.Series(decoded[codes], index=s.index, dtype=object)
     return frame
+
+
+def _iso_dates(s: pd.Series) -> pd.Series | None:
+    """Stored SQLite date texts (``YYYY-MM-DD HH:MM:SS.ffffff``) as naive datetimes, or None if any is not ISO."""
+    try:
+        parsed = pc.cast(pa.array(s.tolist(), type=pa.string()), pa.timestamp("us"))
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    return pd.Series(parsed.to_numpy(zero_copy_only=False), index=s.index)
 
 
 def _columns_of(frame: pd.DataFrame, columns: Sequence[str] | None) -> pd.DataFrame:

@@ -102,15 +102,11 @@ def _apply_updates(conn: Connection, kind: str, target: Any, updates: list[tuple
                    incoming: pd.DataFrame, updated_keys: list[tuple], rows_read: pd.DataFrame | None = None) -> None:
     """Write the updates, each group of rows changing the same columns at once, after their before-images.
 
-    ``rows_read``: the rows as diff read them (none read again). A before-image holds the columns its update
-    writes, as stored: every other column of the row is left as it was, so undo restores the row exactly.
+    ``rows_read``: the rows as diff read them, used when they hold what an image keeps (else that group's rows
+    are read). A before-image holds the columns its update writes, as stored (on SQLite built from the stored
+    rows by SQLite itself): every other column of the row is left as it was, so undo restores the row exactly.
     """
     ids = [u[0] for u in updates]
-    if rows_read is None:
-        before_rows = tables.rows_by_id(conn, target.table, ids)
-    else:
-        before_rows = rows_read
-    before_rows = before_rows.iloc[pd.Index(before_rows["id"]).get_indexer(ids)].reset_index(drop=True)
     groups: dict[tuple[str, ...], list[int]] = {}  # the changed columns → positions in updates
     for pos, (_row_id, _b, a) in enumerate(updates):
         groups.setdefault(tuple(a), []).append(pos)
@@ -140,7 +136,13 @@ def _apply_updates(conn: Connection, kind: str, target: Any, updates: list[tuple
         written = [(positions, {**{c: [columns[c][p] for p in positions] for c in cols},
                                 "last_batch_id": [batch_id] * len(positions)}) for cols, positions in groups.items()]
     for positions, values in written:  # before-images first: all of them are in the changelog before any write
-        changelog.changelog_add_frame(conn, batch_id, target.table, "update",
-                                      before_rows.loc[positions, ["id", *values]])
+        group_ids = [ids[p] for p in positions]
+        if changelog.changelog_add_stored(conn, batch_id, target.table, "update", group_ids, list(values)):
+            continue
+        kept = ["id", *values]
+        stored = (rows_read if rows_read is not None and set(kept) <= set(rows_read.columns)
+                  else tables.rows_by_id(conn, target.table, group_ids))
+        stored = stored.iloc[pd.Index(stored["id"]).get_indexer(group_ids)].reset_index(drop=True)
+        changelog.changelog_add_frame(conn, batch_id, target.table, "update", stored[kept])
     for positions, values in written:
         writes.update_columns(conn, target.table, [ids[p] for p in positions], values)
