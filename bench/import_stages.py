@@ -52,13 +52,14 @@ def instrument(spent: Seconds) -> list[str]:
         (queries, "work_items_by_id", "  of which: read the stored rows"),
         (commit, "apply_target", "write"),
         (write_target, "_apply_updates", "  of which: updates and their before-images"),
+        (changelog, "changelog_add_stored", "    of which: before-images"),
         (changelog, "changelog_add_frame", "    of which: before-images"),
         (writes, "update_columns", "    of which: UPDATE executemany"),
         (write_target, "write_events", "  of which: status events"),
     ]
-    for module, name, label in stages:
+    for module, name, label in stages:  # one label may time two functions (SQLite's images or the frame's)
         setattr(module, name, _timed(spent, label, getattr(module, name)))
-    return [label for _m, _n, label in stages]
+    return list(dict.fromkeys(label for _m, _n, label in stages))
 
 
 def measure(path: Path, runs: int) -> tuple[list[str], dict[str, dict[str, list[float]]]]:

@@ -24,6 +24,7 @@ from core.importing.plan import (
     norm,
     normed,
 )
+from core.importing.updates import HASH_ONLY, Update, UpdateGroup, Updates
 from core.importing.validate import ValidatedSheet
 from core.store import tables
 from core.store.values import map_distinct
@@ -69,17 +70,24 @@ def plan_target(conn: Connection, kind: str, incoming: pd.DataFrame, resolver: R
     if kind == "people":
         incoming = incoming.drop_duplicates("name_key", keep="first")
     rows_read: dict[str, pd.DataFrame] = {}
-    is_new, updates, unchanged, updated_keys = diff(conn, kind, incoming, resolver, source, rows_read)
-    hash_only = [u for u in updates if set(u[2]) == {"row_hash"}]
-    real = [u for u in updates if set(u[2]) != {"row_hash"}]  # one key each, in order (hash-only rows have none)
-    older = [older_than_stored(u) for u in real]  # judged once per row
-    stale = [(k, u) for u, k, o in zip(real, updated_keys, older) if o]
-    fresh = [(u, k) for u, k, o in zip(real, updated_keys, older) if not o]
-    return SheetPlan(kind, incoming, is_new, [u for u, _k in fresh], hash_only,
-                     unchanged + len(hash_only) + len(stale), [k for _u, k in fresh], rows_read, stale)
+    is_new, updates, unchanged, _keys = diff(conn, kind, incoming, resolver, source, rows_read)
+    hash_only = updates.where(lambda g: g.columns == HASH_ONLY)
+    fresh: list[UpdateGroup] = []
+    stale: list[tuple[int, tuple, Update]] = []  # (the file's row position, key, update)
+    for group in updates.where(lambda g: g.columns != HASH_ONLY).groups:
+        # only a row that writes its "updated" time can be older than what is stored: judged once per row
+        older = ([k for k in range(len(group)) if older_than_stored(group.row(k))]
+                 if "updated_at" in group.columns else [])
+        if older:
+            old = set(older)
+            stale += [(group.positions[k], group.keys[k], group.row(k)) for k in older]
+            group = group.take([k for k in range(len(group)) if k not in old])
+        fresh.append(group)
+    return SheetPlan(kind, incoming, is_new, Updates(fresh), hash_only, unchanged + len(hash_only) + len(stale),
+                     rows_read, [(key, update) for _p, key, update in sorted(stale, key=lambda s: s[0])])
 
 
-def older_than_stored(update: tuple[int, dict[str, Any], dict[str, Any]]) -> bool:
+def older_than_stored(update: Update) -> bool:
     """A row whose own "updated" time is older than the stored one: an older export must not undo newer data.
 
     Only a row that says when it was updated can be judged; without that time on either side it applies.
@@ -94,9 +102,9 @@ def older_than_stored(update: tuple[int, dict[str, Any], dict[str, Any]]) -> boo
 
 
 def diff(conn: Connection, kind: str, incoming: pd.DataFrame, resolver: Resolver, source: str | None,
-         rows_read: dict[str, pd.DataFrame] | None = None) -> tuple[
-        pd.Series, list[tuple[int, dict[str, Any], dict[str, Any]]], int, list[tuple]]:
-    """(insert mask, updates, unchanged count, updated keys) for incoming rows against the database.
+         rows_read: dict[str, pd.DataFrame] | None = None) -> tuple[pd.Series, Updates, int, list[tuple]]:
+    """(insert mask, updates, unchanged count, the keys of the updates that are not hash-only) for incoming rows
+    against the database. The updates come a changed-column pattern at a time, rows in the file's order.
 
     Work items: the database rows read for the comparison (:func:`read_columns`, as stored) are left
     in ``rows_read["workitem"]`` when it is given, so the commit need not read them again.
@@ -114,7 +122,7 @@ def diff(conn: Connection, kind: str, incoming: pd.DataFrame, resolver: Resolver
         unchanged = int((~is_new & ~differs).sum())
         changed_ids = merged.loc[differs, "id"].astype(int)
         if changed_ids.empty:
-            return is_new.reindex(incoming.index), [], unchanged, []
+            return is_new.reindex(incoming.index), Updates(), unchanged, []
         candidates = incoming.loc[differs[differs].index]
         existing = import_queries.work_items_by_id(conn, source or "", changed_ids.tolist(),
                                                    read_columns(target, candidates, conn.dialect.name != "sqlite"))
@@ -141,29 +149,31 @@ def diff(conn: Connection, kind: str, incoming: pd.DataFrame, resolver: Resolver
         existing.index = candidates.index
         unchanged = 0
     if not len(candidates):  # nothing to compare (the frame may even have no columns)
-        return is_new.reindex(incoming.index).fillna(False).astype(bool), [], unchanged, []
+        return is_new.reindex(incoming.index).fillna(False).astype(bool), Updates(), unchanged, []
     # columns edited in the app that the upload may not overwrite (core.importing.sync decided before the plan)
     app_kept = import_queries.app_edited_columns(conn, source or "") if kind == "work_items" else {}
-    updates, updated_keys = [], []
     columns = [c for c in target.columns if c in candidates]
     ids = [int(i) for i in existing["id"].tolist()]
     befores, afters, changed = changed_cells(candidates, existing, columns, ids, app_kept)
     keys = list(zip(*(candidates[k].tolist() for k in key)))
-    hashes = (list(zip(existing["row_hash"].tolist(), candidates["row_hash"].tolist()))
-              if kind == "work_items" else None)
-    # each row's changed columns, in column order: rows mostly share a few patterns, so find those once
+    hashes = ((existing["row_hash"].tolist(), candidates["row_hash"].tolist()) if kind == "work_items" else None)
+    # rows mostly share a few patterns of changed columns: each pattern becomes one group, gathered by column
     patterns, which = changed_patterns(changed)
-    pattern_columns = [[(columns[j], befores[j], afters[j]) for j in np.flatnonzero(pattern).tolist()]
-                       for pattern in patterns]  # (name, before by row, after by row) of each changed column
-    for p, w in enumerate(which.tolist()):
-        js = pattern_columns[w]
+    groups = []
+    for w, pattern in enumerate(patterns):
+        rows = np.flatnonzero(which == w).tolist()
+        js = np.flatnonzero(pattern).tolist()
         if js:
-            updates.append((ids[p], {c: b[p] for c, b, _a in js}, {c: a[p] for c, _b, a in js}))
-            updated_keys.append(keys[p])
+            before = {columns[j]: list(map(befores[j].__getitem__, rows)) for j in js}
+            after = {columns[j]: list(map(afters[j].__getitem__, rows)) for j in js}
         elif hashes is not None:  # hash-only change (rare): refresh the hash
-            updates.append((ids[p], {"row_hash": hashes[p][0]}, {"row_hash": hashes[p][1]}))
+            before, after = ({"row_hash": [h[p] for p in rows]} for h in hashes)
         else:
-            unchanged += 1
+            unchanged += len(rows)
+            continue
+        groups.append(UpdateGroup(tuple(after), rows, [ids[p] for p in rows], [keys[p] for p in rows], before, after))
+    updates = Updates(groups)
+    updated_keys = updates.where(lambda g: g.columns != HASH_ONLY).keys()
     return is_new.reindex(incoming.index).fillna(False).astype(bool), updates, unchanged, updated_keys
 
 
@@ -196,10 +206,10 @@ def changed_patterns(changed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def surely_equal(a: pd.Series, b: pd.Series) -> tuple[np.ndarray, bool]:
     """Per position, whether :func:`equal` holds, computed on whole columns; and whether that is exact.
 
-    Exact for two numeric columns (the same tolerance) and two naive datetime columns (to
-    the second). Any other pair is compared with plain ``==`` on the Python values, which
-    never calls a changed cell equal but may miss a tolerance or a second, so a cell it
-    leaves False is checked again with :func:`equal` itself (:func:`changed_cells`).
+    Exact for two numeric columns (the same tolerance), two naive datetime columns (to the second) and two
+    columns of text (strings and missing cells only). Any other pair is compared with plain ``==`` on the Python
+    values, which never calls a changed cell equal but may miss a tolerance or a second, so a cell it leaves
+    False is checked again with :func:`equal` itself (:func:`changed_cells`).
     """
     na_a, na_b = a.isna().to_numpy(), b.isna().to_numpy()
     both = ~na_a & ~na_b
@@ -210,8 +220,8 @@ def surely_equal(a: pd.Series, b: pd.Series) -> tuple[np.ndarray, bool]:
             same = np.abs(x - y) <= 1e-9 * np.maximum(1.0, np.abs(x))
     elif a.dtype.kind == "M" and b.dtype.kind == "M" and a.dt.tz is None and b.dt.tz is None:
         same = a.dt.floor("s").to_numpy() == b.dt.floor("s").to_numpy()
-    else:
-        exact = False
+    else:  # text against text is exact too: equal() compares two strings with ==
+        exact = all(pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty") for s in (a, b))
         same = np.zeros(len(a), dtype=bool)
         if both.any():
             same[both] = np.asarray(a.to_numpy(dtype=object)[both] == b.to_numpy(dtype=object)[both], dtype=bool)
@@ -241,13 +251,17 @@ def changed_cells(candidates: pd.DataFrame, existing: pd.DataFrame, columns: lis
     befores: list[dict[int, Any]] = []
     afters: list[dict[int, Any]] = []
     for j, c in enumerate(columns):
-        rows = np.flatnonzero(changed[:, j])
-        before, after = {}, {}
-        for p, new, old in zip(rows.tolist(), normed(candidates[c].iloc[rows]), normed(existing[c].iloc[rows])):
-            if exact[j] or (type(new) is str and type(old) is str) or not equal(new, old):
-                before[p], after[p] = old, new
-            else:
-                changed[p, j] = False
+        rows = np.flatnonzero(changed[:, j]).tolist()
+        news, olds = normed(candidates[c].iloc[rows]), normed(existing[c].iloc[rows])
+        if exact[j]:  # whole-column comparison was exact: every flagged cell changed
+            before, after = dict(zip(rows, olds)), dict(zip(rows, news))
+        else:
+            before, after = {}, {}
+            for p, new, old in zip(rows, news, olds):
+                if (type(new) is str and type(old) is str) or not equal(new, old):
+                    before[p], after[p] = old, new
+                else:
+                    changed[p, j] = False
         befores.append(before)
         afters.append(after)
     return befores, afters, changed

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Connection
 
+from core.importing.updates import Update, Updates
 from core.importing.validate import Issue, ValidatedSheet, slug
 from core.store import tables
 from core.store.values import is_blank, map_distinct, name_key, named_people
@@ -97,7 +98,6 @@ class Resolver:
         return getattr(self, attr)
 
 
-Update = tuple[int, dict[str, Any], dict[str, Any]]  # (row id, before, after): the columns that change only
 
 
 @dataclass
@@ -111,10 +111,9 @@ class SheetPlan:
     kind: str
     incoming: pd.DataFrame  # accepted rows: key + columns, row_hash, source_row
     is_new: pd.Series  # rows to insert
-    updates: list[Update]  # rows whose content changes
-    hash_only: list[Update]  # rows whose hash changes (fewer columns hashed) and nothing else
+    updates: Updates  # rows whose content changes
+    hash_only: Updates  # rows whose hash changes (fewer columns hashed) and nothing else
     unchanged: int
-    updated_keys: list[tuple]
     rows_read: dict[str, pd.DataFrame] = field(default_factory=dict)
     stale: list[tuple[tuple, Update]] = field(default_factory=list)  # (key, update) older than what is stored
 

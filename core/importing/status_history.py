@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 from core.importing import queries as import_queries
 from core.importing.context import ImportContext
 from core.importing.plan import norm, normed, split_depends
+from core.importing.updates import Updates
 from core.importing.validate import ValidatedSheet
 from core.store import changelog, tables, writes
 
@@ -21,15 +22,14 @@ EVENT_COLUMNS = ("work_item_id", "at", "raw_status", "status", "source_row", "ba
 
 
 def write_events(conn: Connection, vs: ValidatedSheet, incoming: pd.DataFrame, is_new: pd.Series,
-                  updates: list[tuple[int, dict, dict]], updated_keys: list[tuple], batch_id: int,
-                  ctx: ImportContext, source: str | None) -> int:
+                 updates: Updates, batch_id: int, ctx: ImportContext, source: str | None) -> int:
     """Status history: every real transition of an event log, or one event per new/changed tracker status."""
     new_ids = import_queries.new_item_ids(conn, source or "", batch_id)
-    updated_ids = {k[1]: u[0] for u, k in zip(updates, updated_keys)}
     records: list[dict[str, Any]] = []
     count = 0
     if vs.events is not None:
         ev = vs.events
+        updated_ids = {k[1]: i for g in updates.groups for i, k in zip(g.ids, g.keys)}
         fresh = ev[ev["external_key"].isin(new_ids.keys())]
         writes.bulk_insert(conn, "statusevent", pd.DataFrame({
             "work_item_id": fresh["external_key"].map(new_ids), "at": fresh["at"], "raw_status": fresh["raw_status"],
@@ -58,8 +58,8 @@ def write_events(conn: Connection, vs: ValidatedSheet, incoming: pd.DataFrame, i
         row_of = {k: p for p, k in enumerate(incoming["external_key"].tolist())}
         file_values = {c: normed(incoming[c]) if c in incoming else [None] * len(incoming)
                        for c in ("updated_at", "raw_status", "status", "source_row")}
-        moved = [(row_id, row_of[key[1]]) for (row_id, _b, a), key in zip(updates, updated_keys)
-                 if "status" in a or "raw_status" in a]  # (item, the file's row) of each changed status
+        moved = [(row_id, row_of[key[1]]) for g in updates.groups if "status" in g.after or "raw_status" in g.after
+                 for row_id, key in zip(g.ids, g.keys)]  # (item, the file's row) of each changed status
         rows = [r for _i, r in moved]
         when = [file_values["updated_at"][r] for r in rows]
         writes.bulk_insert(conn, "statusevent", pd.DataFrame({
@@ -90,9 +90,8 @@ def _event_times(rows: pd.DataFrame, now: datetime) -> pd.Series:
     return at.fillna(started).fillna(col("created_at")).fillna(pd.Timestamp(now))
 
 
-def write_dependencies(conn: Connection, incoming: pd.DataFrame, is_new: pd.Series,
-                        updates: list[tuple[int, dict, dict]], updated_keys: list[tuple], batch_id: int,
-                        source: str | None) -> None:
+def write_dependencies(conn: Connection, incoming: pd.DataFrame, is_new: pd.Series, updates: Updates,
+                       batch_id: int, source: str | None) -> None:
     if "depends_on" not in incoming or incoming["depends_on"].isna().all() and not updates:
         return
     new_ids = import_queries.new_item_ids(conn, source or "", batch_id)
@@ -100,7 +99,7 @@ def write_dependencies(conn: Connection, incoming: pd.DataFrame, is_new: pd.Seri
     for key, text in zip(incoming.loc[is_new, "external_key"], incoming.loc[is_new, "depends_on"]):
         records += [{"work_item_id": new_ids[key], "depends_on_key": d, "batch_id": batch_id}
                     for d in split_depends(text)]
-    changed = {u[0]: u[2]["depends_on"] for u in updates if "depends_on" in u[2]}
+    changed = {i: text for i, _key, text in updates.changing("depends_on")}
     if changed:
         old = import_queries.dependencies_of(conn, list(changed))
         changelog.changelog_add(conn, batch_id, "dependency", "delete", old.to_dict("records"))

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 from core.importing.context import ImportContext, SheetResult
 from core.importing.plan import TARGETS, TRACE_COLUMNS, SheetPlan, norm, normed
 from core.importing.status_history import write_dependencies, write_events
+from core.importing.updates import Updates
 from core.importing.validate import ValidatedSheet
 from core.store import changelog, tables, writes
 from core.store.values import map_distinct
@@ -52,7 +53,7 @@ def apply_target(conn: Connection, plan: SheetPlan, batch_id: int, names: dict[s
                  ctx: ImportContext, source: str | None, vs: ValidatedSheet, result: SheetResult) -> tuple[int, int, int]:
     """Carry out one table's plan: new people and teams it names, inserts, updates, status history."""
     kind, target, incoming = plan.kind, plan.target, plan.incoming
-    is_new, updates, hash_only, updated_keys = plan.is_new, plan.updates, plan.hash_only, plan.updated_keys
+    is_new, updates, hash_only = plan.is_new, plan.updates, plan.hash_only
     for column, ref in target.refs.items():
         if ref in ("person", "team") and column in incoming and not (kind == "people" and ref == "person"):
             created = _ensure_names(conn, ref, set(pd.unique(incoming[column].dropna())), names.get(ref, {}), batch_id)
@@ -72,15 +73,15 @@ def apply_target(conn: Connection, plan: SheetPlan, batch_id: int, names: dict[s
     if self_parent:
         _set_objective_parents(conn, inserts, batch_id)
     if updates:
-        _apply_updates(conn, kind, target, updates, batch_id, incoming, updated_keys, rows_read.get(target.table))
-    if hash_only:
-        writes.update_rows(conn, target.table, [(i, a) for i, _b, a in hash_only])
+        _apply_updates(conn, kind, target, updates, batch_id, incoming, rows_read.get(target.table))
+    for group in hash_only.groups:
+        writes.update_columns(conn, target.table, group.ids, {"row_hash": group.after["row_hash"]})
     result.changes += islice(({"key": " / ".join(map(str, k)), "field": f, "before": _show(b.get(f)),
-                               "after": _show(a[f])} for (i, b, a), k in zip(updates, updated_keys) for f in a),
+                               "after": _show(a[f])} for k, (_i, b, a) in updates.with_keys() for f in a),
                              MAX_CHANGES_SHOWN)
     if kind == "work_items":
-        result.status_events = write_events(conn, vs, incoming, is_new, updates, updated_keys, batch_id, ctx, source)
-        write_dependencies(conn, incoming, is_new, updates, updated_keys, batch_id, source)
+        result.status_events = write_events(conn, vs, incoming, is_new, updates, batch_id, ctx, source)
+        write_dependencies(conn, incoming, is_new, updates, batch_id, source)
     return plan.inserted, len(updates), plan.unchanged
 
 
@@ -98,45 +99,39 @@ def _set_objective_parents(conn: Connection, inserts: pd.DataFrame, batch_id: in
     writes.update_rows(conn, "objective", changes)
 
 
-def _apply_updates(conn: Connection, kind: str, target: Any, updates: list[tuple[int, dict, dict]], batch_id: int,
-                   incoming: pd.DataFrame, updated_keys: list[tuple], rows_read: pd.DataFrame | None = None) -> None:
+def _apply_updates(conn: Connection, kind: str, target: Any, updates: Updates, batch_id: int,
+                   incoming: pd.DataFrame, rows_read: pd.DataFrame | None = None) -> None:
     """Write the updates, each group of rows changing the same columns at once, after their before-images.
 
     ``rows_read``: the rows as diff read them, used when they hold what an image keeps (else that group's rows
     are read). A before-image holds the columns its update writes, as stored (on SQLite built from the stored
     rows by SQLite itself): every other column of the row is left as it was, so undo restores the row exactly.
     """
-    ids = [u[0] for u in updates]
-    groups: dict[tuple[str, ...], list[int]] = {}  # the changed columns → positions in updates
-    for pos, (_row_id, _b, a) in enumerate(updates):
-        groups.setdefault(tuple(a), []).append(pos)
+    written: list[tuple[list[int], dict[str, list[Any]]]] = []  # (ids, column → new value per row) per group
     if kind == "work_items":  # diff's after values are already plain Python: only references need their ids
         lookups = {c: tables.name_lookup(conn, ref) if ref in ("person", "team") else tables.ids_by(conn, ref, "code")
                    for c, ref in target.refs.items()}
         row_of = {k: p for p, k in enumerate(zip(*(incoming[c].tolist() for c in target.key)))}
         trace = {"row_hash": incoming["row_hash"].tolist(), **{c: normed(incoming[c]) for c in TRACE_COLUMNS}}
-        written = []
-        for cols, positions in groups.items():
-            rows = [row_of[updated_keys[p]] for p in positions]  # the file's row of each key: its hash, its origin
+        for group in updates.groups:
+            rows = [row_of[k] for k in group.keys]  # the file's row of each key: its hash, its origin
             values: dict[str, list[Any]] = {}
-            for c in cols:
-                after = [updates[p][2][c] for p in positions]
+            for c in group.columns:
                 lk = lookups.get(c)
-                values[c] = after if lk is None else [None if v is None else lk.get(v) for v in after]
-            values["last_batch_id"] = [batch_id] * len(positions)
+                values[c] = group.after[c] if lk is None else [None if v is None else lk.get(v) for v in group.after[c]]
+            values["last_batch_id"] = [batch_id] * len(group)
             values.update({c: [v[r] for r in rows] for c, v in trace.items()})
-            written.append((positions, values))
+            written.append((group.ids, values))
     else:
-        after = pd.DataFrame([a for _i, _b, a in updates])
-        for c in target.refs:
-            if c not in after:
-                after[c] = None
-        translated = _translate_refs(after, kind, conn)
-        columns = {c: normed(translated[c]) for c in translated.columns}  # by position: norm(translated.at[pos, c])
-        written = [(positions, {**{c: [columns[c][p] for p in positions] for c in cols},
-                                "last_batch_id": [batch_id] * len(positions)}) for cols, positions in groups.items()]
-    for positions, values in written:  # before-images first: all of them are in the changelog before any write
-        group_ids = [ids[p] for p in positions]
+        for group in updates.groups:
+            after = pd.DataFrame(group.after)
+            for c in target.refs:
+                if c not in after:
+                    after[c] = None
+            translated = _translate_refs(after, kind, conn)
+            written.append((group.ids, {**{c: normed(translated[c]) for c in group.columns},
+                                        "last_batch_id": [batch_id] * len(group)}))
+    for group_ids, values in written:  # before-images first: all of them are in the changelog before any write
         if changelog.changelog_add_stored(conn, batch_id, target.table, "update", group_ids, list(values)):
             continue
         kept = ["id", *values]
@@ -144,5 +139,5 @@ def _apply_updates(conn: Connection, kind: str, target: Any, updates: list[tuple
                   else tables.rows_by_id(conn, target.table, group_ids))
         stored = stored.iloc[pd.Index(stored["id"]).get_indexer(group_ids)].reset_index(drop=True)
         changelog.changelog_add_frame(conn, batch_id, target.table, "update", stored[kept])
-    for positions, values in written:
-        writes.update_columns(conn, target.table, [ids[p] for p in positions], values)
+    for group_ids, values in written:
+        writes.update_columns(conn, target.table, group_ids, values)
