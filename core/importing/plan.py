@@ -98,8 +98,6 @@ class Resolver:
         return getattr(self, attr)
 
 
-
-
 @dataclass
 class SheetPlan:
     """What one sheet will do to its table, decided before anything is written; commit only carries it out.
