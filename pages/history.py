@@ -38,7 +38,7 @@ if not issues.empty:
 rejected = cache.rejected_rows(key, viewer, batch_id)
 if rejected:
     st.download_button("Download rejected rows (xlsx)", lambda: review.rejected_workbook(rejected),
-                       file_name=f"rejected_batch_{batch_id}.xlsx")
+                       file_name=f"rejected_batch_{batch_id}.xlsx", on_click="ignore")
 
 if chosen["state"] == "committed":
     with st.form(f"undo:{batch_id}"):

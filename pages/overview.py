@@ -154,4 +154,4 @@ chrome.table(fresh, "data_freshness",
                             "days_ago": st.column_config.NumberColumn("Days ago", format="%.1f")})
 
 st.download_button("Download the steering pack (xlsx)", lambda: steering_pack(report), file_name="steering_pack.xlsx",
-                   type="primary", icon=":material/download:")
+                   type="primary", icon=":material/download:", on_click="ignore")

@@ -102,8 +102,10 @@ def table(frame: pd.DataFrame, name: str, **kwargs: object) -> None:
     st.dataframe(frame, hide_index=True, width="stretch", column_config=columns, **kwargs)
     stem = re.sub(r"[^\w.-]+", "_", name).strip("_.") or "table"
     # Deferred: built on click only (a 20,000-row table costs 0.1 s and 1.4 MB per rerun when built eagerly).
+    # No rerun on click: a rerun registers the button afresh and revokes the file id the click is still fetching,
+    # so under load the download failed (CI, 2026-12-06); the page has nothing to redo after a download anyway.
     st.download_button("CSV", lambda: csv_bytes(frame), file_name=f"{stem}.csv", mime="text/csv", key=f"csv_{name}",
-                       icon=":material/download:", type="tertiary")
+                       icon=":material/download:", type="tertiary", on_click="ignore")
 
 
 COLUMN_FORMATS: dict[str, Callable[[str], object]] = {  # core.reporting.presentation's formats as Streamlit columns

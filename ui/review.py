@@ -134,7 +134,8 @@ def show_plan(result: ImportResult, file_name: str, name: str | None = None, not
     rejected = [r for s in result.sheets for r in s.rejected_rows]
     if rejected:
         st.download_button("Download rejected rows (xlsx)", lambda: core_review.rejected_workbook(rejected),
-                           file_name=f"rejected_{file_name.rsplit('.', 1)[0]}.xlsx", key=f"dl:{file_name}")
+                           file_name=f"rejected_{file_name.rsplit('.', 1)[0]}.xlsx", key=f"dl:{file_name}",
+                           on_click="ignore")
 
 
 def pick_conflicts(plan: ImportResult, fid: str) -> Resolutions | None:
