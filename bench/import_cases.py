@@ -176,6 +176,18 @@ def case_read_csv(path: Path, db: Path, limit: int | None = None) -> Result:
             "vmhwm_mb": vmhwm_mb()}
 
 
+def case_eventlog_floor(path: Path, db: Path, limit: int | None = None) -> Result:
+    """The least an event-log import can cost (bench/eventlog_floor.py): read, parse, keep the latest, insert."""
+    from collections import defaultdict
+
+    from eventlog_floor import TOTAL, store_floor
+
+    spent: dict[str, list[float]] = defaultdict(list)
+    c0 = time.process_time()
+    store_floor(path, spent)
+    return {"seconds": spent[TOTAL][0], "cpu_seconds": time.process_time() - c0, "vmhwm_mb": vmhwm_mb()}
+
+
 CASES: dict[str, Callable[[Path, Path, int | None], Result]] = {
     "floor": case_floor, "naive": case_naive, "throughline": case_throughline, "eventlog": case_eventlog,
-    "read_csv": case_read_csv}
+    "read_csv": case_read_csv, "eventlog_floor": case_eventlog_floor}
