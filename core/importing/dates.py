@@ -115,7 +115,9 @@ def parse_date_column(raw: pd.Series, order: str | None = None, anchor: datetime
         return result
     values = raw[present]
     if len(values) > 2000 and is_text(values):
-        codes, uniques = pd.factorize(values.astype(str).str.strip())
+        codes, uniques = pd.factorize(values.to_numpy(dtype=object))  # strip each distinct text, not each cell
+        stripped_codes, uniques = pd.factorize(np.array([v.strip() for v in uniques.tolist()], dtype=object))
+        codes = stripped_codes[codes]
         if len(uniques) * 2 < len(values):  # event logs repeat each case's dates: parse every value once
             return _spread(parse_date_column(pd.Series(uniques, dtype=object), order, anchor), codes, values, result)
     if is_text(values):
@@ -172,11 +174,13 @@ def _spread(sub: "DateColumn", codes: np.ndarray, values: pd.Series, result: "Da
     result.values.loc[values.index] = sub.values.to_numpy()[codes]
     bad = sub.bad.to_numpy()[codes]
     result.bad.loc[values.index] = bad
-    for i, code in zip(values.index, codes):
-        if code in sub.reasons:
-            result.reasons[i] = sub.reasons[code]
-        if code in sub.notes:
-            result.notes[i] = sub.notes[code]
+    if sub.reasons or sub.notes:  # only the rows of the few values that carry a reason or a note
+        marked = np.isin(codes, list({*sub.reasons, *sub.notes}))
+        for i, code in zip(values.index[marked], codes[marked].tolist()):
+            if code in sub.reasons:
+                result.reasons[i] = sub.reasons[code]
+            if code in sub.notes:
+                result.notes[i] = sub.notes[code]
     result.formats, result.ambiguous, result.order = sub.formats, sub.ambiguous, sub.order
     return result
 

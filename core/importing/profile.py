@@ -98,12 +98,15 @@ class ColumnProfile:
         return "; ".join(parts)
 
 
-def blank_nulls(data: pd.DataFrame, extra: list[str] | None = None) -> pd.DataFrame:
-    """Cells that mean 'empty' become None, compared case- and space-insensitively (decided per distinct value)."""
+def blank_nulls(data: pd.DataFrame, extra: list[str] | None = None, columns: list[str] | None = None) -> pd.DataFrame:
+    """Cells that mean 'empty' become None, compared case- and space-insensitively (decided per distinct value).
+
+    ``columns``: only these are blanked (the others are left as they are, for a caller that blanks them later on
+    fewer rows)."""
     tokens = NULL_TOKENS | {str(x).strip().casefold() for x in (extra or [])}
     longest = max(map(len, tokens))
     out = data.copy(deep=False)
-    for col in out.columns:
+    for col in out.columns if columns is None else [c for c in out.columns if c in set(columns)]:
         s = out[col]
         nulls = _null_values(pd.unique(s.to_numpy(dtype=object)).tolist(), tokens, longest)
         if nulls:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from core.importing.cells import build_attributes, clip, jsonable, to_text
+from core.importing.cells import build_attributes, clip, joined_texts, jsonable, to_text
 from core.importing.dates import describe, parse_date_column, parse_number_column
 from core.importing.events import workflow_positions
 from core.importing.fields import fields_of
@@ -74,9 +74,12 @@ class ValidatedSheet:
         return {h: clip(jsonable(v)) for h, v in self.table.data.iloc[pos].items()}
 
 
-def apply_nulls(data: pd.DataFrame, extra: list[str] | None) -> pd.DataFrame:
-    """Blank out cells that mean 'empty' ('?' in ServiceNow, '#N/A' in Excel, "Nicht zugewiesen" in Jira)."""
-    return blank_nulls(data, extra)
+def apply_nulls(data: pd.DataFrame, mapping: Mapping) -> pd.DataFrame:
+    """Blank out cells that mean 'empty' ('?' in ServiceNow, '#N/A' in Excel, "Nicht zugewiesen" in Jira) in the
+    columns validation reads on every row: the mapped ones and those a title is built from. The rest become
+    attributes, blanked by :func:`_add_attributes` on the rows kept (an event log keeps 1 row in 6)."""
+    read = [*mapping.fields.values(), *mapping.options.get("title_columns", [])]
+    return blank_nulls(data, mapping.options.get("null_values"), columns=read)
 
 
 def _anchor(opts: dict[str, Any]) -> datetime | None:
@@ -103,7 +106,7 @@ def validate(table: Table, mapping: Mapping, file_name: str) -> ValidatedSheet:
     """Type every mapped column, check required values and duplicate keys."""
     kind, opts = mapping.kind, mapping.options
     specs = fields_of(kind)
-    data = apply_nulls(table.data, opts.get("null_values"))
+    data = apply_nulls(table.data, mapping)
     rows = pd.Series(table.row_numbers, index=data.index)
     frame = pd.DataFrame(index=data.index)
     frame["source_row"] = rows
@@ -311,9 +314,7 @@ def _finish_work_items(frame: pd.DataFrame, data: pd.DataFrame, mapping: Mapping
     if "title" not in frame:
         cols = [c for c in opts.get("title_columns", []) if c in data.columns]
         if cols:
-            parts = zip(*(to_text(data[c]).tolist() for c in cols))  # str or None per cell
-            joined = pd.Series([" · ".join(v for v in row if v) or None for row in parts], index=frame.index,
-                               dtype=object)
+            joined = joined_texts([data[c] for c in cols])
             frame["title"] = joined.where(joined.notna(), frame.get("external_key"))
         elif "external_key" in frame:
             frame["title"] = frame["external_key"]
@@ -331,7 +332,8 @@ def _add_attributes(frame: pd.DataFrame, data: pd.DataFrame, mapping: Mapping,
     mapped = set(mapping.fields.values())
     extra = [c for c in data.columns if c not in mapped]
     if extra:
-        frame["attributes"], frame["attributes_json"] = build_attributes(data.loc[frame.index, extra])
+        kept = blank_nulls(data.loc[frame.index, extra], mapping.options.get("null_values"))
+        frame["attributes"], frame["attributes_json"] = build_attributes(kept)
     else:
         frame["attributes"] = frame["attributes_json"] = None
     for i, found in notes.items():

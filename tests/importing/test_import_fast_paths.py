@@ -204,6 +204,23 @@ def test_text_cells_cleaned_inline_as_clean_text_does() -> None:
     assert to_text(cells).tolist() == [clean_text(v) for v in cells]
 
 
+def test_titles_joined_per_combination_as_row_by_row_on_the_servicenow_log() -> None:
+    """The ServiceNow log's title (category · subcategory · symptom) built once per combination is the row-by-row
+    join of each row's clean texts, blanks and '?' left out; mixed cells (numbers, NaN, padded text) too."""
+    from core.importing.cells import clean_text, joined_texts
+
+    def row_by_row(columns: list[pd.Series]) -> list[str | None]:
+        return [" · ".join(t for t in map(clean_text, row) if t) or None for row in zip(*columns)]
+
+    log = pd.read_csv(SERVICENOW, dtype=object, keep_default_na=False, na_values=["?"])
+    columns = [log[c] for c in ("category", "subcategory", "u_symptom")]
+    assert joined_texts(columns).tolist() == row_by_row(columns)
+    assert joined_texts(columns).nunique() > 50 and joined_texts(columns).index.equals(log.index)
+    mixed = [pd.Series([" a ", 1.0, None, np.nan, "", 2.5] * 50, index=range(7, 307)),
+             pd.Series(["x", None, "y", " ", 3, None] * 50, index=range(7, 307))]
+    assert joined_texts(mixed).tolist() == row_by_row(mixed) and joined_texts(mixed).index.equals(mixed[0].index)
+
+
 def test_attribute_texts_built_by_column_are_json_dumps_of_each_rows_dict() -> None:
     """Both ways a row's attributes are built (one header each, repeated headers as lists) store json.dumps text."""
     from core.importing.cells import build_attributes
