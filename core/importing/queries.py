@@ -61,6 +61,8 @@ def work_items_by_id(conn: Connection, source: str, ids: Sequence[int],
     frame = pd.DataFrame(rows, columns=[c.name for c in read], dtype=object)  # no inference: typed column by column
     frame = frame[frame["id"].isin(wanted)].reset_index(drop=True)
     for column in read:
+        if not isinstance(column.type, (sa.DateTime, sa.Integer, sa.Float, sa.JSON)):
+            continue  # text stays as read: str, None where missing
         s = frame[column.name]
         missing = s.isna()
         if missing.all():  # all empty: None, as Core's rows give
