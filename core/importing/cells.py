@@ -77,11 +77,10 @@ def joined_texts(columns: list[pd.Series], sep: str = " · ") -> pd.Series:
         codes.append(code.astype(np.int64) + 1)
         cleaned.append(texts)
         combined = pd.factorize(combined * len(texts) + codes[-1])[0]  # one number per combination so far
-    _, first = np.unique(combined, return_index=True)
-    joined = {int(combined[row]): sep.join(t for t in (texts[code[row]] for code, texts in zip(codes, cleaned)) if t)
-              or None for row in first.tolist()}
-    return pd.Series(np.array([joined[k] for k in range(len(joined))], dtype=object)[combined], index=index,
-                     dtype=object)
+    _, first = np.unique(combined, return_index=True)  # combination k's first row is first[k]
+    joined = [sep.join(t for t in (texts[code[row]] for code, texts in zip(codes, cleaned)) if t) or None
+              for row in first.tolist()]
+    return pd.Series(np.array(joined, dtype=object)[combined], index=index, dtype=object)
 
 
 def build_attributes(data: pd.DataFrame) -> tuple[pd.Series, pd.Series]:

@@ -106,7 +106,8 @@ def blank_nulls(data: pd.DataFrame, extra: list[str] | None = None, columns: lis
     tokens = NULL_TOKENS | {str(x).strip().casefold() for x in (extra or [])}
     longest = max(map(len, tokens))
     out = data.copy(deep=False)
-    for col in out.columns if columns is None else [c for c in out.columns if c in set(columns)]:
+    wanted = None if columns is None else set(columns)
+    for col in out.columns if wanted is None else [c for c in out.columns if c in wanted]:
         s = out[col]
         nulls = _null_values(pd.unique(s.to_numpy(dtype=object)).tolist(), tokens, longest)
         if nulls:
